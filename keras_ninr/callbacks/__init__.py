@@ -1,0 +1,7 @@
+"""Callbacks that log, schedule and stop NINR training."""
+
+from keras_ninr.src.callbacks.niw_norm_logger import NIWNormLogger
+from keras_ninr.src.callbacks.noise_scheduler import NoiseScheduler
+from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
+
+__all__ = ["NIWNormLogger", "NoiseScheduler", "StopAtTrainAccuracy"]

@@ -1,0 +1,159 @@
+"""`NIWNormLogger`: records the NIW dynamics of paper Sec. 2.2 and Fig. 3."""
+
+import csv
+import os
+
+import keras
+from keras import ops
+
+from keras_ninr.src.utils import find_noise_layers
+from keras_ninr.src.utils import next_weight_layer
+
+
+def _norm(tensor):
+    return float(ops.convert_to_numpy(ops.norm(ops.ravel(tensor))))
+
+
+class NIWNormLogger(keras.callbacks.Callback):
+    """Records the norm of every NIW, and of the data weights after each NIN.
+
+    Works on any model containing NIN layers (found by type, nested models
+    included). The phases of Sec. 2.2 are read off these curves: a random
+    walk of |W_NI| (decoupled), its exponential decay (decay), an early rise
+    of the next layer's weights |W^(l_NI + 1)| with a loss spike (catapult).
+
+    For a NIN layer named `name` the records are `niw_norm/<name>` and
+    `data_weight_norm/<next>`, where `<next>` is the first layer with a
+    `kernel` after the NIN in model order (for a `NoiseInjectionDense`, the
+    layer its output feeds; for a `NoiseInjectionPixel`, the convolution it
+    feeds).
+
+    Every epoch the values go into the epoch logs, hence into `History`. With
+    `every_n_batches`, they are also recorded every N training batches. All
+    records (epoch and batch) are kept in `self.records` (a list of dicts),
+    appended to `csv_path` as they are made, and, with `log_dir`, written as
+    TensorBoard scalars (this needs the `tensorflow` package, like
+    `keras.callbacks.TensorBoard`).
+
+    Args:
+        every_n_batches: Optional positive int; also record every N batches.
+            Defaults to `None` (once an epoch).
+        csv_path: Optional path of a CSV file to append records to (written
+            and flushed as they are made). Defaults to `None`.
+        log_dir: Optional TensorBoard log directory. Defaults to `None`.
+        include_next_layer: Whether to record `data_weight_norm/...`.
+            Defaults to `True`.
+    """
+
+    def __init__(
+        self,
+        every_n_batches=None,
+        csv_path=None,
+        log_dir=None,
+        include_next_layer=True,
+    ):
+        super().__init__()
+        if every_n_batches is not None and (
+            isinstance(every_n_batches, bool)
+            or not isinstance(every_n_batches, int)
+            or every_n_batches < 1
+        ):
+            raise ValueError(
+                "Expected `every_n_batches` to be a positive integer or None. "
+                f"Received: every_n_batches={every_n_batches!r}"
+            )
+        self.every_n_batches = every_n_batches
+        self.csv_path = None if csv_path is None else os.fspath(csv_path)
+        self.log_dir = None if log_dir is None else os.fspath(log_dir)
+        self.include_next_layer = include_next_layer
+
+    def on_train_begin(self, logs=None):
+        model = self.model
+        self._pairs = []
+        for layer in find_noise_layers(model):
+            following = (
+                next_weight_layer(model, layer)
+                if self.include_next_layer
+                else None
+            )
+            self._pairs.append((layer, following))
+        if not self._pairs:
+            raise ValueError(
+                "NIWNormLogger found no Noise Injection Node in the model: "
+                "add NoiseInjectionDense / NoiseInjectionPixel layers or use "
+                f"NINRModel.from_model. Received: model={model.name!r}"
+            )
+        self.records = []
+        self._epoch = 0
+        self._step = 0
+        self._csv_file = None
+        self._csv_writer = None
+        self._summary_writer = None
+        if self.log_dir is not None:
+            import tensorflow as tf  # Only TensorBoard output needs it.
+
+            self._summary_writer = tf.summary.create_file_writer(
+                os.path.join(self.log_dir, "niw")
+            )
+
+    def _values(self):
+        self.model  # On JAX, syncs the training state into the variables.
+        values = {}
+        for layer, following in self._pairs:
+            values[f"niw_norm/{layer.name}"] = _norm(layer.noise_kernel)
+            if following is not None:
+                values[f"data_weight_norm/{following.name}"] = _norm(
+                    following.kernel
+                )
+        return values
+
+    def _record(self, values, batch):
+        record = {"epoch": self._epoch, "batch": batch, "step": self._step}
+        record.update(values)
+        self.records.append(record)
+        if self.csv_path is not None:
+            if self._csv_writer is None:
+                directory = os.path.dirname(self.csv_path)
+                if directory:
+                    os.makedirs(directory, exist_ok=True)
+                new_file = not os.path.exists(self.csv_path) or (
+                    os.path.getsize(self.csv_path) == 0
+                )
+                self._csv_file = open(self.csv_path, "a", newline="")
+                self._csv_writer = csv.DictWriter(
+                    self._csv_file, fieldnames=list(record)
+                )
+                if new_file:
+                    self._csv_writer.writeheader()
+            self._csv_writer.writerow(record)
+            self._csv_file.flush()
+        if self._summary_writer is not None:
+            import tensorflow as tf
+
+            with self._summary_writer.as_default():
+                for key, value in values.items():
+                    tf.summary.scalar(key, value, step=self._step)
+            self._summary_writer.flush()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if self.every_n_batches and self._step % self.every_n_batches == 0:
+            self._record(self._values(), batch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        values = self._values()
+        self._record(values, batch=None)
+        if logs is not None:
+            logs.update(values)
+
+    def on_train_end(self, logs=None):
+        if self._csv_file is not None:
+            self._csv_file.close()
+            self._csv_file = None
+            self._csv_writer = None
+        if self._summary_writer is not None:
+            self._summary_writer.close()
+            self._summary_writer = None

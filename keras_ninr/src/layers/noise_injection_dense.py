@@ -1,0 +1,210 @@
+"""Dense layer with a Noise Injection Node (fcNINR, paper Sec. 3.1, Fig. 4)."""
+
+import keras
+from keras import ops
+
+from keras_ninr.src.api_export import register
+from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
+
+
+@register
+class NoiseInjectionDense(NoiseInjectionLayer):
+    """A `keras.layers.Dense` layer with one Noise Injection Node.
+
+    In training the pre-activation gets one random scalar per sample, fed
+    through the trainable noise injection weights (NIW) `noise_kernel`:
+
+    `outputs = activation(inputs @ kernel + bias + eps * noise_kernel)`,
+
+    with `eps` of shape `(batch, 1)` drawn afresh at every step from
+    `noise_distribution` with scale `noise_stddev` (sigma_eps). This is the
+    paper's fcNINR: the input vector extended by one noisy pixel that is
+    densely connected to the layer. It is *not* independent noise per unit
+    (that is `keras.layers.GaussianNoise`, a different method): every unit
+    sees the same `eps_i`, weighted by its own NIW.
+
+    With `training=False` (`predict`, `evaluate`, and `__call__` by default)
+    the output is exactly what a `keras.layers.Dense` with the same `kernel`
+    and `bias` computes; with `training=True` and `noise_stddev=0` the added
+    term is exactly zero.
+
+    Initialisation (App. A): by default the data kernel and the NIW are both
+    drawn from N(0, 1/d), where d = input_dim + 1 is the fan-in of the layer
+    counting the noise node (the paper's d_in = 785 for 28x28 images).
+    Biases start at zero.
+
+    Args:
+        units: Positive integer, dimensionality of the output space.
+        noise_stddev: Non-negative float, sigma_eps; may be far above 1.
+            Defaults to `0.0`.
+        noise_distribution: `"normal"`, `"uniform"`, `"double_normal"` or a
+            callable `(shape, seed_generator, dtype) -> tensor` of unit scale.
+            Defaults to `"normal"`.
+        activation: Activation function. Defaults to `None` (linear).
+        use_bias: Boolean, whether the layer uses a bias. Defaults to `True`.
+        kernel_initializer: Initializer of `kernel`. Defaults to `None`,
+            meaning N(0, 1/(input_dim + 1)).
+        bias_initializer: Initializer of the bias. Defaults to `"zeros"`.
+        noise_initializer: Initializer of the NIW. Defaults to `None`,
+            meaning N(0, 1/(input_dim + 1)).
+        kernel_regularizer: Regularizer of `kernel`. Defaults to `None`.
+        bias_regularizer: Regularizer of the bias. Defaults to `None`.
+        noise_regularizer: Regularizer of the NIW. Defaults to `None`.
+        activity_regularizer: Regularizer of the output. Defaults to `None`.
+        kernel_constraint: Constraint of `kernel`. Defaults to `None`.
+        bias_constraint: Constraint of the bias. Defaults to `None`.
+        noise_constraint: Constraint of the NIW. Defaults to `None`.
+        seed: Optional int, seed of the noise stream. Defaults to `None`.
+        **kwargs: Base layer keyword arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: Tensor of shape `(batch, ..., input_dim)`.
+        training: Python boolean; noise is injected only when `True`.
+            Defaults to `False`.
+
+    Input shape:
+        N-D tensor `(batch_size, ..., input_dim)` with a known `input_dim`.
+
+    Output shape:
+        N-D tensor `(batch_size, ..., units)`.
+
+    Example:
+
+    >>> layer = NoiseInjectionDense(64, noise_stddev=51.8, activation="relu")
+    >>> y = layer(keras.ops.ones((8, 784)), training=True)
+
+    References:
+        - [Levi et al., Noise Injection Node Regularization for Robust
+          Learning](https://arxiv.org/abs/2210.15764)
+    """
+
+    def __init__(
+        self,
+        units,
+        noise_stddev=0.0,
+        noise_distribution="normal",
+        activation=None,
+        use_bias=True,
+        kernel_initializer=None,
+        bias_initializer="zeros",
+        noise_initializer=None,
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        noise_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        noise_constraint=None,
+        seed=None,
+        **kwargs,
+    ):
+        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+            raise ValueError(
+                "Expected `units` to be a positive integer. "
+                f"Received: units={units!r}"
+            )
+        super().__init__(
+            noise_stddev=noise_stddev,
+            noise_distribution=noise_distribution,
+            noise_initializer=noise_initializer,
+            noise_regularizer=noise_regularizer,
+            noise_constraint=noise_constraint,
+            seed=seed,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
+        self.units = units
+        self.activation = keras.activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = (
+            None
+            if kernel_initializer is None
+            else keras.initializers.get(kernel_initializer)
+        )
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
+        self.kernel_constraint = keras.constraints.get(kernel_constraint)
+        self.bias_constraint = keras.constraints.get(bias_constraint)
+        self.input_spec = keras.layers.InputSpec(min_ndim=2)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(
+                "`NoiseInjectionDense` needs the last dimension of its input "
+                "to be known (it sets the shape of `kernel`). "
+                f"Received: input_shape={tuple(input_shape)}"
+            )
+        fan_in = input_dim + 1
+        kernel_initializer = self.kernel_initializer
+        if kernel_initializer is None:
+            kernel_initializer = keras.initializers.RandomNormal(
+                stddev=fan_in**-0.5
+            )
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=(input_dim, self.units),
+            initializer=kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(self.units,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        else:
+            self.bias = None
+        self._build_noise_weights(shape=(self.units,), fan_in=fan_in)
+        self.input_spec = keras.layers.InputSpec(
+            min_ndim=2, axes={-1: input_dim}
+        )
+
+    def call(self, inputs, training=False):
+        # Same operations, in the same order, as keras.layers.Dense, so that
+        # the noise-free output is bit-identical.
+        x = ops.matmul(inputs, self.kernel)
+        if self.bias is not None:
+            x = ops.add(x, self.bias)
+        if training:
+            x = ops.add(x, ops.multiply(self.draw_noise(inputs), self.noise_kernel))
+        if self.activation is not None:
+            x = self.activation(x)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        base_config = super().get_config()
+        config = {
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": (
+                None
+                if self.kernel_initializer is None
+                else keras.initializers.serialize(self.kernel_initializer)
+            ),
+            "bias_initializer": keras.initializers.serialize(
+                self.bias_initializer
+            ),
+            "kernel_regularizer": keras.regularizers.serialize(
+                self.kernel_regularizer
+            ),
+            "bias_regularizer": keras.regularizers.serialize(
+                self.bias_regularizer
+            ),
+            "kernel_constraint": keras.constraints.serialize(
+                self.kernel_constraint
+            ),
+            "bias_constraint": keras.constraints.serialize(
+                self.bias_constraint
+            ),
+        }
+        return {**base_config, **config}

@@ -1,0 +1,146 @@
+"""Base class of the layers that carry a Noise Injection Node (paper Sec. 2.1).
+
+A NIN is one extra input of a layer: a random scalar `eps`, drawn afresh for
+every sample at every training step, fed through its own trainable weights
+W_NI (the NIW, `noise_kernel`). Everything the two realisations share lives
+here: the noise distribution and its seed generator, the sigma_eps variable
+that callbacks may change during training, and the initialisation of the NIW.
+"""
+
+import keras
+from keras import ops
+
+from keras_ninr.src import noise
+
+
+class NoiseInjectionLayer(keras.layers.Layer):
+    """Base class of the layers carrying a Noise Injection Node.
+
+    Subclasses create `noise_kernel` in `build` through
+    `_build_noise_weights` and add `noise_kernel * self.draw_noise(inputs)`
+    in `call` when `training` is true. Callbacks and `NINRModel` find the
+    NINs of any model with `isinstance(layer, NoiseInjectionLayer)`.
+
+    Args:
+        noise_stddev: Non-negative float, the scale sigma_eps of the injected
+            noise. Values far above 1 are expected (the paper uses up to a
+            few hundred). Stored in a non-trainable variable, so it can be
+            changed during training (see `keras_ninr.callbacks.NoiseScheduler`)
+            without recompiling. Defaults to `0.0` (no noise).
+        noise_distribution: `"normal"`, `"uniform"`, `"double_normal"`, or a
+            callable `(shape, seed_generator, dtype) -> tensor` returning
+            draws of unit scale; see `keras_ninr.noise`. Defaults to
+            `"normal"`.
+        noise_initializer: Initializer of the NIW. Defaults to `None`, which
+            means N(0, 1/d) with d the fan-in of the layer including the noise
+            node (paper Sec. 3 and App. A).
+        noise_regularizer: Optional regularizer of the NIW. Defaults to `None`.
+        noise_constraint: Optional constraint of the NIW. Defaults to `None`.
+        seed: Optional int, seed of the noise stream. Defaults to `None`.
+    """
+
+    def __init__(
+        self,
+        noise_stddev=0.0,
+        noise_distribution="normal",
+        noise_initializer=None,
+        noise_regularizer=None,
+        noise_constraint=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self._initial_noise_stddev = noise.check_noise_stddev(noise_stddev)
+        self.noise_distribution = noise.get(noise_distribution)
+        self.noise_initializer = (
+            None
+            if noise_initializer is None
+            else keras.initializers.get(noise_initializer)
+        )
+        self.noise_regularizer = keras.regularizers.get(noise_regularizer)
+        self.noise_constraint = keras.constraints.get(noise_constraint)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.noise_kernel = None
+        self._noise_stddev_variable = None
+
+    def _build_noise_weights(self, shape, fan_in):
+        """Create the NIW of `shape` and the sigma_eps variable.
+
+        `fan_in` counts the noise node, so the default NIW initialisation is
+        N(0, 1/fan_in) as App. A prescribes.
+        """
+        initializer = self.noise_initializer
+        if initializer is None:
+            initializer = keras.initializers.RandomNormal(stddev=fan_in**-0.5)
+        self.noise_kernel = self.add_weight(
+            name="noise_kernel",
+            shape=shape,
+            initializer=initializer,
+            regularizer=self.noise_regularizer,
+            constraint=self.noise_constraint,
+            trainable=True,
+        )
+        # float32 whatever the dtype policy: sigma_eps of several hundred
+        # must not be rounded by bfloat16 storage; it is cast to the compute
+        # dtype when the noise is drawn.
+        self._noise_stddev_variable = self.add_weight(
+            name="noise_stddev",
+            shape=(),
+            initializer=keras.initializers.Constant(self._initial_noise_stddev),
+            dtype="float32",
+            trainable=False,
+            autocast=False,
+        )
+
+    @property
+    def noise_stddev(self):
+        """The current sigma_eps, as a Python float."""
+        if self._noise_stddev_variable is None:
+            return self._initial_noise_stddev
+        return float(ops.convert_to_numpy(self._noise_stddev_variable))
+
+    @noise_stddev.setter
+    def noise_stddev(self, value):
+        value = noise.check_noise_stddev(value)
+        self._initial_noise_stddev = value
+        if self._noise_stddev_variable is not None:
+            self._noise_stddev_variable.assign(value)
+
+    def draw_noise(self, inputs):
+        """One scaled draw `eps` per sample, shaped to broadcast over a sample.
+
+        Returns a tensor of shape `(batch, 1, ..., 1)` (rank of `inputs`) in
+        the layer's compute dtype.
+        """
+        batch_size = ops.shape(inputs)[0]
+        shape = (batch_size,) + (1,) * (len(inputs.shape) - 1)
+        unit = self.noise_distribution(
+            shape, self.seed_generator, self.compute_dtype
+        )
+        stddev = ops.cast(self._noise_stddev_variable, self.compute_dtype)
+        return ops.multiply(ops.cast(unit, self.compute_dtype), stddev)
+
+    def noise_weight_norm(self):
+        """L2 norm of the NIW, as a Python float."""
+        return float(ops.convert_to_numpy(ops.norm(ops.ravel(self.noise_kernel))))
+
+    def get_config(self):
+        base_config = super().get_config()
+        config = {
+            "noise_stddev": self.noise_stddev,
+            "noise_distribution": noise.serialize(self.noise_distribution),
+            "noise_initializer": (
+                None
+                if self.noise_initializer is None
+                else keras.initializers.serialize(self.noise_initializer)
+            ),
+            "noise_regularizer": keras.regularizers.serialize(
+                self.noise_regularizer
+            ),
+            "noise_constraint": keras.constraints.serialize(
+                self.noise_constraint
+            ),
+            "seed": self.seed,
+        }
+        return {**base_config, **config}
