@@ -7,7 +7,9 @@ Levi, Bloch, Freytsis and Volansky, arXiv:2210.15764.
 """
 
 from keras_ninr import callbacks
+from keras_ninr import datasets
 from keras_ninr import noise
+from keras_ninr import robustness
 from keras_ninr.src.layers.noise_injection_dense import NoiseInjectionDense
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
@@ -22,6 +24,8 @@ __all__ = [
     "NoiseInjectionLayer",
     "NoiseInjectionPixel",
     "callbacks",
+    "datasets",
     "find_noise_layers",
     "noise",
+    "robustness",
 ]

@@ -32,8 +32,8 @@ class NIWNormLogger(keras.callbacks.Callback):
     `every_n_batches`, they are also recorded every N training batches. All
     records (epoch and batch) are kept in `self.records` (a list of dicts),
     appended to `csv_path` as they are made, and, with `log_dir`, written as
-    TensorBoard scalars (this needs the `tensorflow` package, like
-    `keras.callbacks.TensorBoard`).
+    TensorBoard scalars under `<log_dir>/niw` (this needs the `tensorboard`
+    package, not TensorFlow).
 
     Args:
         every_n_batches: Optional positive int; also record every N batches.
@@ -90,11 +90,11 @@ class NIWNormLogger(keras.callbacks.Callback):
         self._csv_writer = None
         self._summary_writer = None
         if self.log_dir is not None:
-            import tensorflow as tf  # Only TensorBoard output needs it.
+            # The tensorboard package writes event files with or without
+            # TensorFlow, so this works on every backend.
+            from tensorboard.summary import Writer
 
-            self._summary_writer = tf.summary.create_file_writer(
-                os.path.join(self.log_dir, "niw")
-            )
+            self._summary_writer = Writer(os.path.join(self.log_dir, "niw"))
 
     def _values(self):
         self.model  # On JAX, syncs the training state into the variables.
@@ -128,11 +128,8 @@ class NIWNormLogger(keras.callbacks.Callback):
             self._csv_writer.writerow(record)
             self._csv_file.flush()
         if self._summary_writer is not None:
-            import tensorflow as tf
-
-            with self._summary_writer.as_default():
-                for key, value in values.items():
-                    tf.summary.scalar(key, value, step=self._step)
+            for key, value in values.items():
+                self._summary_writer.add_scalar(key, value, step=self._step)
             self._summary_writer.flush()
 
     def on_epoch_begin(self, epoch, logs=None):

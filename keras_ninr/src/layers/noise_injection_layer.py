@@ -8,6 +8,7 @@ that callbacks may change during training, and the initialisation of the NIW.
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_ninr.src import noise
@@ -98,7 +99,13 @@ class NoiseInjectionLayer(keras.layers.Layer):
         """The current sigma_eps, as a Python float."""
         if self._noise_stddev_variable is None:
             return self._initial_noise_stddev
-        return float(ops.convert_to_numpy(self._noise_stddev_variable))
+        stored = ops.convert_to_numpy(self._noise_stddev_variable)
+        # The variable holds float32: give back the value as it was set
+        # (51.8, not 51.79999923706055) unless it has changed since (for
+        # instance by loading weights).
+        if stored == np.float32(self._initial_noise_stddev):
+            return self._initial_noise_stddev
+        return float(stored)
 
     @noise_stddev.setter
     def noise_stddev(self, value):

@@ -209,9 +209,7 @@ class NINRModel(keras.Model):
                     f"model={model.name!r}, built={model.built}"
                 )
             model = keras.Model(model.inputs, model.outputs, name=model.name)
-        elif not getattr(model, "_functional_like", None) and not hasattr(
-            model, "_inputs_struct"
-        ):
+        elif not getattr(model, "inputs", None):
             raise ValueError(
                 "`NINRModel.from_model` works on Sequential and Functional "
                 "models; a subclassed model's graph is unknown. Add "

@@ -1,0 +1,6 @@
+"""Robustness to input corruption, paper Eq. 8 (see `keras_ninr.src.robustness`)."""
+
+from keras_ninr.src.robustness import corrupt
+from keras_ninr.src.robustness import corrupted_accuracy
+
+__all__ = ["corrupt", "corrupted_accuracy"]
