@@ -1,0 +1,1 @@
+"""Benchmarks of keras_ninr: thin scripts over functions the tests import."""

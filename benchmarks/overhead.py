@@ -1,0 +1,551 @@
+"""Training-step overhead of NINR layers against plain `keras.layers.Dense`.
+
+Times `model.fit` on the paper's fully connected network (Sec. 3, App. A:
+784-1024-1024-1024-10, ReLU, logits into sparse categorical cross-entropy,
+SGD with learning rate 0.05, batch 128) in four variants, on the backend
+that `KERAS_BACKEND` selects:
+
+- `dense`: all four layers `keras.layers.Dense` (the baseline);
+- `in_ninr`: the first hidden layer a `keras_ninr.NoiseInjectionDense`
+  (in-NINR, sigma_eps = 51.8), the others `Dense`;
+- `full_ninr`: all four layers `NoiseInjectionDense` (full-NINR,
+  sigma_eps = 16.4);
+- `gaussian_noise`: `keras.layers.GaussianNoise(stddev=1.0)` on the input,
+  then `Dense` layers (independent noise per pixel, for comparison).
+
+Run from the repository root:
+
+    KERAS_BACKEND=jax python benchmarks/overhead.py
+    KERAS_BACKEND=torch python benchmarks/overhead.py --quick --out /tmp/ov.md
+
+It prints a Markdown table and replaces this backend's section of
+`benchmarks/results/overhead.md`, keeping the other backends' sections. With
+`--quick` (a smoke run of a few steps) nothing is written unless `--out` is
+given.
+"""
+
+import argparse
+import dataclasses
+import datetime
+import gc
+import importlib
+import os
+import pathlib
+import platform
+import shlex
+import statistics
+import sys
+import time
+
+import keras
+import numpy as np
+from keras import ops
+
+import keras_ninr
+
+INPUT_DIM = 784
+HIDDEN_UNITS = (1024, 1024, 1024)
+NUM_CLASSES = 10
+LEARNING_RATE = 0.05
+IN_NINR_NOISE_STDDEV = 51.8
+FULL_NINR_NOISE_STDDEV = 16.4
+GAUSSIAN_NOISE_STDDEV = 1.0
+
+VARIANTS = {
+    "dense": "Dense x4 (baseline)",
+    "in_ninr": (
+        f"NoiseInjectionDense first hidden layer, "
+        f"sigma_eps={IN_NINR_NOISE_STDDEV} (in-NINR)"
+    ),
+    "full_ninr": (
+        f"NoiseInjectionDense x4, sigma_eps={FULL_NINR_NOISE_STDDEV} "
+        "(full-NINR)"
+    ),
+    "gaussian_noise": (
+        f"GaussianNoise(stddev={GAUSSIAN_NOISE_STDDEV}) on input + Dense x4"
+    ),
+}
+BASELINE = "dense"
+
+DEFAULT_STEPS = 100
+DEFAULT_REPEATS = 10
+QUICK_STEPS = 3
+QUICK_REPEATS = 2
+DEFAULT_OUT = (
+    pathlib.Path(__file__).resolve().parent / "results" / "overhead.md"
+)
+
+_RESULTS_PREAMBLE = """\
+# Training-step overhead of NINR layers
+
+Median wall time of one `model.fit` training step of the paper's FC network
+(784-1024-1024-1024-10, ReLU, SGD lr 0.05) with plain `Dense` layers, with
+`keras_ninr.NoiseInjectionDense` (in-NINR: first hidden layer only;
+full-NINR: all four layers), and with `keras.layers.GaussianNoise` on the
+input. Written by `benchmarks/overhead.py`, one section per Keras backend;
+rerunning the script on a backend replaces that backend's section only.
+"""
+
+
+def build_fc(
+    variant,
+    hidden_units=HIDDEN_UNITS,
+    input_dim=INPUT_DIM,
+    num_classes=NUM_CLASSES,
+    seed=0,
+):
+    """Build the paper's FC network (uncompiled) in one of `VARIANTS`.
+
+    Args:
+        variant: A key of `VARIANTS`.
+        hidden_units: Widths of the ReLU hidden layers. Defaults to
+            `(1024, 1024, 1024)`.
+        input_dim: Input features. Defaults to `784`.
+        num_classes: Width of the output layer, which returns logits.
+            Defaults to `10`.
+        seed: Int, seed of the noise and of the `Dense` kernels (the NINR
+            layers initialise from Keras's global seed generator).
+            Defaults to `0`.
+
+    Returns:
+        A `keras.Sequential` model.
+    """
+    if variant not in VARIANTS:
+        raise ValueError(
+            f"Unrecognized variant: {variant!r}. "
+            f"Expected one of {list(VARIANTS)}."
+        )
+    widths = list(hidden_units) + [num_classes]
+    activations = ["relu"] * len(hidden_units) + [None]
+    layers = [keras.Input(shape=(input_dim,))]
+    if variant == "gaussian_noise":
+        layers.append(
+            keras.layers.GaussianNoise(GAUSSIAN_NOISE_STDDEV, seed=seed)
+        )
+    for index, (width, activation) in enumerate(zip(widths, activations)):
+        if variant == "full_ninr":
+            noise_stddev = FULL_NINR_NOISE_STDDEV
+        elif variant == "in_ninr" and index == 0:
+            noise_stddev = IN_NINR_NOISE_STDDEV
+        else:
+            layers.append(
+                keras.layers.Dense(
+                    width,
+                    activation=activation,
+                    kernel_initializer=keras.initializers.GlorotUniform(
+                        seed=seed + index
+                    ),
+                )
+            )
+            continue
+        layers.append(
+            keras_ninr.NoiseInjectionDense(
+                width,
+                noise_stddev=noise_stddev,
+                activation=activation,
+                seed=seed + index,
+            )
+        )
+    return keras.Sequential(layers, name=f"fc_{variant}")
+
+
+def compile_fc(model, jit_compile="auto"):
+    """Compile `model` as the paper trains it: SGD(0.05), cross-entropy.
+
+    No metrics, so the timed step is the training step and nothing else.
+    """
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=LEARNING_RATE),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def make_data(
+    num_samples, input_dim=INPUT_DIM, num_classes=NUM_CLASSES, seed=0
+):
+    """Synthetic MNIST-shaped data: pixels uniform in [0, 1), random labels."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((num_samples, input_dim), dtype=np.float32)
+    y = rng.integers(0, num_classes, size=num_samples).astype("int32")
+    return x, y
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    """Wall time of each epoch, up to the end of its last training step."""
+
+    def on_train_begin(self, logs=None):
+        self.durations = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        # JAX and TensorFlow return before a step has run; reading a variable
+        # the last step wrote waits for it, so the epoch's steps all count.
+        ops.convert_to_numpy(self.model.optimizer.iterations.value)
+        self.durations.append(time.perf_counter() - self._start)
+
+
+@dataclasses.dataclass
+class OverheadResult:
+    """Timings of `time_variants`, with the settings that produced them.
+
+    Attributes:
+        seconds_per_step: Dict from variant name to a list of seconds per
+            training step, one entry per timed epoch.
+        jit_compile: Dict from variant name to the `jit_compile` the compiled
+            model resolved (`"auto"` becomes `True` or `False`).
+        jit_compile_requested: The `jit_compile` passed to `compile`.
+        hidden_units: Widths of the hidden layers.
+        batch_size: Samples per step.
+        steps: Training steps per timed epoch.
+        repeats: Timed epochs per variant.
+        seed: Seed of the data, of the noise and of the `Dense` kernels.
+    """
+
+    seconds_per_step: dict
+    jit_compile: dict
+    jit_compile_requested: object
+    hidden_units: tuple
+    batch_size: int
+    steps: int
+    repeats: int
+    seed: int
+
+    def median(self, variant):
+        """Median seconds per training step of `variant`."""
+        return statistics.median(self.seconds_per_step[variant])
+
+    def ratio(self, variant):
+        """Median seconds per step of `variant` over that of the baseline."""
+        return self.median(variant) / self.median(BASELINE)
+
+
+def time_variants(
+    variants=None,
+    *,
+    hidden_units=HIDDEN_UNITS,
+    batch_size=128,
+    steps=DEFAULT_STEPS,
+    repeats=DEFAULT_REPEATS,
+    jit_compile="auto",
+    seed=0,
+    on_epoch_timed=None,
+):
+    """Time one training step of each variant of the FC network with `fit`.
+
+    Each model first trains one untimed epoch (compilation and tracing).
+    Then the variants take turns, one epoch of `steps` steps each, `repeats`
+    times; the starting variant rotates every round, so slow drift of the
+    machine and the position in a round affect all variants alike.
+
+    Args:
+        variants: Keys of `VARIANTS` to time; must include `"dense"`, the
+            baseline of the ratios. Defaults to `None`, meaning all.
+        hidden_units: Widths of the hidden layers. Defaults to
+            `(1024, 1024, 1024)`; small widths make a fast smoke test.
+        batch_size: Samples per step. Defaults to `128`.
+        steps: Training steps per epoch. Defaults to `100`.
+        repeats: Timed epochs per variant. Defaults to `10`.
+        jit_compile: Passed to `Model.compile`: `"auto"`, `True` or `False`.
+            Defaults to `"auto"`.
+        seed: Int, seed of the data, of the noise and of the `Dense`
+            kernels. Defaults to `0`.
+        on_epoch_timed: Optional callable `(repeat, variant, seconds_per_step)`
+            called after each timed epoch, to show progress.
+
+    Returns:
+        An `OverheadResult`.
+    """
+    variants = list(VARIANTS) if variants is None else list(variants)
+    if BASELINE not in variants:
+        raise ValueError(
+            f"Expected `variants` to include the baseline {BASELINE!r}. "
+            f"Received: variants={variants}"
+        )
+    for name, value in (
+        ("batch_size", batch_size),
+        ("steps", steps),
+        ("repeats", repeats),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(
+                f"Expected `{name}` to be a positive integer. "
+                f"Received: {name}={value!r}"
+            )
+
+    # Exactly `steps` full batches: a smaller last batch would be retraced.
+    x, y = make_data(steps * batch_size, seed=seed)
+    models = {
+        name: compile_fc(
+            build_fc(name, hidden_units=hidden_units, seed=seed), jit_compile
+        )
+        for name in variants
+    }
+
+    def fit_one_epoch(model):
+        timer = _EpochTimer()
+        # Collect now, so that the collector does not run inside the timing.
+        gc.collect()
+        model.fit(
+            x,
+            y,
+            batch_size=batch_size,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+            callbacks=[timer],
+        )
+        return timer.durations[0]
+
+    for name in variants:
+        fit_one_epoch(models[name])
+
+    seconds_per_step = {name: [] for name in variants}
+    for repeat in range(repeats):
+        shift = repeat % len(variants)
+        for name in variants[shift:] + variants[:shift]:
+            seconds = fit_one_epoch(models[name]) / steps
+            seconds_per_step[name].append(seconds)
+            if on_epoch_timed is not None:
+                on_epoch_timed(repeat, name, seconds)
+
+    return OverheadResult(
+        seconds_per_step=seconds_per_step,
+        jit_compile={name: models[name].jit_compile for name in variants},
+        jit_compile_requested=jit_compile,
+        hidden_units=tuple(hidden_units),
+        batch_size=batch_size,
+        steps=steps,
+        repeats=repeats,
+        seed=seed,
+    )
+
+
+def format_table(result):
+    """Markdown table: variant, median s/step, ratio to the baseline."""
+    lines = [
+        "| variant | median s/step | ratio vs Dense |",
+        "| --- | ---: | ---: |",
+    ]
+    for name in result.seconds_per_step:
+        lines.append(
+            f"| `{name}`: {VARIANTS[name]} | {result.median(name):.4g} "
+            f"| {result.ratio(name):.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def machine_description():
+    """CPU model, CPU count and `platform.platform()`, as one line."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    logical = os.cpu_count()
+    cores = f"{logical} logical CPUs"
+    if hasattr(os, "sched_getaffinity"):
+        usable = len(os.sched_getaffinity(0))
+        if usable != logical:
+            cores += f" ({usable} usable by this process)"
+    return f"{cpu}, {cores}, {platform.platform()}"
+
+
+def library_versions():
+    """Versions of Keras, of the active backend and of NumPy, as one line."""
+    backend = keras.backend.backend()
+    module = importlib.import_module(backend)
+    backend_version = getattr(module, "__version__", "unknown")
+    return (
+        f"keras {keras.version()}, {backend} {backend_version}, "
+        f"numpy {np.__version__}"
+    )
+
+
+def results_section(result, backend, command, date=None):
+    """The Markdown section of `benchmarks/results/overhead.md` for `backend`.
+
+    Args:
+        result: An `OverheadResult`.
+        backend: Name of the Keras backend that produced `result`.
+        command: The exact command line that produced `result`.
+        date: Optional string. Defaults to `None`, meaning now, in UTC.
+
+    Returns:
+        The section, starting with its `## Backend: <backend>` heading.
+    """
+    if date is None:
+        date = datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        )
+    resolved = set(result.jit_compile.values())
+    resolved = resolved.pop() if len(resolved) == 1 else result.jit_compile
+    widths = "-".join(
+        str(width) for width in (INPUT_DIM, *result.hidden_units, NUM_CLASSES)
+    )
+    settings = (
+        f"widths {widths}, batch {result.batch_size}, {result.steps} steps "
+        f"per epoch, median of {result.repeats} timed epochs per variant "
+        "(one warm-up epoch each, then variants interleaved round-robin), "
+        f"jit_compile={result.jit_compile_requested!r} (resolved: "
+        f"{resolved}), seed {result.seed}"
+    )
+    return "\n".join(
+        [
+            f"## Backend: {backend}",
+            "",
+            f"- Machine: {machine_description()}",
+            f"- Versions: {library_versions()}",
+            f"- Date: {date}",
+            f"- Command: `{command}`",
+            f"- Settings: {settings}",
+            "",
+            format_table(result),
+        ]
+    )
+
+
+def update_results_file(path, section):
+    """Write `section` into the Markdown file at `path`.
+
+    A section with the same `## ` heading line is replaced in place; other
+    sections and the text before the first section are kept. A missing file
+    is created with a short introduction.
+    """
+    path = pathlib.Path(path)
+    text = path.read_text() if path.exists() else _RESULTS_PREAMBLE
+    preamble = []
+    sections = {}
+    heading = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            heading = line.strip()
+            sections[heading] = []
+        if heading is None:
+            preamble.append(line)
+        else:
+            sections[heading].append(line)
+    new_heading = section.splitlines()[0].strip()
+    if not new_heading.startswith("## "):
+        raise ValueError(
+            "Expected `section` to start with a `## ` heading. "
+            f"Received: {new_heading!r}"
+        )
+    sections[new_heading] = section.splitlines()
+    blocks = ["\n".join(preamble).strip()]
+    blocks += ["\n".join(lines).strip() for lines in sections.values()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n\n".join(block for block in blocks if block) + "\n")
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer: {text}")
+    return value
+
+
+def _jit_compile(text):
+    return {"auto": "auto", "true": True, "false": False}[text]
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="Time a training step of the paper's FC network with "
+        "Dense, NoiseInjectionDense and GaussianNoise layers, on the "
+        "backend that KERAS_BACKEND selects."
+    )
+    parser.add_argument(
+        "--steps",
+        type=_positive_int,
+        help=f"training steps per epoch (default {DEFAULT_STEPS}; "
+        f"{QUICK_STEPS} with --quick)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=_positive_int,
+        help=f"timed epochs per variant (default {DEFAULT_REPEATS}; "
+        f"{QUICK_REPEATS} with --quick)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=128,
+        help="samples per step (default 128, as in the paper)",
+    )
+    parser.add_argument(
+        "--jit-compile",
+        choices=["auto", "true", "false"],
+        default="auto",
+        help="passed to Model.compile (default: auto, Keras's own default)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the data, the noise and the Dense kernels (default 0)",
+    )
+    parser.add_argument(
+        "--out",
+        type=pathlib.Path,
+        help="Markdown file whose section for this backend is replaced "
+        "(default: benchmarks/results/overhead.md; with --quick, nothing is "
+        "written unless --out is given)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run of a few steps, in seconds (for CI)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    steps = args.steps or (QUICK_STEPS if args.quick else DEFAULT_STEPS)
+    repeats = args.repeats or (QUICK_REPEATS if args.quick else DEFAULT_REPEATS)
+    backend = keras.backend.backend()
+    print(
+        f"{backend}: {len(VARIANTS)} variants, {repeats} timed epochs of "
+        f"{steps} steps each, batch {args.batch_size}",
+        flush=True,
+    )
+
+    def show_progress(repeat, variant, seconds):
+        print(
+            f"  round {repeat + 1}/{repeats} {variant}: {seconds:.4g} s/step",
+            flush=True,
+        )
+
+    result = time_variants(
+        batch_size=args.batch_size,
+        steps=steps,
+        repeats=repeats,
+        jit_compile=_jit_compile(args.jit_compile),
+        seed=args.seed,
+        on_epoch_timed=show_progress,
+    )
+    print(format_table(result))
+
+    out = args.out
+    if out is None and not args.quick:
+        out = DEFAULT_OUT
+    if out is not None:
+        command = (
+            f"KERAS_BACKEND={backend} python benchmarks/overhead.py "
+            f"{shlex.join(argv)}"
+        ).strip()
+        update_results_file(out, results_section(result, backend, command))
+        print(f"Wrote the {backend} section of {out}")
+
+
+if __name__ == "__main__":
+    main()
