@@ -1,4 +1,4 @@
-"""Data sets of the paper's experiments and their preprocessing (see `keras_ninr.src.datasets`)."""
+"""Data sets and their preprocessing (see `keras_ninr.src.datasets`)."""
 
 from keras_ninr.src.datasets import KNOWN_DATASETS
 from keras_ninr.src.datasets import load

@@ -1,4 +1,4 @@
-"""Robustness to input corruption, paper Eq. 8 (see `keras_ninr.src.robustness`)."""
+"""Robustness to input corruption, Eq. 8 (see `keras_ninr.src.robustness`)."""
 
 from keras_ninr.src.robustness import corrupt
 from keras_ninr.src.robustness import corrupted_accuracy

@@ -214,7 +214,9 @@ def load(name, data_dir=None, download=True, verify_checksums=True):
                 f"({type(error).__name__}: {error})"
             )
     else:
-        looked.append(f"download with {download_call}: skipped (download=False)")
+        looked.append(
+            f"download with {download_call}: skipped (download=False)"
+        )
     raise FileNotFoundError(_not_found_message(spec, looked))
 
 
@@ -306,7 +308,9 @@ def _mean_and_std(x, chunk_size=8192):
     )
     mean = total / count
     squares = sum(
-        float(np.sum(np.square(flat[i : i + chunk_size] - mean, dtype=np.float64)))
+        float(
+            np.sum(np.square(flat[i : i + chunk_size] - mean, dtype=np.float64))
+        )
         for i in range(0, len(flat), chunk_size)
     )
     return mean, math.sqrt(squares / count)

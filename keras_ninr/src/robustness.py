@@ -56,7 +56,9 @@ def corrupt(x, sigma_noise, seed=None):
     """
     sigma_noise = check_sigma_noise(sigma_noise)
     x = np.asarray(x)
-    dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    dtype = (
+        x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    )
     x = x.astype(dtype, copy=True)
     if sigma_noise == 0.0:
         return x
@@ -113,8 +115,8 @@ def corrupted_accuracy(
             raise ValueError(
                 "`corrupted_accuracy` with space='pixel' needs the training "
                 "`mean` and `std` (from `keras_ninr.datasets.standardize`) "
-                f"to standardise the corrupted pixels. Received: mean={mean!r}, "
-                f"std={std!r}"
+                "to standardise the corrupted pixels. Received: "
+                f"mean={mean!r}, std={std!r}"
             )
         if not std > 0:
             raise ValueError(f"Expected `std` > 0. Received: std={std!r}")
