@@ -358,6 +358,26 @@ def machine_description():
     return f"{cpu}, {cores}, {platform.platform()}"
 
 
+def accelerator_description():
+    """Name of the accelerator the backend computes on, or `None` on CPU."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        return None if device.platform == "cpu" else device.device_kind
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.get_device_name() if torch.cuda.is_available() else None
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        return gpus[0].name if gpus else None
+    return None
+
+
 def library_versions():
     """Versions of Keras, of the active backend and of NumPy, as one line."""
     backend = keras.backend.backend()
@@ -397,11 +417,17 @@ def results_section(result, backend, command, date=None):
         f"jit_compile={result.jit_compile_requested!r} (resolved: "
         f"{resolved}), seed {result.seed}"
     )
+    accelerator = accelerator_description()
+    heading = f"## Backend: {backend}"
+    machine = machine_description()
+    if accelerator:
+        heading += f" on {accelerator}"
+        machine = f"{accelerator}; host {machine}"
     return "\n".join(
         [
-            f"## Backend: {backend}",
+            heading,
             "",
-            f"- Machine: {machine_description()}",
+            f"- Machine: {machine}",
             f"- Versions: {library_versions()}",
             f"- Date: {date}",
             f"- Command: `{command}`",
