@@ -208,7 +208,14 @@ class NINRModel(keras.Model):
                     "that starts with `keras.Input(shape)`. Received: "
                     f"model={model.name!r}, built={model.built}"
                 )
-            model = keras.Model(model.inputs, model.outputs, name=model.name)
+            # A single input stays a single tensor, not a list of one, so
+            # the new model accepts a plain array without a warning.
+            inputs, outputs = model.inputs, model.outputs
+            model = keras.Model(
+                inputs[0] if len(inputs) == 1 else inputs,
+                outputs[0] if len(outputs) == 1 else outputs,
+                name=model.name,
+            )
         elif not getattr(model, "inputs", None):
             raise ValueError(
                 "`NINRModel.from_model` works on Sequential and Functional "
