@@ -10,6 +10,8 @@ from keras_ninr import callbacks
 from keras_ninr import datasets
 from keras_ninr import noise
 from keras_ninr import robustness
+from keras_ninr import zoo
+from keras_ninr.src.layers.input_corruption import InputCorruption
 from keras_ninr.src.layers.noise_injection_dense import NoiseInjectionDense
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
@@ -19,6 +21,7 @@ from keras_ninr.src.utils import find_noise_layers
 __version__ = "0.1.0"
 
 __all__ = [
+    "InputCorruption",
     "NINRModel",
     "NoiseInjectionDense",
     "NoiseInjectionLayer",
@@ -28,4 +31,5 @@ __all__ = [
     "find_noise_layers",
     "noise",
     "robustness",
+    "zoo",
 ]

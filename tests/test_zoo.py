@@ -1,0 +1,205 @@
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from keras_ninr import InputCorruption
+from keras_ninr import NINRModel
+from keras_ninr import NoiseInjectionDense
+from keras_ninr import NoiseInjectionPixel
+from keras_ninr import find_noise_layers
+from keras_ninr import zoo
+
+# Narrow versions of the paper's networks, so that a training step of all
+# 24 combinations stays quick on a 2-core CPU; the full widths are checked
+# structurally below.
+SMALL = {
+    "fc": dict(hidden_units=(16, 16, 16)),
+    "fc1": dict(hidden_units=(16,)),
+    "cnn": dict(filters=(4, 8), dense_units=16),
+    "vgg": dict(filters=(4, 4, 8), dense_units=16),
+}
+
+
+def weight_layers(model):
+    found = []
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            found += weight_layers(layer)
+        elif getattr(layer, "kernel", None) is not None:
+            found.append(layer)
+    return found
+
+
+@pytest.mark.parametrize("regularization", zoo.REGULARIZATIONS)
+@pytest.mark.parametrize("architecture", zoo.ARCHITECTURES)
+def test_builds_trains_a_step_and_round_trips(
+    architecture, regularization, tmp_path
+):
+    model = zoo.build(
+        architecture,
+        regularization,
+        noise_stddev=3.0,
+        seed=1,
+        **SMALL[architecture],
+    )
+    # Eagerly: compiling 24 training steps would dominate the suite's time;
+    # compiled training of the NIN layers is covered by the other tests.
+    zoo.compile_model(model, architecture, run_eagerly=True)
+    shape = model.input_shape[1:]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8,) + shape).astype("float32")
+    y = rng.integers(0, 10, size=8)
+    history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(loaded(x)), ops.convert_to_numpy(model(x)), atol=1e-6
+    )
+    expected_nins = {"in-ninr": 1, "full-ninr": None}.get(regularization, 0)
+    if expected_nins is not None:
+        assert len(find_noise_layers(loaded)) == expected_nins
+
+
+def test_paper_widths():
+    fc = zoo.build("fc")
+    assert [layer.units for layer in weight_layers(fc)] == [1024] * 3 + [10]
+    assert fc.input_shape == (None, 28, 28)
+    cnn = zoo.build("cnn")
+    convs = [l for l in cnn.layers if isinstance(l, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [32, 64]
+    assert [c.kernel_size for c in convs] == [(2, 2)] * 2
+    kinds = [type(l).__name__ for l in cnn.layers]
+    assert kinds[1:5] == ["Conv2D", "ELU", "BatchNormalization", "MaxPooling2D"]
+    assert [l.units for l in cnn.layers if isinstance(l, keras.layers.Dense)] == [
+        2048,
+        10,
+    ]
+    assert [c.filters for c in weight_layers(zoo.build("cnn", filters=(2, 2)))[:2]] == [2, 2]
+    vgg = zoo.build("vgg")
+    convs = [l for l in vgg.layers if isinstance(l, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [32, 32, 64, 64, 128, 128]
+    assert [
+        float(l.kernel_regularizer.get_config()["l2"]) for l in convs
+    ] == pytest.approx([1e-4] * 6)
+    rates = [l.rate for l in vgg.layers if isinstance(l, keras.layers.Dropout)]
+    assert rates == [0.2, 0.3, 0.4]
+    assert [l.units for l in vgg.layers if isinstance(l, keras.layers.Dense)] == [
+        500,
+        10,
+    ]
+    fc1 = zoo.build("fc1")
+    assert [layer.units for layer in weight_layers(fc1)] == [1024, 10]
+
+
+@pytest.mark.parametrize("architecture", ["fc", "cnn"])
+def test_l2_and_dropout_follow_the_paper(architecture):
+    l2 = zoo.build(architecture, "l2")
+    for layer in weight_layers(l2):
+        # Weight decay 5e-4 == gradient 5e-4 * w == Keras L2(2.5e-4).
+        assert layer.kernel_regularizer.get_config()["l2"] == pytest.approx(
+            2.5e-4
+        )
+    dropout = zoo.build(architecture, "dropout")
+    rates = [l.rate for l in dropout.layers if isinstance(l, keras.layers.Dropout)]
+    assert rates == [0.5] * 3  # After every hidden layer / block.
+    assert all(l.kernel_regularizer is None for l in weight_layers(dropout))
+
+
+def test_initialisation_is_fan_in_normal_and_shared_across_methods():
+    kernels = {}
+    for regularization in ("none", "l2", "in-ninr", "full-ninr", "cdt"):
+        model = zoo.build("fc", regularization, seed=3)
+        layers = weight_layers(model)
+        kernels[regularization] = [
+            ops.convert_to_numpy(l.kernel) for l in layers
+        ]
+        for layer, kernel in zip(layers, kernels[regularization]):
+            fan_in = kernel.shape[0]
+            assert kernel.std() == pytest.approx(fan_in**-0.5, rel=0.05)
+            np.testing.assert_array_equal(ops.convert_to_numpy(layer.bias), 0)
+    for regularization, values in kernels.items():
+        for a, b in zip(values, kernels["none"]):
+            np.testing.assert_array_equal(a, b)
+    other_seed = weight_layers(zoo.build("fc", seed=4))[0]
+    assert not np.array_equal(
+        ops.convert_to_numpy(other_seed.kernel), kernels["none"][0]
+    )
+
+
+def test_ninr_regularizations_use_the_paper_presets():
+    model = zoo.build("fc", "in-ninr")
+    assert isinstance(model, NINRModel)
+    assert isinstance(model.noise_layers[0], NoiseInjectionDense)
+    assert model.noise_stddev == 51.8
+    assert zoo.build("fc", "full-ninr", noise_stddev="catapult").noise_stddev == 51.8
+    cnn = zoo.build("cnn", "in-ninr", noise_stddev="catapult")
+    assert isinstance(cnn.noise_layers[0], NoiseInjectionPixel)
+    assert cnn.noise_stddev == 87.5
+    assert zoo.noise_preset("cnn", "full", "decay") == 0.9
+    assert zoo.noise_preset("vgg", "input", "catapult") == 55.4
+    assert zoo.noise_preset("fc1", "input", "decay") ** 2 == pytest.approx(
+        0.1 * 785 / 0.01
+    )
+    assert zoo.noise_preset("cnn", "input", "decay", "adam") == 6.2
+
+
+def test_cdt_corrupts_by_eq_8_in_training_only():
+    mean, std = 0.2860, 0.3530  # Fashion-MNIST's training statistics.
+    model = zoo.build(
+        "fc", "cdt", cdt_sigma_noise=0.4, pixel_mean=mean, pixel_std=std
+    )
+    layer = model.get_layer("input_corruption")
+    assert isinstance(layer, InputCorruption) and layer.sigma_noise == 0.4
+    rng = np.random.default_rng(0)
+    pixels = rng.uniform(size=(4000, 28, 28)).astype("float32")
+    x = (pixels - mean) / std
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer(x)), x)
+    corrupted = ops.convert_to_numpy(layer(x, training=True)) * std + mean
+    residual = corrupted - np.sqrt(1 - 0.4**2) * pixels
+    assert residual.mean() == pytest.approx(0.0, abs=2e-3)
+    assert residual.std() == pytest.approx(0.4, rel=0.01)
+
+
+def test_cdt_in_standardized_space_preserves_variance():
+    layer = InputCorruption(0.7, space="standardized", seed=0)
+    x = np.random.default_rng(1).normal(size=(200, 784)).astype("float32")
+    out = ops.convert_to_numpy(layer(x, training=True))
+    assert out.var() == pytest.approx(1.0, rel=0.02)
+    assert np.corrcoef(out.ravel(), x.ravel())[0, 1] == pytest.approx(
+        np.sqrt(1 - 0.49), abs=0.01
+    )
+
+
+def test_optimizers():
+    sgd = zoo.make_optimizer("sgd", "fc")
+    assert isinstance(sgd, keras.optimizers.SGD)
+    assert float(sgd.learning_rate) == pytest.approx(0.05)
+    assert sgd.momentum == 0.0
+    assert float(zoo.make_optimizer("sgd", "fc1").learning_rate) == pytest.approx(0.01)
+    adam = zoo.make_optimizer("adam", "cnn")
+    assert (adam.beta_1, adam.beta_2, adam.epsilon) == (0.9, 0.999, 1e-7)
+    assert float(adam.learning_rate) == pytest.approx(0.01)
+    rms = zoo.make_optimizer("rmsprop", "fc")
+    assert float(rms.learning_rate) == pytest.approx(1e-4)
+    assert float(zoo.make_optimizer("rmsprop", "cnn").learning_rate) == pytest.approx(1e-3)
+    assert zoo.BATCH_SIZES["fc"] == 128 and zoo.BATCH_SIZES["fc1"] == 1000
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="architecture='resnet'"):
+        zoo.build("resnet")
+    with pytest.raises(ValueError, match="regularization='mixup'"):
+        zoo.build("fc", "mixup")
+    with pytest.raises(ValueError, match="optimizer='lbfgs'"):
+        zoo.make_optimizer("lbfgs")
+    with pytest.raises(ValueError, match="phase='chaos'"):
+        zoo.noise_preset("fc", "input", "chaos")
+    with pytest.raises(ValueError, match="topology='full'"):
+        zoo.build("fc1", "full-ninr")  # The paper gives no preset for it.
+    with pytest.raises(ValueError, match="sigma_noise=1.5"):
+        zoo.build("fc", "cdt", cdt_sigma_noise=1.5)
+    with pytest.raises(ValueError, match="space='raw'"):
+        InputCorruption(0.2, space="raw")
