@@ -42,3 +42,39 @@ def test_demo_runs_and_prints_both_models():
         assert 0.1 < float(clean) <= 1.0  # Better than chance after 1 epoch.
         assert 0.0 <= float(corrupted) <= 1.0
     assert rows[0][3] == "-" and float(rows[1][3]) > 0
+
+
+@pytest.mark.skipif(
+    not os.environ.get("KERAS_NINR_DATA_DIR"),
+    reason="the example reads Fashion-MNIST from $KERAS_NINR_DATA_DIR",
+)
+def test_quick_fc_robustness_runs_and_resumes(tmp_path):
+    command = [
+        sys.executable,
+        str(ROOT / "examples" / "quick_fc_robustness.py"),
+        "--train-size",
+        "256",
+        "--epochs",
+        "1",
+        "--seeds",
+        "0",
+        "--out",
+        str(tmp_path),
+    ]
+    env = dict(os.environ, KERAS_BACKEND=keras.backend.backend())
+    first = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert first.returncode == 0, first.stderr[-3000:]
+    results = (tmp_path / "quick_fc_robustness.jsonl").read_text().splitlines()
+    assert len(results) == 3
+    table = (tmp_path / "quick_fc_robustness.md").read_text()
+    for method in ("none", "in-NINR", "dropout"):
+        assert f"| {method}" in table
+    # A rerun finds every run done: nothing is trained or appended again.
+    second = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "seed 0" not in second.stdout.split("# Quick")[0]
+    assert (tmp_path / "quick_fc_robustness.jsonl").read_text().splitlines() == results

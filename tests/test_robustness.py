@@ -126,3 +126,19 @@ def test_corrupted_accuracy_of_a_ninr_model_is_noise_free():
     again = robustness.corrupted_accuracy(model, x, y, 0.9, 0.5, 0.25, seed=1)
     assert corrupted == again
     assert corrupted < 1.0
+
+
+def test_corruption_curve_falls_from_clean_to_pure_noise():
+    rng = np.random.default_rng(0)
+    # Bright images are class 1, dark ones class 0: clean accuracy is 1,
+    # and at sigma_noise = 1 the image is gone and accuracy is chance.
+    y = rng.integers(0, 2, 400)
+    x = np.where(y[:, None, None] == 1, 0.9, 0.1) * np.ones((400, 8, 8))
+    model = _RecordingModel()
+    curve = robustness.corruption_curve(model, x, y, mean=0.5, std=0.4)
+    assert list(curve) == list(robustness.DEFAULT_SIGMAS)
+    assert curve[0.0] == 1.0
+    assert 0.35 < curve[1.0] < 0.65
+    assert curve[0.0] >= curve[0.5] >= curve[1.0]
+    with pytest.raises(ValueError, match="sigma_noise=2"):
+        robustness.corruption_curve(model, x, y, 0.5, 0.4, sigmas=[0.1, 2])

@@ -141,3 +141,48 @@ def corrupted_accuracy(
     outputs = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
     predictions = outputs.argmax(axis=-1)
     return float(np.mean(predictions == labels))
+
+
+DEFAULT_SIGMAS = tuple(round(0.1 * i, 1) for i in range(11))
+
+
+def corruption_curve(
+    model,
+    x_pixels,
+    y,
+    mean=None,
+    std=None,
+    sigmas=DEFAULT_SIGMAS,
+    seed=0,
+    space="pixel",
+    batch_size=1024,
+):
+    """Accuracy against sigma_noise (the curves of Fig. 2).
+
+    Args:
+        model, x_pixels, y, mean, std, space, batch_size: As in
+            `corrupted_accuracy`.
+        sigmas: The sigma_noise values, each in [0, 1]. Defaults to
+            0, 0.1, ..., 1.
+        seed: Int: the corruption at each sigma uses `seed`, so every model
+            evaluated with the same seed sees the same noise `delta` (only
+            its weight changes along the curve). Defaults to `0`.
+
+    Returns:
+        A dict `{sigma_noise: accuracy}`, in the order of `sigmas`.
+    """
+    sigmas = [check_sigma_noise(sigma) for sigma in sigmas]
+    return {
+        sigma: corrupted_accuracy(
+            model,
+            x_pixels,
+            y,
+            sigma,
+            mean=mean,
+            std=std,
+            seed=seed,
+            space=space,
+            batch_size=batch_size,
+        )
+        for sigma in sigmas
+    }
