@@ -6,16 +6,31 @@ that tests, examples and benchmarks run on machines without internet access.
 `standardize` applies the paper's preprocessing: subtract the mean and divide
 by the standard deviation of the training data (Sec. 3).
 
+The data sets:
+
+- `"fashion_mnist"`, `"mnist"`: the four IDX files of the original releases.
+- `"usps"`: the USPS digits of *The Elements of Statistical Learning*
+  (`zip.train.gz`, `zip.test.gz`), the target domain of the paper's domain
+  shift test (Sec. 3.2.2). `usps_to_mnist_format` brings them to MNIST's
+  28x28 format the way the paper describes, and `load_usps_as_mnist` does
+  both at once.
+- `"cifar10"`: CIFAR-10 (App. D), from the project's JPEG copy
+  (`cifar10-jpeg.zip`) or from the official `cifar-10-batches-py/` files.
+
 Where `load` looks, in order:
 
 1. `data_dir`, if given: a folder holding the data set's files, or a folder
-   holding the data set's sub-folder (`fashion-mnist/`, `mnist/`).
+   holding the data set's sub-folder (`fashion-mnist/`, `mnist/`, `usps/`,
+   `cifar10/`).
 2. `$KERAS_NINR_DATA_DIR`, laid out the same way.
 3. System folders of Linux packages (`/usr/share/datasets/fashion-mnist/` of
    Debian's `dataset-fashion-mnist`).
 4. The Keras download cache (`$KERAS_HOME/datasets/`, else
-   `~/.keras/datasets/`, else `/tmp/.keras/datasets/`).
-5. A download through `keras.datasets.<name>.load_data()`.
+   `~/.keras/datasets/`, else `/tmp/.keras/datasets/`): the data set's
+   sub-folder there, and the files `keras.datasets` caches (`mnist.npz`,
+   `cifar-10-batches-py/`).
+5. A download: through `keras.datasets.<name>.load_data()`, or for USPS
+   through `keras.utils.get_file` from the book's web site.
 
 Files with a known SHA-256 are verified before use.
 """
@@ -23,8 +38,14 @@ Files with a known SHA-256 are verified before use.
 import dataclasses
 import gzip
 import hashlib
+import io
 import math
 import os
+import pickle
+import re
+import uuid
+import warnings
+import zipfile
 import zlib
 
 import numpy as np
@@ -59,6 +80,14 @@ GZIP_SHA256 = {
         ),
         "t10k-labels-idx1-ubyte.gz": (
             "b91679a0acfe4ba0e50a2437a903084cba1f5f92592b016a25a7dfd00455798b"
+        ),
+    },
+    "usps": {
+        "zip.train.gz": (
+            "66ebf231ab51f2cf6ac1a892d0f98ccffee1079d7a5db638c1f11f366046ca16"
+        ),
+        "zip.test.gz": (
+            "8dacc3c6e136af6c3488de9e5113a7daf140c8c2f1f0b61c54ee02f03f1a962f"
         ),
     },
 }
@@ -98,6 +127,26 @@ IDX_SHA256 = {
     },
 }
 
+# SHA-256 of decompressed files, for any gzip data set: a copy compressed
+# with other settings (a download, say) verifies by its content.
+DECOMPRESSED_SHA256 = {
+    **IDX_SHA256,
+    "usps": {
+        "zip.train.gz": (
+            "abc9f5c75b997cabe66b5d01727d5a681c69298e1641a8d37b55433a52129dc0"
+        ),
+        "zip.test.gz": (
+            "6bde17b4f1cd68e0630cd2751d6495b5795d9165ab2dc4a0be8b7002b732f4cc"
+        ),
+    },
+}
+
+# The project's JPEG copy of CIFAR-10 (its data README).
+CIFAR10_JPEG_ZIP = "cifar10-jpeg.zip"
+CIFAR10_JPEG_ZIP_SHA256 = (
+    "1f246f18ee1c4b008b72b11e5d912c2b6a325d41b34a6c0136bab1e640200198"
+)
+
 # The file `keras.datasets.mnist.load_data()` caches (its own `file_hash`).
 KERAS_MNIST_NPZ_SHA256 = (
     "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
@@ -109,6 +158,47 @@ IDX_FILES = (
     "t10k-images-idx3-ubyte.gz",
     "t10k-labels-idx1-ubyte.gz",
 )
+
+USPS_FILES = ("zip.train.gz", "zip.test.gz")
+# The authors of The Elements of Statistical Learning publish the files.
+USPS_URL = "https://hastie.su.domains/ElemStatLearn/datasets/"
+USPS_IMAGE_SHAPE = (16, 16)
+
+# The official label ids 0-9 of CIFAR-10, in order.
+CIFAR10_CLASS_NAMES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
+CIFAR10_BATCH_FOLDER = "cifar-10-batches-py"
+CIFAR10_BATCH_FILES = (
+    "data_batch_1",
+    "data_batch_2",
+    "data_batch_3",
+    "data_batch_4",
+    "data_batch_5",
+    "test_batch",
+)
+# Where Keras 3 extracts the official archive, under its `datasets` cache
+# (Keras 2 extracted it straight into `datasets`).
+KERAS_CIFAR10_FOLDER = "cifar-10-batches-py-target"
+# The decoded JPEG copy is cached here, under the Keras `datasets` cache.
+DECODED_CACHE_FOLDER = "keras_ninr"
+
+# MNIST's digits fit a 20x20 box and their centres of mass lie at pixel
+# (14, 14) of the 28x28 field, counting from 0 (LeCun et al., 1998; the
+# MNIST training set averages (13.997, 14.006)).
+MNIST_BOX_SIZE = 20
+MNIST_FIELD_SIZE = 28
+MNIST_CENTER = 14
+USPS_TO_MNIST_VARIANTS = ("lecun", "resize28", "pad")
 
 # IDX type codes (third byte of the magic number) and their big-endian dtypes.
 _IDX_DTYPES = {
@@ -151,28 +241,86 @@ _IDX_DATASETS = {
     ),
 }
 
-KNOWN_DATASETS = tuple(sorted(_IDX_DATASETS))
+
+@dataclasses.dataclass(frozen=True)
+class _USPSDataset:
+    """Where the USPS digits live."""
+
+    name: str = "usps"
+    folder: str = "usps"
+    system_folders: tuple = ()
 
 
-def load(name, data_dir=None, download=True, verify_checksums=True):
+@dataclasses.dataclass(frozen=True)
+class _CIFAR10Dataset:
+    """Where CIFAR-10 lives."""
+
+    name: str = "cifar10"
+    folder: str = "cifar10"
+    system_folders: tuple = ()
+
+
+_DATASETS = {
+    **_IDX_DATASETS,
+    "usps": _USPSDataset(),
+    "cifar10": _CIFAR10Dataset(),
+}
+
+KNOWN_DATASETS = tuple(sorted(_DATASETS))
+
+
+def load(
+    name,
+    data_dir=None,
+    download=True,
+    verify_checksums=True,
+    max_per_class=None,
+):
     """Load a data set as `(x_train, y_train), (x_test, y_test)`.
 
-    Same arrays as `keras.datasets.<name>.load_data()`: images `uint8` of
-    shape `(N, 28, 28)` with values 0-255, labels `uint8` of shape `(N,)`
-    with values 0-9. The places looked in are listed in this module's
-    docstring.
+    Labels are `uint8` of shape `(N,)` with values 0-9. Images:
+
+    - `"fashion_mnist"`, `"mnist"`: the arrays of
+      `keras.datasets.<name>.load_data()`, `uint8` of shape `(N, 28, 28)`
+      with values 0-255.
+    - `"usps"`: `float32` of shape `(N, 16, 16)` in [0, 1], 7,291 train and
+      2,007 test images. The files' values in [-1, 1] are mapped to [0, 1]
+      so that, as in MNIST, the background is 0 and the strokes are bright.
+      `usps_to_mnist_format` makes them 28x28 as the paper does.
+    - `"cifar10"`: `uint8` of shape `(N, 32, 32, 3)` with values 0-255,
+      50,000 train and 10,000 test images, labels in the official order
+      (`CIFAR10_CLASS_NAMES`). In each folder looked in, the official
+      `cifar-10-batches-py/` files come first (lossless, in their own
+      order, the arrays of `keras.datasets.cifar10.load_data()` but with
+      labels of shape `(N,)`), then the project's `cifar10-jpeg.zip`. The
+      JPEG copy is lossy (quality about 75): accuracy measured on it is
+      close to, but not the same as, accuracy on the official files. Its
+      images come sorted by split, class id and file name. Decoding its
+      60,000 JPEG files takes seconds, so the decoded arrays are cached in
+      `<Keras cache>/keras_ninr/`, keyed by the zip's SHA-256.
+
+    The places looked in are listed in this module's docstring.
 
     Args:
-        name: `"fashion_mnist"` or `"mnist"`.
-        data_dir: Optional folder holding the four IDX files
+        name: One of `KNOWN_DATASETS`: `"cifar10"`, `"fashion_mnist"`,
+            `"mnist"` or `"usps"`.
+        data_dir: Optional folder holding the data set's files, or a folder
+            holding them in the data set's sub-folder (`fashion-mnist/`,
+            `mnist/`, `usps/`, `cifar10/`). The files: the four IDX files
             (`train-images-idx3-ubyte.gz`, `train-labels-idx1-ubyte.gz`,
-            `t10k-images-idx3-ubyte.gz`, `t10k-labels-idx1-ubyte.gz`), or a
-            folder holding them in a `fashion-mnist/` or `mnist/`
-            sub-folder. Looked in first. Defaults to `None`.
-        download: Whether to download through `keras.datasets` when no
-            local copy is found. Defaults to `True`.
+            `t10k-images-idx3-ubyte.gz`, `t10k-labels-idx1-ubyte.gz`);
+            `zip.train.gz` and `zip.test.gz` for USPS; `cifar10-jpeg.zip`,
+            or `data_batch_1`-`data_batch_5` and `test_batch` (or a
+            `cifar-10-batches-py/` folder holding them) for CIFAR-10.
+            Looked in first. Defaults to `None`.
+        download: Whether to download when no local copy is found.
+            Defaults to `True`.
         verify_checksums: Whether to check the SHA-256 of files whose
             hash is known. Defaults to `True`.
+        max_per_class: Optional positive int: keep only the first
+            `max_per_class` images of each class in each split, in the
+            order above, for quick runs. From the JPEG copy of CIFAR-10 only
+            those images are decoded. Defaults to `None` (all images).
 
     Returns:
         `(x_train, y_train), (x_test, y_test)`, NumPy arrays.
@@ -183,8 +331,34 @@ def load(name, data_dir=None, download=True, verify_checksums=True):
         FileNotFoundError: when no place holds the data and the download
             failed or was switched off; the message lists every place looked
             in and how to provide the data.
+        ImportError: for the JPEG copy of CIFAR-10 without Pillow.
     """
     spec = _get_spec(name)
+    if max_per_class is not None and (
+        isinstance(max_per_class, bool)
+        or not isinstance(max_per_class, (int, np.integer))
+        or max_per_class < 1
+    ):
+        raise ValueError(
+            "Expected `max_per_class` to be a positive integer or None. "
+            f"Received: max_per_class={max_per_class!r}"
+        )
+    if isinstance(spec, _USPSDataset):
+        data = _load_usps(spec, data_dir, download, verify_checksums)
+    elif isinstance(spec, _CIFAR10Dataset):
+        data = _load_cifar10(
+            spec, data_dir, download, verify_checksums, max_per_class
+        )
+    else:
+        data = _load_idx_dataset(spec, data_dir, download, verify_checksums)
+    if max_per_class is not None:
+        data = tuple(
+            _first_per_class(x, y, max_per_class) for x, y in data
+        )
+    return data
+
+
+def _load_idx_dataset(spec, data_dir, download, verify_checksums):
     looked = []
     for label, folder in _local_folders(spec, data_dir):
         missing = _missing_files(folder)
@@ -293,6 +467,170 @@ def standardize(x_train, x_test=None):
     return (x_train, x_test), (mean, std)
 
 
+def read_usps(path):
+    """Read one USPS file of *The Elements of Statistical Learning*.
+
+    Each line of the gzip-compressed text holds a digit label (written `3`
+    or `3.0000`) and the 256 grey values of a 16x16 image, row-major, in
+    [-1, 1] with -1 the background.
+
+    Args:
+        path: Path of `zip.train.gz` or `zip.test.gz`.
+
+    Returns:
+        `(x, y)`: images `float32` of shape `(N, 16, 16)` in [0, 1], with
+        the background at 0 and the strokes bright as in MNIST, and labels
+        `uint8` of shape `(N,)`.
+
+    Raises:
+        ValueError: naming the file (and the line), if it is not gzip, is
+            truncated, or holds a malformed line.
+    """
+    return _parse_usps(path, _decompress(path))
+
+
+def usps_to_mnist_format(x, variant="lecun", interpolation="bilinear"):
+    """USPS digits in MNIST's 28x28 format (Sec. 3.2.2).
+
+    The paper follows the processing that made MNIST (LeCun et al., 1998):
+    each digit is resized, keeping its aspect ratio, so that it fits a
+    20x20 box, then placed in a 28x28 field so that its centre of mass lies
+    at the centre of the field. Precisely, for `variant="lecun"`:
+
+    1. The bounding box of the digit's ink (pixels above 0) is cut out.
+    2. It is resized so that its longer side is 20 pixels (the other side
+       rounded to whole pixels) with Pillow's resampling filter
+       `interpolation`. Bilinear, the default, mixes neighbouring pixels
+       with non-negative weights, so values stay in [0, 1] and no ringing
+       adds ink around the strokes (`"lanczos"` and `"bicubic"` are sharper
+       but overshoot; their output is clipped to [0, 1]).
+    3. It is placed in a 28x28 field of zeros, shifted by whole pixels so
+       that its centre of mass is as near pixel (14, 14), counting from 0,
+       as whole-pixel shifts allow (within half a pixel on each axis);
+       MNIST's own centres of mass lie there. A digit whose box would then
+       stick out of the field is moved back inside (one digit of the USPS
+       training set, none of its test set). A blank image stays blank.
+
+    The paper then applies "the standard preprocessing": standardising with
+    the MNIST training mean and standard deviation, as the MNIST test set
+    is:
+
+    ```python
+    _, (mean, std) = keras_ninr.datasets.standardize(mnist_x_train)
+    x_usps = (usps_to_mnist_format(x_usps) - mean) / std
+    ```
+
+    The other variants are not the paper's; they are there to explain
+    baselines of other works that bring USPS to 28x28 otherwise:
+    `"resize28"` resizes the whole 16x16 image to 28x28 (the digits come
+    out larger than MNIST's, filling the field), and `"pad"` puts the 16x16
+    image unchanged in the middle of the field (smaller than MNIST's).
+
+    Args:
+        x: Images of shape `(N, H, W)` or `(H, W)`, `uint8` (0-255) or
+            floats in [0, 1] with the background at 0, such as those of
+            `load("usps")` (16x16).
+        variant: `"lecun"` (the paper's processing), `"resize28"` or
+            `"pad"`. Defaults to `"lecun"`.
+        interpolation: Pillow resampling filter for `"lecun"` and
+            `"resize28"`: `"bilinear"`, `"bicubic"`, `"lanczos"` or
+            `"nearest"`. Defaults to `"bilinear"`.
+
+    Returns:
+        `float32` images in [0, 1] of shape `(N, 28, 28)`, or `(28, 28)`
+        for a single image.
+
+    Raises:
+        ValueError: for an unknown `variant` or `interpolation`, images not
+            2-dimensional, or (for `"pad"`) larger than 28x28.
+        ImportError: without Pillow (for `"lecun"` and `"resize28"`).
+
+    References:
+        - LeCun, Bottou, Bengio and Haffner, *Gradient-based learning
+          applied to document recognition*, Proc. IEEE 86(11), 1998.
+    """
+    if variant not in USPS_TO_MNIST_VARIANTS:
+        raise ValueError(
+            "Expected `variant` to be one of "
+            f"{', '.join(USPS_TO_MNIST_VARIANTS)}. "
+            f"Received: variant={variant!r}"
+        )
+    x = scale_pixels(x)
+    single = x.ndim == 2
+    if single:
+        x = x[None]
+    if x.ndim != 3:
+        raise ValueError(
+            "Expected images of shape (N, H, W) or (H, W). Received: shape "
+            f"{x.shape}"
+        )
+    field = MNIST_FIELD_SIZE
+    if variant == "pad":
+        height, width = x.shape[1:]
+        if height > field or width > field:
+            raise ValueError(
+                f"Cannot pad {height}x{width} images to {field}x{field}: "
+                "they are larger."
+            )
+        out = np.zeros((len(x), field, field), np.float32)
+        top, left = (field - height) // 2, (field - width) // 2
+        out[:, top : top + height, left : left + width] = x
+    else:
+        resample = _pillow_filter(interpolation)
+        out = np.zeros((len(x), field, field), np.float32)
+        for image, target in zip(x, out):
+            if variant == "resize28":
+                target[...] = _resize(image, (field, field), resample)
+            else:
+                _lecun_normalize(image, target, resample)
+    return out[0] if single else out
+
+
+def load_usps_as_mnist(
+    data_dir=None,
+    split="test",
+    variant="lecun",
+    interpolation="bilinear",
+    download=True,
+    verify_checksums=True,
+):
+    """USPS digits in MNIST's 28x28 format, for the domain shift test.
+
+    `load("usps")` followed by `usps_to_mnist_format`; see both. The paper
+    evaluates MNIST-trained models on the USPS test set (Sec. 3.2.2), after
+    standardising it with the MNIST training mean and standard deviation
+    (from `standardize(mnist_x_train)`), which this function leaves to the
+    caller.
+
+    Args:
+        data_dir: As for `load`. Defaults to `None`.
+        split: `"test"` (2,007 images) or `"train"` (7,291). Defaults to
+            `"test"`.
+        variant: As for `usps_to_mnist_format`. Defaults to `"lecun"`.
+        interpolation: As for `usps_to_mnist_format`. Defaults to
+            `"bilinear"`.
+        download: As for `load`. Defaults to `True`.
+        verify_checksums: As for `load`. Defaults to `True`.
+
+    Returns:
+        `(x, y)`: `float32` images in [0, 1] of shape `(N, 28, 28)` and
+        `uint8` labels of shape `(N,)`.
+    """
+    if split not in ("train", "test"):
+        raise ValueError(
+            f'Expected `split` to be "train" or "test". Received: '
+            f"split={split!r}"
+        )
+    train, test = load(
+        "usps",
+        data_dir=data_dir,
+        download=download,
+        verify_checksums=verify_checksums,
+    )
+    x, y = train if split == "train" else test
+    return usps_to_mnist_format(x, variant, interpolation), y
+
+
 def _apply_standardization(x, mean, std):
     return (x - np.float32(mean)) / np.float32(std)
 
@@ -318,12 +656,12 @@ def _mean_and_std(x, chunk_size=8192):
 
 def _get_spec(name):
     key = name.lower().replace("-", "_") if isinstance(name, str) else name
-    if key not in _IDX_DATASETS:
+    if key not in _DATASETS:
         raise ValueError(
             f"Unrecognized dataset name: {name!r}. Known names: "
             f"{', '.join(KNOWN_DATASETS)}"
         )
-    return _IDX_DATASETS[key]
+    return _DATASETS[key]
 
 
 def _local_folders(spec, data_dir):
@@ -361,11 +699,11 @@ def _keras_cache_folders():
     return folders
 
 
-def _missing_files(folder):
-    """The IDX files missing from `folder`; `None` if there is no folder."""
+def _missing_files(folder, files=IDX_FILES):
+    """The `files` missing from `folder`; `None` if there is no folder."""
     if folder is None or not os.path.isdir(folder):
         return None  # The folder itself is missing.
-    return [f for f in IDX_FILES if not os.path.isfile(os.path.join(folder, f))]
+    return [f for f in files if not os.path.isfile(os.path.join(folder, f))]
 
 
 def _describe(label, folder, missing):
@@ -380,12 +718,27 @@ def _not_found_message(spec, looked):
     places = "\n".join(f"  - {line}" for line in looked)
     return (
         f"Could not find the {spec.name} data set. Looked in:\n{places}\n"
-        f"To provide it, put the four files {', '.join(IDX_FILES)} in a "
+        f"To provide it, put {_files_to_provide(spec)} in a "
         f"folder <dir>/{spec.folder}/ and set the environment variable "
         f"{ENVIRONMENT_VARIABLE}=<dir> (or pass data_dir=<dir> to "
         "`keras_ninr.datasets.load`), or run once on a machine with internet "
         "access so that Keras downloads and caches it."
     )
+
+
+def _files_to_provide(spec):
+    if isinstance(spec, _USPSDataset):
+        return (
+            f"the files {', '.join(USPS_FILES)} (from {USPS_URL})"
+        )
+    if isinstance(spec, _CIFAR10Dataset):
+        return (
+            f"the project's {CIFAR10_JPEG_ZIP}, or the official python "
+            f"batches ({', '.join(CIFAR10_BATCH_FILES)}, or the "
+            f"{CIFAR10_BATCH_FOLDER}/ folder holding them, from "
+            "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz)"
+        )
+    return f"the four files {', '.join(IDX_FILES)}"
 
 
 def _read_idx_dataset(spec, folder, verify_checksums):
@@ -404,7 +757,7 @@ def _read_idx_dataset(spec, folder, verify_checksums):
 
 def _verify(spec, file_name, path, data):
     expected_gzip = GZIP_SHA256.get(spec.name, {}).get(file_name)
-    expected_idx = IDX_SHA256.get(spec.name, {}).get(file_name)
+    expected_idx = DECOMPRESSED_SHA256.get(spec.name, {}).get(file_name)
     if expected_gzip is None and expected_idx is None:
         return
     with open(path, "rb") as f:
@@ -524,3 +877,537 @@ def _download(spec):
     module = getattr(keras.datasets, spec.keras_module)
     (x_train, y_train), (x_test, y_test) = module.load_data()
     return (x_train, y_train), (x_test, y_test)
+
+
+def _first_per_class(x, y, max_per_class):
+    """The first `max_per_class` samples of each class, in their order."""
+    keep = np.zeros(len(y), bool)
+    for label in np.unique(y):
+        keep[np.flatnonzero(y == label)[:max_per_class]] = True
+    return x[keep], y[keep]
+
+
+# USPS.
+
+
+def _load_usps(spec, data_dir, download, verify_checksums):
+    looked = []
+    folders = list(_local_folders(spec, data_dir))
+    folders += [
+        ("Keras cache", os.path.join(cache_folder, spec.folder))
+        for cache_folder in _keras_cache_folders()
+    ]
+    for label, folder in folders:
+        missing = _missing_files(folder, USPS_FILES)
+        if missing == []:
+            return _read_usps_dataset(spec, folder, verify_checksums)
+        looked.append(_describe(label, folder, missing))
+
+    origin = f"keras.utils.get_file from {USPS_URL}"
+    if not download:
+        looked.append(f"download with {origin}: skipped (download=False)")
+        raise FileNotFoundError(_not_found_message(spec, looked))
+    try:
+        folder = _download_usps(spec)
+    except Exception as error:  # Any failure: report every place looked.
+        looked.append(
+            f"download with {origin}: failed ({type(error).__name__}: "
+            f"{error})"
+        )
+        raise FileNotFoundError(_not_found_message(spec, looked)) from error
+    return _read_usps_dataset(spec, folder, verify_checksums)
+
+
+def _download_usps(spec):
+    import keras  # Only here: reading local files needs no Keras.
+
+    # Into the Keras cache's `usps/` folder, where `load` looks next time.
+    home = os.path.dirname(_keras_cache_folders()[0])
+    paths = [
+        keras.utils.get_file(
+            fname=file_name,
+            origin=USPS_URL + file_name,
+            cache_dir=home,
+            cache_subdir=os.path.join("datasets", spec.folder),
+        )
+        for file_name in USPS_FILES
+    ]
+    return os.path.dirname(paths[0])
+
+
+def _read_usps_dataset(spec, folder, verify_checksums):
+    splits = []
+    for file_name in USPS_FILES:
+        path = os.path.join(folder, file_name)
+        data = _decompress(path)
+        if verify_checksums:
+            _verify(spec, file_name, path, data)
+        splits.append(_parse_usps(path, data))
+    return tuple(splits)
+
+
+def _parse_usps(path, data):
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path} is not a USPS file: it is not plain text ({error})"
+        ) from error
+    numbered_rows = [
+        (number, line.split())
+        for number, line in enumerate(text.splitlines(), 1)
+        if line.strip()
+    ]
+    size = math.prod(USPS_IMAGE_SHAPE)
+    for number, tokens in numbered_rows:
+        if len(tokens) != size + 1:
+            raise ValueError(
+                f"{path}, line {number}: expected a digit label and {size} "
+                f"pixel values, {size + 1} numbers in all. Received: "
+                f"{len(tokens)} numbers"
+                + (" (the file is truncated?)" if len(tokens) < size else "")
+            )
+    if not numbered_rows:
+        raise ValueError(f"{path} holds no USPS samples: it is empty")
+    try:
+        values = np.array([tokens for _, tokens in numbered_rows], np.float64)
+    except ValueError:
+        for number, tokens in numbered_rows:  # Name the line.
+            try:
+                np.array(tokens, np.float64)
+            except ValueError as error:
+                raise ValueError(
+                    f"{path}, line {number}: not a number ({error})"
+                ) from None
+        raise
+    labels, pixels = values[:, 0], values[:, 1:]
+    bad_labels = np.flatnonzero(~np.isin(labels, np.arange(10)))
+    if bad_labels.size:
+        number, tokens = numbered_rows[bad_labels[0]]
+        raise ValueError(
+            f"{path}, line {number}: the label must be a digit 0-9. "
+            f"Received: {tokens[0]}"
+        )
+    # Written so that NaN fails too.
+    bad_pixels = np.flatnonzero(~np.all((pixels >= -1) & (pixels <= 1), 1))
+    if bad_pixels.size:
+        number, _ = numbered_rows[bad_pixels[0]]
+        row = pixels[bad_pixels[0]]
+        raise ValueError(
+            f"{path}, line {number}: pixel values must lie in [-1, 1]. "
+            f"Received: values in [{np.nanmin(row)}, {np.nanmax(row)}]"
+        )
+    # -1 is the background in these files: map it to 0, as in MNIST.
+    x = np.clip((pixels + 1.0) / 2.0, 0.0, 1.0).astype(np.float32)
+    y = labels.astype(np.uint8)
+    return x.reshape((-1,) + USPS_IMAGE_SHAPE), y
+
+
+def _import_pillow():
+    try:
+        from PIL import Image
+    except ImportError as error:
+        raise ImportError(
+            "Resizing USPS digits and decoding the JPEG copy of CIFAR-10 "
+            "need Pillow: `pip install pillow`."
+        ) from error
+    return Image
+
+
+_PILLOW_FILTERS = ("nearest", "bilinear", "bicubic", "lanczos")
+
+
+def _pillow_filter(interpolation):
+    if interpolation not in _PILLOW_FILTERS:
+        raise ValueError(
+            f"Expected `interpolation` to be one of "
+            f"{', '.join(_PILLOW_FILTERS)}. Received: "
+            f"interpolation={interpolation!r}"
+        )
+    Image = _import_pillow()
+    filters = getattr(Image, "Resampling", Image)  # Pillow < 9.1: Image.
+    return getattr(filters, interpolation.upper())
+
+
+def _resize(image, shape, resample):
+    """Resize a float image in [0, 1] to `shape` (height, width)."""
+    Image = _import_pillow()
+    picture = Image.fromarray(np.ascontiguousarray(image, np.float32))
+    resized = picture.resize((shape[1], shape[0]), resample)
+    # Filters with negative lobes (bicubic, Lanczos) overshoot.
+    return np.clip(np.asarray(resized, np.float32), 0.0, 1.0)
+
+
+def _lecun_normalize(image, out, resample):
+    """Write `image` into `out` as LeCun et al. made MNIST (see caller)."""
+    ink = image > 0
+    if not ink.any():
+        return
+    rows = np.flatnonzero(ink.any(axis=1))
+    columns = np.flatnonzero(ink.any(axis=0))
+    digit = image[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    scale = MNIST_BOX_SIZE / max(digit.shape)
+    shape = tuple(max(1, round(side * scale)) for side in digit.shape)
+    digit = _resize(digit, shape, resample)
+    mass = float(digit.sum(dtype=np.float64))
+    corner = []
+    for axis, side in enumerate(shape):
+        profile = digit.sum(axis=1 - axis, dtype=np.float64)
+        center = (
+            float(profile @ np.arange(side)) / mass
+            if mass > 0
+            else (side - 1) / 2
+        )
+        start = int(np.round(MNIST_CENTER - center))
+        corner.append(min(max(start, 0), out.shape[axis] - side))
+    top, left = corner
+    out[top : top + shape[0], left : left + shape[1]] = digit
+
+
+# CIFAR-10.
+
+
+def _load_cifar10(spec, data_dir, download, verify_checksums, max_per_class):
+    places = list(_local_folders(spec, data_dir))
+    for cache_folder in _keras_cache_folders():
+        places.append(("Keras cache", os.path.join(cache_folder, spec.folder)))
+        places.append(
+            ("Keras cache", os.path.join(cache_folder, KERAS_CIFAR10_FOLDER))
+        )
+        places.append(("Keras cache", cache_folder))
+    looked = []
+    for label, folder in places:
+        if folder is None or not os.path.isdir(folder):
+            looked.append(_describe(label, folder, None))
+            continue
+        problems = []
+        for batch_folder in (
+            folder,
+            os.path.join(folder, CIFAR10_BATCH_FOLDER),
+        ):
+            missing = _missing_files(batch_folder, CIFAR10_BATCH_FILES)
+            if missing == []:
+                return _read_cifar10_batches(batch_folder)
+            if missing is not None and len(missing) < len(CIFAR10_BATCH_FILES):
+                problems.append(
+                    f"{batch_folder} lacks {', '.join(missing)}"
+                )
+        zip_path = os.path.join(folder, CIFAR10_JPEG_ZIP)
+        if os.path.isfile(zip_path):
+            return _read_cifar10_zip(zip_path, verify_checksums, max_per_class)
+        problems.append(
+            f"no {CIFAR10_JPEG_ZIP}, no {CIFAR10_BATCH_FOLDER}/ files"
+        )
+        looked.append(f"{label}: {folder} ({'; '.join(problems)})")
+
+    download_call = "keras.datasets.cifar10.load_data()"
+    if not download:
+        looked.append(
+            f"download with {download_call}: skipped (download=False)"
+        )
+        raise FileNotFoundError(_not_found_message(spec, looked))
+    try:
+        return _download_cifar10()
+    except Exception as error:  # Any failure: report every place looked.
+        looked.append(
+            f"download with {download_call}: failed "
+            f"({type(error).__name__}: {error})"
+        )
+        raise FileNotFoundError(_not_found_message(spec, looked)) from error
+
+
+def _download_cifar10():
+    import keras  # Only here: reading local files needs no Keras.
+
+    (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+    splits = []
+    for x, y in ((x_train, y_train), (x_test, y_test)):
+        if x.shape[1:] == (3, 32, 32):  # image_data_format "channels_first".
+            x = x.transpose(0, 2, 3, 1)
+        labels = np.asarray(y).reshape(-1).astype(np.uint8)
+        splits.append((np.ascontiguousarray(x), labels))
+    return tuple(splits)
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Unpickles NumPy arrays, lists and dicts, and nothing that runs code."""
+
+    _ALLOWED = frozenset(
+        {
+            ("numpy", "ndarray"),
+            ("numpy", "dtype"),
+            ("numpy.core.multiarray", "_reconstruct"),
+            ("numpy._core.multiarray", "_reconstruct"),
+            ("numpy.core.numeric", "_frombuffer"),
+            ("numpy._core.numeric", "_frombuffer"),
+            # Bytes pickled by Python 3 at protocol 2.
+            ("_codecs", "encode"),
+        }
+    )
+
+    def find_class(self, module, name):
+        if (module, name) in self._ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(
+            f"refusing to load `{module}.{name}`: a CIFAR-10 batch holds "
+            "only NumPy arrays and lists"
+        )
+
+
+def _read_cifar10_batches(folder):
+    parts = {"train": [], "test": []}
+    for file_name in CIFAR10_BATCH_FILES:
+        path = os.path.join(folder, file_name)
+        split = "test" if file_name == "test_batch" else "train"
+        parts[split].append(_read_cifar10_batch(path))
+    return tuple(
+        (
+            np.concatenate([x for x, _ in parts[split]]),
+            np.concatenate([y for _, y in parts[split]]),
+        )
+        for split in ("train", "test")
+    )
+
+
+def _read_cifar10_batch(path):
+    try:
+        with open(path, "rb") as f:
+            batch = _BatchUnpickler(f, encoding="bytes").load()
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+    ) as error:
+        raise ValueError(
+            f"Could not read {path}: it is truncated or not a CIFAR-10 "
+            f"python batch ({type(error).__name__}: {error}). Replace the "
+            "file."
+        ) from error
+    if not isinstance(batch, dict):
+        raise ValueError(
+            f"{path} is not a CIFAR-10 python batch: it holds a "
+            f"{type(batch).__name__}, not a dict"
+        )
+    batch = {
+        key.decode("latin1") if isinstance(key, bytes) else key: value
+        for key, value in batch.items()
+    }
+    if "data" not in batch or "labels" not in batch:
+        raise ValueError(
+            f"{path} is not a CIFAR-10 python batch: it lacks the keys "
+            f"'data' and 'labels'. Received keys: {sorted(map(str, batch))}"
+        )
+    data = np.asarray(batch["data"])
+    labels = np.asarray(batch["labels"])
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
+        raise ValueError(
+            f"{path} does not hold CIFAR-10 images: expected uint8 data of "
+            f"shape (N, 3072). Received: {data.dtype} of shape {data.shape}"
+        )
+    if (
+        labels.shape != (len(data),)
+        or not np.issubdtype(labels.dtype, np.integer)
+        or (labels.size and (labels.min() < 0 or labels.max() > 9))
+    ):
+        raise ValueError(
+            f"{path} does not hold CIFAR-10 labels: expected {len(data)} "
+            f"integers 0-9. Received: {labels.dtype} of shape {labels.shape}"
+        )
+    # Rows hold the red, green and blue planes of 32x32 pixels in turn.
+    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(images), labels.astype(np.uint8)
+
+
+def _sha256_of_file(path, chunk_size=1 << 20):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_cifar10_zip(path, verify_checksums, max_per_class):
+    sha256 = _sha256_of_file(path)
+    expected = CIFAR10_JPEG_ZIP_SHA256
+    if (
+        verify_checksums
+        and os.path.basename(path) == CIFAR10_JPEG_ZIP
+        and sha256 != expected
+    ):
+        raise ValueError(
+            f"Checksum mismatch for {path}: its SHA-256 is {sha256}, "
+            f"expected {expected}. The file is corrupt or holds other data "
+            "than the project's JPEG copy of CIFAR-10: replace it, or pass "
+            "verify_checksums=False to use it anyway."
+        )
+    cache_file = f"cifar10_jpeg_{sha256[:16]}.npz"
+    for cache_folder in _keras_cache_folders():
+        cache_path = os.path.join(
+            cache_folder, DECODED_CACHE_FOLDER, cache_file
+        )
+        cached = _read_decoded_cache(cache_path, sha256)
+        if cached is not None:
+            return cached
+    data = _decode_cifar10_zip(path, max_per_class)
+    if max_per_class is None:
+        _write_decoded_cache(cache_file, sha256, data)
+    return data
+
+
+def _cifar10_zip_entries(archive, path):
+    """The zip's images as sorted (split, class id, file name, entry)."""
+    pattern = re.compile(
+        r"(?:.*/)?(train|test)/([^/]+)/([^/]+\.(?:jpe?g|png))", re.IGNORECASE
+    )
+    entries = []
+    for info in archive.infolist():
+        if info.is_dir() or info.filename.startswith("__MACOSX/"):
+            continue
+        match = pattern.fullmatch(info.filename)
+        if match is None:
+            continue
+        split, class_name, file_name = match.groups()
+        if class_name not in CIFAR10_CLASS_NAMES:
+            raise ValueError(
+                f"{path} holds {info.filename!r}, in an unknown class folder "
+                f"{class_name!r}. Expected one of "
+                f"{', '.join(CIFAR10_CLASS_NAMES)}."
+            )
+        split_id = 0 if split.lower() == "train" else 1
+        class_id = CIFAR10_CLASS_NAMES.index(class_name)
+        entries.append((split_id, class_id, file_name, info))
+    entries.sort(key=lambda entry: entry[:3])
+    for split_id, split in enumerate(("train", "test")):
+        if not any(entry[0] == split_id for entry in entries):
+            raise ValueError(
+                f"{path} is not laid out as the CIFAR-10 JPEG copy: it holds "
+                f"no images {split}/<class>/<name>.jpg"
+            )
+    return entries
+
+
+def _decode_cifar10_zip(path, max_per_class):
+    Image = _import_pillow()
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise ValueError(
+            f"Could not open {path}: it is truncated or not a zip file "
+            f"({type(error).__name__}: {error}). Replace the file."
+        ) from error
+    with archive:
+        entries = _cifar10_zip_entries(archive, path)
+        if max_per_class is not None:
+            counts = {}
+            kept = []
+            for entry in entries:
+                key = entry[:2]
+                counts[key] = counts.get(key, 0) + 1
+                if counts[key] <= max_per_class:
+                    kept.append(entry)
+            entries = kept
+        images = np.empty((len(entries), 32, 32, 3), np.uint8)
+        labels = np.empty(len(entries), np.uint8)
+        for index, (_, class_id, _, info) in enumerate(entries):
+            images[index] = _decode_image(Image, archive, info, path)
+            labels[index] = class_id
+    num_train = sum(entry[0] == 0 for entry in entries)
+    return (
+        (images[:num_train], labels[:num_train]),
+        (images[num_train:], labels[num_train:]),
+    )
+
+
+def _decode_image(Image, archive, info, path):
+    try:
+        with Image.open(io.BytesIO(archive.read(info))) as picture:
+            image = np.asarray(picture.convert("RGB"))
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as error:
+        # Pillow's UnidentifiedImageError and truncated-image errors are
+        # OSErrors; a bad CRC is a BadZipFile.
+        raise ValueError(
+            f"Could not decode {info.filename!r} in {path}: it is corrupt "
+            f"({type(error).__name__}: {error}). Replace the zip file."
+        ) from error
+    if image.shape != (32, 32, 3):
+        raise ValueError(
+            f"{info.filename!r} in {path} is not a CIFAR-10 image: expected "
+            f"32x32 pixels. Received: {image.shape[1]}x{image.shape[0]}"
+        )
+    return image
+
+
+def _read_decoded_cache(cache_path, sha256):
+    """The cached arrays, or `None` if absent, stale or unreadable."""
+    if not os.path.isfile(cache_path):
+        return None
+    try:
+        with np.load(cache_path, allow_pickle=False) as f:
+            if str(f["zip_sha256"]) != sha256:
+                return None
+            data = (
+                (f["x_train"], f["y_train"]),
+                (f["x_test"], f["y_test"]),
+            )
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ):
+        return None  # A derived file: decode the zip again instead.
+    for x, y in data:
+        if x.dtype != np.uint8 or x.shape[1:] != (32, 32, 3):
+            return None
+        if len(x) != len(y):
+            return None
+    return data
+
+
+def _write_decoded_cache(cache_file, sha256, data):
+    """Cache the decoded arrays; written whole or not at all."""
+    (x_train, y_train), (x_test, y_test) = data
+    errors = []
+    for cache_folder in _keras_cache_folders():
+        folder = os.path.join(cache_folder, DECODED_CACHE_FOLDER)
+        # A name of its own, so that concurrent loads do not collide.
+        temporary = os.path.join(
+            folder, f".{cache_file}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        )
+        try:
+            os.makedirs(folder, exist_ok=True)
+            with open(temporary, "xb") as f:
+                np.savez(
+                    f,
+                    x_train=x_train,
+                    y_train=y_train,
+                    x_test=x_test,
+                    y_test=y_test,
+                    zip_sha256=np.array(sha256),
+                )
+            os.replace(temporary, os.path.join(folder, cache_file))
+            return
+        except OSError as error:
+            errors.append(f"{folder}: {error}")
+            if os.path.exists(temporary):
+                os.remove(temporary)
+    warnings.warn(
+        "Could not cache the decoded CIFAR-10 JPEG files, so the next load "
+        f"decodes them again: {'; '.join(errors)}",
+        stacklevel=4,
+    )
