@@ -6,6 +6,7 @@ Training suppresses the NIW, which regularizes the network (NINR). See
 Levi, Bloch, Freytsis and Volansky, arXiv:2210.15764.
 """
 
+from keras_ninr import attacks
 from keras_ninr import callbacks
 from keras_ninr import datasets
 from keras_ninr import noise
@@ -26,6 +27,7 @@ __all__ = [
     "NoiseInjectionDense",
     "NoiseInjectionLayer",
     "NoiseInjectionPixel",
+    "attacks",
     "callbacks",
     "datasets",
     "find_noise_layers",
