@@ -8,6 +8,7 @@ Levi, Bloch, Freytsis and Volansky, arXiv:2210.15764.
 
 from keras_ninr import attacks
 from keras_ninr import callbacks
+from keras_ninr import corruptions
 from keras_ninr import datasets
 from keras_ninr import noise
 from keras_ninr import robustness
@@ -29,6 +30,7 @@ __all__ = [
     "NoiseInjectionPixel",
     "attacks",
     "callbacks",
+    "corruptions",
     "datasets",
     "find_noise_layers",
     "noise",
