@@ -11,6 +11,7 @@ from keras_ninr import callbacks
 from keras_ninr import corruptions
 from keras_ninr import datasets
 from keras_ninr import noise
+from keras_ninr import phases
 from keras_ninr import robustness
 from keras_ninr import zoo
 from keras_ninr.src.layers.input_corruption import InputCorruption
@@ -34,6 +35,7 @@ __all__ = [
     "datasets",
     "find_noise_layers",
     "noise",
+    "phases",
     "robustness",
     "zoo",
 ]

@@ -1,0 +1,336 @@
+"""Finding the phase boundaries of a NINR model from its training data.
+
+Sec. 2.2: the phase boundaries "can also be obtained empirically using only
+the training data", but the paper gives no procedure, and its presets do not
+transfer between initialisations. `find_phase_boundaries` trains short runs
+over a log-spaced sigma_eps grid, labels each with `classify`, and refines
+each boundary it finds by bisection in log sigma_eps. It relies on the
+phases being ordered in sigma_eps (decoupled < decay < catapult <
+divergent), as Sec. 2.2 and App. B describe.
+
+Short runs see the start of training, which is where the phases differ:
+the catapult's spike and the divergent blow-up happen in the first few
+hundred steps (Fig. 3), and the NIW decay starts at once.
+"""
+
+import dataclasses
+import math
+import time
+
+import keras
+import numpy as np
+
+from keras_ninr.src.phases.classify import PHASES
+from keras_ninr.src.phases.classify import classify
+from keras_ninr.src.utils import find_noise_layers
+from keras_ninr.src.utils import next_weight_layer
+
+DEFAULT_SIGMAS = tuple(float(s) for s in np.geomspace(1.0, 1000.0, 7))
+
+
+@dataclasses.dataclass
+class Trial:
+    """One short training run of the search."""
+
+    noise_stddev: float
+    phase: str
+    reason: str
+    evidence: dict
+    steps: int
+    seconds: float
+    records: list = dataclasses.field(repr=False, default_factory=list)
+
+
+@dataclasses.dataclass
+class PhaseBoundaries:
+    """What `find_phase_boundaries` found.
+
+    Attributes:
+        trials: The `Trial`s, sorted by sigma_eps.
+        boundaries: `{"decay/catapult": (below, above), ...}`: for each pair
+            of phases met in order, the sigma_eps of the last trial in the
+            lower phase and of the first trial in the higher one.
+        steps: Training steps spent, all trials together.
+        seconds: Wall time spent.
+    """
+
+    trials: list
+    boundaries: dict
+    steps: int
+    seconds: float
+
+    def largest_in(self, phase):
+        """The largest sigma_eps labelled `phase`, or `None`."""
+        values = [t.noise_stddev for t in self.trials if t.phase == phase]
+        return max(values) if values else None
+
+    def largest_safe(self):
+        """The largest sigma_eps below every divergent trial, or `None`."""
+        divergent = [t.noise_stddev for t in self.trials if t.phase == "divergent"]
+        limit = min(divergent) if divergent else math.inf
+        safe = [t.noise_stddev for t in self.trials if t.noise_stddev < limit]
+        return max(safe) if safe else None
+
+    def cost_fraction(self, full_run_steps):
+        """Steps spent as a fraction of a full run of `full_run_steps`."""
+        return self.steps / full_run_steps
+
+    def table(self):
+        """A Markdown table of the trials."""
+        lines = [
+            "| sigma_eps | phase | reason | steps | seconds |",
+            "| ---: | --- | --- | ---: | ---: |",
+        ]
+        for t in self.trials:
+            lines.append(
+                f"| {t.noise_stddev:.4g} | {t.phase} | {t.reason} | "
+                f"{t.steps} | {t.seconds:.1f} |"
+            )
+        return "\n".join(lines)
+
+
+class _Recorder(keras.callbacks.Callback):
+    """Loss, NIW norm and next-layer weight norm every `every` steps.
+
+    Keras logs the running mean of the loss over the epoch; the mean over
+    each window of steps is recovered from two running means, so a spike is
+    not diluted by the steps before it.
+    """
+
+    def __init__(self, every):
+        super().__init__()
+        self.every = every
+
+    def _norms(self):
+        model = self.model  # On JAX, syncs the state into the variables.
+        niw = math.sqrt(sum(l.noise_weight_norm() ** 2 for l in self._layers))
+        weights = [
+            float(keras.ops.convert_to_numpy(keras.ops.norm(keras.ops.ravel(f.kernel))))
+            for f in self._following
+            if f is not None
+        ]
+        del model
+        record = {"niw_norm": niw}
+        if weights:
+            record["data_weight_norm"] = math.sqrt(sum(w * w for w in weights))
+        return record
+
+    def on_train_begin(self, logs=None):
+        self._layers = find_noise_layers(self.model)
+        if not self._layers:
+            raise ValueError(
+                "find_phase_boundaries: `build_model` must return a model "
+                "with at least one Noise Injection Node."
+            )
+        self._following = [next_weight_layer(self.model, l) for l in self._layers]
+        self.records = []
+        self._start = self._norms()
+        self._last_step, self._last_mean = 0, 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = batch + 1
+        mean = float((logs or {}).get("loss", math.nan))
+        if step == 1:
+            self.records.append({"step": 0, "loss": mean, **self._start})
+        if step % self.every and math.isfinite(mean):
+            return
+        window = (step * mean - self._last_step * self._last_mean) / (
+            step - self._last_step
+        )
+        self._last_step, self._last_mean = step, mean
+        self.records.append({"step": step, "loss": window, **self._norms()})
+        if not math.isfinite(mean):
+            self.model.stop_training = True
+
+
+class _TrialRunner:
+    """Runs trials on one compiled model, reset to the same start each time.
+
+    Compiling the training step costs seconds on every backend, as much as
+    a short trial itself: the model is built and compiled once, and before
+    each trial its variables (weights, seed-generator states) and the
+    optimizer's are put back to their initial values, and sigma_eps set.
+    """
+
+    def __init__(self, build_model, sigma, seed):
+        keras.utils.set_random_seed(seed)
+        self.model = build_model(sigma)
+        if self.model.optimizer is None:
+            raise ValueError(
+                "find_phase_boundaries: `build_model` must return a compiled "
+                "model."
+            )
+        self.model.optimizer.build(self.model.trainable_variables)
+        self._initial = [
+            keras.ops.convert_to_numpy(v) for v in self.model.variables
+        ]
+        self._initial_optimizer = [
+            keras.ops.convert_to_numpy(v) for v in self.model.optimizer.variables
+        ]
+
+    def __call__(self, x, y, noise_stddev, batch_size, every, classify_kwargs):
+        model = self.model
+        for variable, value in zip(model.variables, self._initial):
+            variable.assign(value)
+        for variable, value in zip(model.optimizer.variables, self._initial_optimizer):
+            variable.assign(value)
+        for layer in find_noise_layers(model):
+            layer.noise_stddev = noise_stddev
+        recorder = _Recorder(every)
+        start = time.time()
+        model.fit(
+            x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
+            callbacks=[recorder],
+        )
+        seconds = time.time() - start
+        report = classify(recorder.records, **classify_kwargs)
+        steps = recorder.records[-1]["step"] if recorder.records else 0
+        return Trial(
+            noise_stddev=float(noise_stddev),
+            phase=report.phase,
+            reason=report.reason,
+            evidence=report.evidence,
+            steps=steps,
+            seconds=seconds,
+            records=recorder.records,
+        )
+
+
+def find_phase_boundaries(
+    build_model,
+    x_train,
+    y_train,
+    sigmas=None,
+    steps=150,
+    batch_size=128,
+    refine=None,
+    record_every=5,
+    seed=0,
+    classify_kwargs=None,
+):
+    """Locate the NINR phase boundaries in sigma_eps with short trainings.
+
+    Args:
+        build_model: Callable `build_model(noise_stddev)` returning a
+            compiled model with NINs, built as for the full run (same
+            architecture, initialisation, optimizer and learning rate: the
+            boundaries depend on all of them). It is called once; every
+            trial starts from that model's initial state.
+        x_train, y_train: Training data (only `steps * batch_size` samples,
+            in a fixed random order, are used).
+        sigmas: The starting grid. Defaults to 7 log-spaced values from 1
+            to 1000.
+        steps: Training steps per trial. Defaults to `150`.
+        batch_size: As in the full run. Defaults to `128`.
+        refine: Bisection steps per boundary: an int for every boundary, or
+            a dict `{"catapult/divergent": 3, ...}`. Defaults to 3 for the
+            catapult/divergent boundary (the one that matters most: robustness
+            is largest just below it) and 1 for the others.
+        record_every: Steps between records. Defaults to `5`.
+        seed: Seed of each trial (the same for all, so that the trials differ
+            only in sigma_eps). Defaults to `0`.
+        classify_kwargs: Thresholds for `classify`.
+
+    Returns:
+        A `PhaseBoundaries`.
+    """
+    if not callable(build_model):
+        raise ValueError(
+            "Expected `build_model` to be a callable "
+            f"`build_model(noise_stddev)`. Received: build_model={build_model!r}"
+        )
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+        raise ValueError(
+            f"Expected `steps` to be an integer >= 2. Received: steps={steps!r}"
+        )
+    sigmas = DEFAULT_SIGMAS if sigmas is None else tuple(sigmas)
+    if not sigmas or any(
+        not (isinstance(s, (int, float)) and s > 0 and math.isfinite(s))
+        for s in sigmas
+    ):
+        raise ValueError(
+            "Expected `sigmas` to be positive finite numbers. "
+            f"Received: sigmas={sigmas!r}"
+        )
+    if refine is None:
+        refine = {"catapult/divergent": 3}
+    classify_kwargs = classify_kwargs or {}
+    count = steps * batch_size
+    if len(x_train) < count:
+        raise ValueError(
+            f"find_phase_boundaries needs steps * batch_size = {count} "
+            f"training samples. Received: {len(x_train)}"
+        )
+    order = np.random.default_rng(seed).permutation(len(x_train))[:count]
+    x, y = x_train[order], np.asarray(y_train)[order]
+
+    start = time.time()
+    trials = {}
+    runner = _TrialRunner(build_model, float(sigmas[0]), seed)
+
+    def run(sigma):
+        if sigma not in trials:
+            trials[sigma] = runner(
+                x, y, sigma, batch_size, record_every, classify_kwargs
+            )
+        return trials[sigma]
+
+    for sigma in sorted(sigmas):
+        run(float(sigma))
+    for lower, upper in zip(PHASES, PHASES[1:]):
+        name = f"{lower}/{upper}"
+        rounds = refine.get(name, 1) if isinstance(refine, dict) else refine
+        for _ in range(rounds):
+            below, above = _bracket(trials, upper)
+            if below is None or above is None:
+                break
+            if trials[below].phase != lower:
+                break
+            run(math.sqrt(below * above))
+    ordered = [trials[s] for s in sorted(trials)]
+    boundaries = {}
+    for lower, upper in zip(PHASES, PHASES[1:]):
+        below, above = _bracket(trials, upper)
+        if below is not None and above is not None and trials[below].phase == lower:
+            boundaries[f"{lower}/{upper}"] = (below, above)
+    return PhaseBoundaries(
+        trials=ordered,
+        boundaries=boundaries,
+        steps=sum(t.steps for t in ordered),
+        seconds=time.time() - start,
+    )
+
+
+def _bracket(trials, phase):
+    """The largest sigma below `phase` and the smallest at or above it."""
+    rank = PHASES.index(phase)
+    at_or_above = [s for s, t in trials.items() if PHASES.index(t.phase) >= rank]
+    if not at_or_above:
+        return None, None
+    above = min(at_or_above)
+    below = [s for s in trials if s < above]
+    return (max(below) if below else None), above
+
+
+def suggest_noise_stddev(build_model, x_train, y_train, safety=0.8, **kwargs):
+    """sigma_eps for the decay phase and the largest safe (catapult) one.
+
+    Runs `find_phase_boundaries` and returns a dict:
+    `"decay"`: the largest sigma_eps labelled decay (the paper's decay
+    setting: robustness with only minor slowing of training);
+    `"catapult"`: `safety` times the largest sigma_eps below every divergent
+    trial (the catapult side of the divergence boundary, where robustness
+    gains are largest, with a margin because a full run can diverge later
+    than a short one); `"boundaries"`: the `PhaseBoundaries`.
+    """
+    if not 0 < safety <= 1:
+        raise ValueError(
+            f"Expected `safety` in (0, 1]. Received: safety={safety!r}"
+        )
+    boundaries = find_phase_boundaries(build_model, x_train, y_train, **kwargs)
+    largest_safe = boundaries.largest_safe()
+    return {
+        "decay": boundaries.largest_in("decay"),
+        "catapult": None if largest_safe is None else safety * largest_safe,
+        "boundaries": boundaries,
+    }
