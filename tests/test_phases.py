@@ -112,6 +112,10 @@ def test_find_phase_boundaries_on_a_tiny_model(blobs):
         tiny_model, x, y, sigmas=[1.0, 30.0, 3000.0], steps=30, batch_size=16,
         refine=1,
     )
+    for name, (below, above) in result.boundaries.items():
+        lower, upper = name.split("/")
+        assert {t.noise_stddev: t.phase for t in result.trials}[below] == lower
+        assert {t.noise_stddev: t.phase for t in result.trials}[above] == upper
     labels = {t.noise_stddev: t.phase for t in result.trials}
     assert labels[1.0] in ("decoupled", "decay")
     assert labels[3000.0] == "divergent"

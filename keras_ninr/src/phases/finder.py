@@ -20,7 +20,6 @@ import time
 import keras
 import numpy as np
 
-from keras_ninr.src.phases.classify import PHASES
 from keras_ninr.src.phases.classify import classify
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import next_weight_layer
@@ -47,9 +46,9 @@ class PhaseBoundaries:
 
     Attributes:
         trials: The `Trial`s, sorted by sigma_eps.
-        boundaries: `{"decay/catapult": (below, above), ...}`: for each pair
-            of phases met in order, the sigma_eps of the last trial in the
-            lower phase and of the first trial in the higher one.
+        boundaries: `{"decay/catapult": (below, above), ...}`: for each
+            change of phase between neighbouring trials (named by the phases
+            met), the sigma_eps of the two trials.
         steps: Training steps spent, all trials together.
         seconds: Wall time spent.
     """
@@ -223,9 +222,11 @@ def find_phase_boundaries(
         steps: Training steps per trial. Defaults to `150`.
         batch_size: As in the full run. Defaults to `128`.
         refine: Bisection steps per boundary: an int for every boundary, or
-            a dict `{"catapult/divergent": 3, ...}`. Defaults to 3 for the
-            catapult/divergent boundary (the one that matters most: robustness
-            is largest just below it) and 1 for the others.
+            a dict keyed by the phase above the boundary, e.g.
+            `{"divergent": 3, "catapult": 1}` (missing phases get 1).
+            Defaults to 3 for the boundary into the divergent phase (the one
+            that matters most: robustness is largest just below it) and 1
+            for the others.
         record_every: Steps between records. Defaults to `5`.
         seed: Seed of each trial (the same for all, so that the trials differ
             only in sigma_eps). Defaults to `0`.
@@ -253,7 +254,7 @@ def find_phase_boundaries(
             f"Received: sigmas={sigmas!r}"
         )
     if refine is None:
-        refine = {"catapult/divergent": 3}
+        refine = {"divergent": 3}
     classify_kwargs = classify_kwargs or {}
     count = steps * batch_size
     if len(x_train) < count:
@@ -277,22 +278,21 @@ def find_phase_boundaries(
 
     for sigma in sorted(sigmas):
         run(float(sigma))
-    for lower, upper in zip(PHASES, PHASES[1:]):
-        name = f"{lower}/{upper}"
-        rounds = refine.get(name, 1) if isinstance(refine, dict) else refine
-        for _ in range(rounds):
-            below, above = _bracket(trials, upper)
-            if below is None or above is None:
-                break
-            if trials[below].phase != lower:
-                break
+    spent = {}
+    while True:
+        pending = [
+            (below, above)
+            for below, above in _transitions(trials).values()
+            if spent.get(trials[above].phase, 0)
+            < _rounds(refine, trials[above].phase)
+        ]
+        if not pending:
+            break
+        for below, above in pending:
+            spent[trials[above].phase] = spent.get(trials[above].phase, 0) + 1
             run(math.sqrt(below * above))
     ordered = [trials[s] for s in sorted(trials)]
-    boundaries = {}
-    for lower, upper in zip(PHASES, PHASES[1:]):
-        below, above = _bracket(trials, upper)
-        if below is not None and above is not None and trials[below].phase == lower:
-            boundaries[f"{lower}/{upper}"] = (below, above)
+    boundaries = _transitions(trials)
     return PhaseBoundaries(
         trials=ordered,
         boundaries=boundaries,
@@ -301,15 +301,25 @@ def find_phase_boundaries(
     )
 
 
-def _bracket(trials, phase):
-    """The largest sigma below `phase` and the smallest at or above it."""
-    rank = PHASES.index(phase)
-    at_or_above = [s for s, t in trials.items() if PHASES.index(t.phase) >= rank]
-    if not at_or_above:
-        return None, None
-    above = min(at_or_above)
-    below = [s for s in trials if s < above]
-    return (max(below) if below else None), above
+def _transitions(trials):
+    """`{"lower/upper": (below, above)}` for each change of phase in sigma.
+
+    Named by the phases actually met, so a jump from decay straight to
+    divergent (no catapult between the grid points) is `"decay/divergent"`.
+    """
+    ordered = sorted(trials)
+    found = {}
+    for below, above in zip(ordered, ordered[1:]):
+        lower, upper = trials[below].phase, trials[above].phase
+        if lower != upper:
+            found.setdefault(f"{lower}/{upper}", (below, above))
+    return found
+
+
+def _rounds(refine, upper_phase):
+    if isinstance(refine, dict):
+        return refine.get(upper_phase, 1)
+    return refine
 
 
 def suggest_noise_stddev(build_model, x_train, y_train, safety=0.8, **kwargs):
