@@ -78,3 +78,36 @@ def test_quick_fc_robustness_runs_and_resumes(tmp_path):
     assert second.returncode == 0, second.stderr[-3000:]
     assert "seed 0" not in second.stdout.split("# Quick")[0]
     assert (tmp_path / "quick_fc_robustness.jsonl").read_text().splitlines() == results
+
+
+@pytest.mark.skipif(
+    not os.environ.get("KERAS_NINR_DATA_DIR"),
+    reason="the examples read Fashion-MNIST from $KERAS_NINR_DATA_DIR",
+)
+@pytest.mark.parametrize(
+    "script, arguments, outputs",
+    [
+        (
+            "phases.py",
+            ["--epochs", "1", "--train-size", "2000"],
+            ["phases_fig3.json", "phases_fig3.png"],
+        ),
+        (
+            "find_phase_boundaries.py",
+            ["--train-size", "2560", "--steps", "10", "--epochs", "1"],
+            ["phase_boundaries_fc.json", "phase_boundaries_fc.md"],
+        ),
+    ],
+)
+def test_phase_examples_run(script, arguments, outputs, tmp_path):
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / script), *arguments,
+         "--out", str(tmp_path)],
+        env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    for name in outputs:
+        assert (tmp_path / name).stat().st_size > 0

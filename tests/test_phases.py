@@ -151,3 +151,15 @@ def test_suggest_noise_stddev_and_bad_inputs(blobs):
         phases.find_phase_boundaries(None, x, y)
     with pytest.raises(ValueError, match="safety=2"):
         phases.suggest_noise_stddev(tiny_model, x, y, safety=2)
+
+
+def test_windowed_loss_recovers_window_means_from_running_means():
+    from keras_ninr.src.phases.windowed_loss import WindowedLoss
+
+    losses = [2.0, 2.0, 9.0, 11.0, 1.0, 1.0]
+    running = np.cumsum(losses) / np.arange(1, 7)
+    windowed = WindowedLoss()
+    assert windowed.update(1, running[1]) == pytest.approx(2.0)
+    assert windowed.update(3, running[3]) == pytest.approx(10.0)  # The spike.
+    assert windowed.update(5, running[5]) == pytest.approx(1.0)
+    assert windowed.update(0, 5.0) == pytest.approx(5.0)  # A new epoch.

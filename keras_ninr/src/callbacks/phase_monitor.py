@@ -6,6 +6,7 @@ import warnings
 import keras
 
 from keras_ninr.src.phases.classify import classify
+from keras_ninr.src.phases.windowed_loss import WindowedLoss
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import next_weight_layer
 
@@ -17,7 +18,8 @@ def _norm(tensor):
 class PhaseMonitor(keras.callbacks.Callback):
     """Labels the NINR phase during `fit`; stops a divergent run at once.
 
-    Records the loss, the NIW norm and the norm of the data weights after
+    Records the loss (the mean over the batches since the last record, see
+    `WindowedLoss`), the NIW norm and the norm of the data weights after
     each NIN before the first step and every `every_n_batches` batches, and
     labels the run with `keras_ninr.phases.classify` at the end of every
     epoch (`self.phase`, `self.report`; `phase_id`, the index in
@@ -88,6 +90,7 @@ class PhaseMonitor(keras.callbacks.Callback):
         self._epoch = 0
         self._step = 0
         self._start_loss = None
+        self._loss = WindowedLoss()
         self._pending = self._norms()  # Before the first step.
 
     def _norms(self):
@@ -103,10 +106,12 @@ class PhaseMonitor(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
+        self._loss.reset()
 
     def on_train_batch_end(self, batch, logs=None):
         self._step += 1
-        loss = float((logs or {}).get("loss", math.nan))
+        running_mean = float((logs or {}).get("loss", math.nan))
+        loss = running_mean
         if self._pending is not None:
             # The first batch's loss stands in for the loss at the start,
             # recorded with the weights as they were before that step.
@@ -117,6 +122,7 @@ class PhaseMonitor(keras.callbacks.Callback):
             self._pending = None
         if self._step % self.every_n_batches and math.isfinite(loss):
             return
+        loss = self._loss.update(batch, running_mean)
         record = {"epoch": self._epoch, "step": self._step, "loss": loss}
         record.update(self._norms())
         self.records.append(record)

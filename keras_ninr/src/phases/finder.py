@@ -21,6 +21,7 @@ import keras
 import numpy as np
 
 from keras_ninr.src.phases.classify import classify
+from keras_ninr.src.phases.windowed_loss import WindowedLoss
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import next_weight_layer
 
@@ -89,12 +90,8 @@ class PhaseBoundaries:
 
 
 class _Recorder(keras.callbacks.Callback):
-    """Loss, NIW norm and next-layer weight norm every `every` steps.
-
-    Keras logs the running mean of the loss over the epoch; the mean over
-    each window of steps is recovered from two running means, so a spike is
-    not diluted by the steps before it.
-    """
+    """Loss (per window, see `WindowedLoss`), NIW norm and next-layer
+    weight norm every `every` steps, and before the first step."""
 
     def __init__(self, every):
         super().__init__()
@@ -124,7 +121,7 @@ class _Recorder(keras.callbacks.Callback):
         self._following = [next_weight_layer(self.model, l) for l in self._layers]
         self.records = []
         self._start = self._norms()
-        self._last_step, self._last_mean = 0, 0.0
+        self._loss = WindowedLoss()
 
     def on_train_batch_end(self, batch, logs=None):
         step = batch + 1
@@ -133,10 +130,7 @@ class _Recorder(keras.callbacks.Callback):
             self.records.append({"step": 0, "loss": mean, **self._start})
         if step % self.every and math.isfinite(mean):
             return
-        window = (step * mean - self._last_step * self._last_mean) / (
-            step - self._last_step
-        )
-        self._last_step, self._last_mean = step, mean
+        window = self._loss.update(batch, mean)
         self.records.append({"step": step, "loss": window, **self._norms()})
         if not math.isfinite(mean):
             self.model.stop_training = True
