@@ -1,4 +1,6 @@
-"""Finding the Noise Injection Nodes of any Keras model."""
+"""Finding the Noise Injection Nodes of any Keras model, and their norms."""
+
+import math
 
 import keras
 
@@ -48,3 +50,28 @@ def next_weight_layer(model, noise_layer):
                     return candidate
             return None
     return None
+
+
+def weight_norm(tensor):
+    """L2 norm of a weight tensor of any shape, as a Python float."""
+    from keras import ops
+
+    return float(ops.convert_to_numpy(ops.norm(ops.ravel(tensor))))
+
+
+def combined_norms(noise_layers, following_layers):
+    """`{"niw_norm": ..., "data_weight_norm": ...}` over all NINs together.
+
+    The L2 norm of all NIWs as one vector, and of the kernels of the layers
+    after them (Fig. 3's |W_NI| and |W^(l_NI + 1)|), as the phase tools read
+    them. `data_weight_norm` is left out where no NIN has a following layer.
+    """
+    record = {
+        "niw_norm": math.sqrt(
+            sum(weight_norm(l.noise_kernel) ** 2 for l in noise_layers)
+        )
+    }
+    weights = [weight_norm(f.kernel) for f in following_layers if f is not None]
+    if weights:
+        record["data_weight_norm"] = math.sqrt(sum(w * w for w in weights))
+    return record

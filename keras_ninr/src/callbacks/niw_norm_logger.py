@@ -4,14 +4,10 @@ import csv
 import os
 
 import keras
-from keras import ops
 
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import next_weight_layer
-
-
-def _norm(tensor):
-    return float(ops.convert_to_numpy(ops.norm(ops.ravel(tensor))))
+from keras_ninr.src.utils import weight_norm
 
 
 class NIWNormLogger(keras.callbacks.Callback):
@@ -100,11 +96,9 @@ class NIWNormLogger(keras.callbacks.Callback):
         self.model  # On JAX, syncs the training state into the variables.
         values = {}
         for layer, following in self._pairs:
-            values[f"niw_norm/{layer.name}"] = _norm(layer.noise_kernel)
+            values[f"niw_norm/{layer.name}"] = weight_norm(layer.noise_kernel)
             if following is not None:
-                values[f"data_weight_norm/{following.name}"] = _norm(
-                    following.kernel
-                )
+                values[f"data_weight_norm/{following.name}"] = weight_norm(following.kernel)
         return values
 
     def _record(self, values, batch):

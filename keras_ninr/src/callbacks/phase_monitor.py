@@ -7,12 +7,9 @@ import keras
 
 from keras_ninr.src.phases.classify import classify
 from keras_ninr.src.phases.windowed_loss import WindowedLoss
+from keras_ninr.src.utils import combined_norms
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import next_weight_layer
-
-
-def _norm(tensor):
-    return float(keras.ops.convert_to_numpy(keras.ops.norm(keras.ops.ravel(tensor))))
 
 
 class PhaseMonitor(keras.callbacks.Callback):
@@ -95,14 +92,7 @@ class PhaseMonitor(keras.callbacks.Callback):
 
     def _norms(self):
         self.model  # On JAX, syncs the training state into the variables.
-        niw = math.sqrt(sum(l.noise_weight_norm() ** 2 for l in self._layers))
-        weights = [
-            _norm(f.kernel) for f in self._following if f is not None
-        ]
-        record = {"niw_norm": niw}
-        if weights:
-            record["data_weight_norm"] = math.sqrt(sum(w * w for w in weights))
-        return record
+        return combined_norms(self._layers, self._following)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch

@@ -130,7 +130,9 @@ class NoiseInjectionLayer(keras.layers.Layer):
 
     def noise_weight_norm(self):
         """L2 norm of the NIW, as a Python float."""
-        return float(ops.convert_to_numpy(ops.norm(ops.ravel(self.noise_kernel))))
+        return float(
+            ops.convert_to_numpy(ops.norm(ops.ravel(self.noise_kernel)))
+        )
 
     def get_config(self):
         base_config = super().get_config()

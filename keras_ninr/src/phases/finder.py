@@ -22,6 +22,7 @@ import numpy as np
 
 from keras_ninr.src.phases.classify import classify
 from keras_ninr.src.phases.windowed_loss import WindowedLoss
+from keras_ninr.src.utils import combined_norms
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import next_weight_layer
 
@@ -98,18 +99,8 @@ class _Recorder(keras.callbacks.Callback):
         self.every = every
 
     def _norms(self):
-        model = self.model  # On JAX, syncs the state into the variables.
-        niw = math.sqrt(sum(l.noise_weight_norm() ** 2 for l in self._layers))
-        weights = [
-            float(keras.ops.convert_to_numpy(keras.ops.norm(keras.ops.ravel(f.kernel))))
-            for f in self._following
-            if f is not None
-        ]
-        del model
-        record = {"niw_norm": niw}
-        if weights:
-            record["data_weight_norm"] = math.sqrt(sum(w * w for w in weights))
-        return record
+        self.model  # On JAX, syncs the training state into the variables.
+        return combined_norms(self._layers, self._following)
 
     def on_train_begin(self, logs=None):
         self._layers = find_noise_layers(self.model)
