@@ -12,7 +12,9 @@ from keras_ninr import corruptions
 from keras_ninr import datasets
 from keras_ninr import noise
 from keras_ninr import phases
+from keras_ninr import reports
 from keras_ninr import robustness
+from keras_ninr import sweep
 from keras_ninr import zoo
 from keras_ninr.src.layers.input_corruption import InputCorruption
 from keras_ninr.src.layers.noise_injection_dense import NoiseInjectionDense
@@ -36,6 +38,8 @@ __all__ = [
     "find_noise_layers",
     "noise",
     "phases",
+    "reports",
     "robustness",
+    "sweep",
     "zoo",
 ]

@@ -1,0 +1,1134 @@
+"""Sweeps of training runs: the protocol behind Figs. 2, 6-9 and Tables 1-2.
+
+A sweep is a list of `RunConfig`s, typically the grid methods x seeds x
+sigma_eps x data set x architecture made by `expand_grid`. `run_sweep` trains
+each one as the paper does (Sec. 3: SGD, the paper's learning rate and batch
+size, until 98% training accuracy or an epoch cap), evaluates it (clean
+accuracy, Eq. 8 corruption curve, MNIST->USPS domain shift, FGSM/PGD) and
+appends one JSON line per run to a results file as soon as the run ends.
+
+The results file is the sweep's memory: a rerun skips every config whose
+`run_id` is already there, so a killed sweep resumes where it stopped, and
+figures and tables (`keras_ninr.reports`) are made from it without training.
+Each line is written whole in one call and synced to disk; a last line cut
+short by a kill is ignored on reading and cut off before the next append.
+Non-finite numbers (the loss of a diverged run) are written as `null`, so
+the file is strict JSON.
+
+A run whose loss or NIW norm becomes non-finite, or whose loss explodes
+(`PhaseMonitor`, NINR runs only), is recorded with status `"diverged"` and
+no evaluations, and the sweep goes on.
+
+Choices the paper leaves open:
+
+- **Subsets.** `train_size` / `test_size` keep the first images of a fixed
+  permutation (seed 0) of the split, the same for every method and seed, so
+  methods are compared on the same data. Inputs are standardised with the
+  statistics of the training images used.
+- **Corruption noise.** Every model is evaluated on the same corrupted test
+  set (noise seed 0): the spread over seeds is the spread of training.
+- **Adversarial attacks** run on the first `attack_size` test images, in
+  pixel space ([0, 1], epsilon in pixel units), in inference mode.
+"""
+
+import dataclasses
+import hashlib
+import json
+import math
+import numbers
+import os
+import platform
+import sys
+import time
+import warnings
+from datetime import datetime
+from datetime import timezone
+
+import keras
+import numpy as np
+
+import keras_ninr
+from keras_ninr.src import attacks
+from keras_ninr.src import datasets
+from keras_ninr.src import noise
+from keras_ninr.src import robustness
+from keras_ninr.src import zoo
+from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
+from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
+
+EVALUATIONS = ("clean", "corruption_curve", "domain_shift", "fgsm", "pgd")
+STATUSES = ("finished", "diverged")
+NINR_REGULARIZATIONS = ("in-ninr", "full-ninr")
+DEFAULT_EVALUATIONS = {
+    "clean": True,
+    "corruption_curve": tuple(round(0.1 * i, 1) for i in range(11)),
+}
+
+# Architectures whose inputs carry a channel axis.
+_IMAGE_ARCHITECTURES = ("cnn", "vgg")
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """Everything that determines one training run and its evaluations.
+
+    Two configs with the same fields have the same `run_id` (a hash of
+    `to_dict()` without `label`), on every machine and backend: it is how
+    a sweep recognises a finished run in its results file. Fields that a
+    regularization does not use are normalised away (`noise_stddev` and
+    `noise_distribution` outside NINR, `cdt_sigma_noise` outside CDT), so
+    they do not make distinct runs of identical ones.
+
+    Args:
+        dataset: A name for `keras_ninr.datasets.load` (or for the sweep's
+            `load_data`). Defaults to `"fashion_mnist"`.
+        architecture: One of `keras_ninr.zoo.ARCHITECTURES`. Defaults to
+            `"fc"`.
+        regularization: One of `keras_ninr.zoo.REGULARIZATIONS`. Defaults to
+            `"none"`.
+        noise_stddev: sigma_eps for NINR: a float, or `"decay"` /
+            `"catapult"` for the paper's preset (`keras_ninr.zoo.
+            noise_preset`). Defaults to `"decay"`.
+        noise_distribution: Distribution of the NINs. Defaults to
+            `"normal"`.
+        optimizer: `"sgd"`, `"adam"` or `"rmsprop"`. Defaults to `"sgd"`.
+        learning_rate: Optional float; defaults to the paper's
+            (`keras_ninr.zoo.LEARNING_RATES`).
+        seed: Int: weights, noise, dropout and shuffling. Defaults to `0`.
+        epochs: Int, the epoch cap. Defaults to `500` (the paper's).
+        target_accuracy: Stop once the epoch's training accuracy reaches
+            it (`StopAtTrainAccuracy`); `None` trains for `epochs`.
+            Defaults to `0.98`.
+        train_size: Optional int, the number of training images. Defaults
+            to `None` (all).
+        test_size: Optional int, the number of test images evaluated.
+            Defaults to `None` (all).
+        batch_size: Optional int; defaults to the paper's
+            (`keras_ninr.zoo.BATCH_SIZES`).
+        cdt_sigma_noise: sigma_noise of the training corruption for
+            `"cdt"`. Defaults to `0.4`.
+        evaluations: Dict of what to measure after training: `"clean"`
+            (`True`), `"corruption_curve"` (sigma_noise values in [0, 1]),
+            `"domain_shift"` (USPS processing variants, or `True` for
+            `("lecun",)`), `"fgsm"` and `"pgd"` (epsilons in pixel units).
+            Defaults to clean accuracy and sigma_noise = 0, 0.1, ..., 1.
+        attack_size: Int, the number of test images attacked. Defaults to
+            `1000`.
+        architecture_kwargs: Dict passed to the architecture's builder,
+            e.g. `{"hidden_units": (16,)}`. Defaults to `{}`.
+        label: Optional display name of the method in reports; not part of
+            `run_id`. Defaults to `None` (a name made from the fields).
+    """
+
+    dataset: str = "fashion_mnist"
+    architecture: str = "fc"
+    regularization: str = "none"
+    noise_stddev: object = "decay"
+    noise_distribution: str = "normal"
+    optimizer: str = "sgd"
+    learning_rate: object = None
+    seed: int = 0
+    epochs: int = 500
+    target_accuracy: object = 0.98
+    train_size: object = None
+    test_size: object = None
+    batch_size: object = None
+    cdt_sigma_noise: object = 0.4
+    evaluations: dict = dataclasses.field(
+        default_factory=lambda: dict(DEFAULT_EVALUATIONS)
+    )
+    attack_size: int = 1000
+    architecture_kwargs: dict = dataclasses.field(default_factory=dict)
+    label: object = None
+
+    def __post_init__(self):
+        _check_choice(self.architecture, zoo.ARCHITECTURES, "architecture")
+        _check_choice(
+            self.regularization, zoo.REGULARIZATIONS, "regularization"
+        )
+        _check_choice(self.optimizer, zoo.OPTIMIZERS, "optimizer")
+        if not isinstance(self.dataset, str) or not self.dataset:
+            raise ValueError(
+                "Expected `dataset` to be a data set name. "
+                f"Received: dataset={self.dataset!r}"
+            )
+        self.seed = _check_int(self.seed, "seed", minimum=0)
+        self.epochs = _check_int(self.epochs, "epochs", minimum=1)
+        self.attack_size = _check_int(self.attack_size, "attack_size", 1)
+        for name in ("train_size", "test_size", "batch_size"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, _check_int(value, name, minimum=1))
+        if self.target_accuracy is not None:
+            if not _is_real(self.target_accuracy) or not (
+                0.0 < self.target_accuracy <= 1.0
+            ):
+                raise ValueError(
+                    "Expected `target_accuracy` to be an accuracy in (0, 1] "
+                    "or None (train for `epochs`). Received: "
+                    f"target_accuracy={self.target_accuracy!r}"
+                )
+            self.target_accuracy = float(self.target_accuracy)
+        if self.learning_rate is not None:
+            if not _is_real(self.learning_rate) or not self.learning_rate > 0:
+                raise ValueError(
+                    "Expected `learning_rate` to be a positive number or "
+                    f"None. Received: learning_rate={self.learning_rate!r}"
+                )
+            self.learning_rate = float(self.learning_rate)
+
+        if self.regularization in NINR_REGULARIZATIONS:
+            if isinstance(self.noise_stddev, str):
+                # Raises for a phase or combination the paper has no value for.
+                zoo.noise_preset(
+                    self.architecture,
+                    self.topology,
+                    self.noise_stddev,
+                    self.optimizer,
+                )
+            elif (
+                not _is_real(self.noise_stddev)
+                or not math.isfinite(self.noise_stddev)
+                or self.noise_stddev < 0
+            ):
+                raise ValueError(
+                    "Expected `noise_stddev` to be a finite non-negative "
+                    "number or a preset name ('decay', 'catapult'). "
+                    f"Received: noise_stddev={self.noise_stddev!r}"
+                )
+            else:
+                self.noise_stddev = float(self.noise_stddev)
+            if not isinstance(self.noise_distribution, str):
+                raise ValueError(
+                    "Expected `noise_distribution` to be a name (a sweep "
+                    "writes its configs as JSON), e.g. 'normal', 'uniform' "
+                    "or 'double_normal'. Received: "
+                    f"noise_distribution={self.noise_distribution!r}"
+                )
+            noise.get(self.noise_distribution)  # Raises for an unknown name.
+        else:
+            self.noise_stddev = None
+            self.noise_distribution = None
+        if self.regularization == "cdt":
+            self.cdt_sigma_noise = robustness.check_sigma_noise(
+                self.cdt_sigma_noise
+            )
+        else:
+            self.cdt_sigma_noise = None
+
+        self.evaluations = _normalize_evaluations(self.evaluations)
+        if not isinstance(self.architecture_kwargs, dict):
+            raise ValueError(
+                "Expected `architecture_kwargs` to be a dict. Received: "
+                f"architecture_kwargs={self.architecture_kwargs!r}"
+            )
+        self.architecture_kwargs = {
+            key: _to_json(value)
+            for key, value in sorted(self.architecture_kwargs.items())
+        }
+        if self.label is not None and not isinstance(self.label, str):
+            raise ValueError(
+                f"Expected `label` to be a string or None. Received: "
+                f"label={self.label!r}"
+            )
+
+    @property
+    def topology(self):
+        """`"input"` or `"full"` for NINR, else `None`."""
+        if self.regularization not in NINR_REGULARIZATIONS:
+            return None
+        return "input" if self.regularization == "in-ninr" else "full"
+
+    @property
+    def noise_stddev_value(self):
+        """sigma_eps as a float (a preset resolved), or `None` if not NINR."""
+        if self.noise_stddev is None or not isinstance(self.noise_stddev, str):
+            return self.noise_stddev
+        return float(
+            zoo.noise_preset(
+                self.architecture,
+                self.topology,
+                self.noise_stddev,
+                self.optimizer,
+            )
+        )
+
+    @property
+    def method_label(self):
+        """`label`, or a display name made from the fields."""
+        return self.label if self.label is not None else method_label(self)
+
+    def to_dict(self):
+        """The fields as a JSON-ready dict (lists for tuples)."""
+        return {
+            field.name: _to_json(getattr(self, field.name))
+            for field in dataclasses.fields(self)
+        }
+
+    @classmethod
+    def from_dict(cls, config):
+        """The `RunConfig` of `to_dict()` output (e.g. a record's config)."""
+        names = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(config) - names)
+        if unknown:
+            raise ValueError(
+                f"Unknown RunConfig field(s) {unknown}. Expected some of "
+                f"{sorted(names)}."
+            )
+        return cls(**config)
+
+    @property
+    def run_id(self):
+        """A 16-hex-digit hash of the config, without `label`."""
+        config = self.to_dict()
+        del config["label"]
+        text = json.dumps(config, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+_DISPLAY_NAMES = {
+    "none": "None",
+    "l2": "L2",
+    "dropout": "Dropout",
+    "cdt": "CDT",
+    "in-ninr": "in-NINR",
+    "full-ninr": "full-NINR",
+}
+
+
+def method_label(config):
+    """A display name for a `RunConfig` or a record's config dict.
+
+    E.g. `"None"`, `"CDT (σ_noise = 0.4)"`, `"in-NINR (decay, σ_ε = 51.8)"`,
+    `"full-NINR (σ_ε = 20)"`; a config's own `label` wins.
+    """
+    if isinstance(config, RunConfig):
+        config = config.to_dict()
+    if config.get("label"):
+        return config["label"]
+    regularization = config["regularization"]
+    name = _DISPLAY_NAMES.get(regularization, regularization)
+    if regularization == "cdt":
+        return f"{name} (σ_noise = {config['cdt_sigma_noise']:g})"
+    if regularization in NINR_REGULARIZATIONS:
+        sigma = config["noise_stddev"]
+        parts = []
+        if isinstance(sigma, str):
+            parts.append(sigma)
+            try:
+                sigma = RunConfig.from_dict(config).noise_stddev_value
+            except ValueError:
+                sigma = None
+        if sigma is not None:
+            parts.append(f"σ_ε = {sigma:g}")
+        distribution = config.get("noise_distribution")
+        if distribution and distribution != "normal":
+            parts.append(distribution)
+        return f"{name} ({', '.join(parts)})"
+    return name
+
+
+def expand_grid(
+    methods,
+    *,
+    seeds=(0,),
+    noise_stddevs=("decay",),
+    datasets=("fashion_mnist",),
+    architectures=("fc",),
+    **fields,
+):
+    """The configs of a grid, in the order a sweep should run them.
+
+    The order is data set, architecture, seed, method, sigma_eps (the
+    fastest), so that a sweep stopped early has every method for its first
+    seeds rather than every seed of its first methods.
+
+    Args:
+        methods: Iterable of methods, each a regularization name
+            (`"none"`, `"l2"`, `"dropout"`, `"cdt"`, `"in-ninr"`,
+            `"full-ninr"`) or a dict of `RunConfig` fields (e.g.
+            `{"regularization": "in-ninr", "noise_stddev": 133.0,
+            "label": "in-NINR (catapult)"}`).
+        seeds: Iterable of ints. Defaults to `(0,)`.
+        noise_stddevs: sigma_eps values (floats or preset names) for the
+            NINR methods that do not fix their own. Defaults to
+            `("decay",)`.
+        datasets: Iterable of data set names. Defaults to
+            `("fashion_mnist",)`.
+        architectures: Iterable of architecture names. Defaults to
+            `("fc",)`.
+        **fields: Further `RunConfig` fields shared by every config (e.g.
+            `epochs=20`, `train_size=5000`, `evaluations={...}`); a method
+            dict overrides them.
+
+    Returns:
+        A list of `RunConfig`s without duplicates (by `run_id`).
+    """
+    for name, value in (
+        ("seeds", seeds),
+        ("noise_stddevs", noise_stddevs),
+        ("datasets", datasets),
+        ("architectures", architectures),
+        ("methods", methods),
+    ):
+        if isinstance(value, (str, bytes, dict)) or not hasattr(
+            value, "__iter__"
+        ):
+            raise ValueError(
+                f"Expected `{name}` to be a list. Received: {name}={value!r}"
+            )
+    methods = [
+        {"regularization": method} if isinstance(method, str) else method
+        for method in methods
+    ]
+    for method in methods:
+        if not isinstance(method, dict) or "regularization" not in method:
+            raise ValueError(
+                "Expected each method to be a regularization name or a dict "
+                "of RunConfig fields with a 'regularization'. Received: "
+                f"{method!r}"
+            )
+    configs = []
+    seen = set()
+    for dataset in datasets:
+        for architecture in architectures:
+            for seed in seeds:
+                for method in methods:
+                    sigmas = [None]
+                    if (
+                        method["regularization"] in NINR_REGULARIZATIONS
+                        and "noise_stddev" not in method
+                    ):
+                        sigmas = list(noise_stddevs)
+                    for sigma in sigmas:
+                        arguments = dict(
+                            fields,
+                            dataset=dataset,
+                            architecture=architecture,
+                            seed=seed,
+                        )
+                        arguments.update(method)
+                        if sigma is not None:
+                            arguments["noise_stddev"] = sigma
+                        config = RunConfig(**arguments)
+                        if config.run_id not in seen:
+                            seen.add(config.run_id)
+                            configs.append(config)
+    return configs
+
+
+class SweepProgress:
+    """Receives the progress of `run_sweep`; override what you need.
+
+    `index` counts configs from 1 in sweep order; `done` is the number of
+    configs whose record is in the results file.
+    """
+
+    def on_sweep_begin(self, total, done):
+        pass
+
+    def on_run_begin(self, index, total, config):
+        pass
+
+    def on_epoch_end(self, epoch, epochs, logs):
+        pass
+
+    def on_run_end(self, index, total, done, record):
+        pass
+
+    def on_sweep_end(self, total, done):
+        pass
+
+
+class ConsoleProgress(SweepProgress):
+    """Prints runs done / total and the current run's epochs.
+
+    On a terminal the epoch line is rewritten in place; elsewhere (a log
+    file) every epoch gets a line of its own.
+
+    Args:
+        stream: A text stream. Defaults to `sys.stdout` at each write.
+    """
+
+    def __init__(self, stream=None):
+        self.stream = stream
+
+    @property
+    def _stream(self):
+        return self.stream or sys.stdout
+
+    def _write(self, text, end="\n"):
+        self._stream.write(text + end)
+        self._stream.flush()
+
+    def _interactive(self):
+        isatty = getattr(self._stream, "isatty", None)
+        return bool(isatty and isatty())
+
+    def on_sweep_begin(self, total, done):
+        self._start = time.time()
+        self._done = done
+        self._write(
+            f"Sweep: {total} runs, {done} already in the results file, "
+            f"{total - done} to train."
+        )
+
+    def on_run_begin(self, index, total, config):
+        self._width = 0
+        self._write(
+            f"[{self._done}/{total} done] run {index}: {config.dataset} "
+            f"{config.architecture} {config.method_label}, seed {config.seed}"
+        )
+
+    def on_epoch_end(self, epoch, epochs, logs):
+        parts = [f"epoch {epoch + 1}/{epochs}"]
+        for key in ("loss", "accuracy", "niw_norm"):
+            if key in logs:
+                value = logs[key]
+                parts.append(
+                    f"{key} {value:.4g}" if value is not None else f"{key} nan"
+                )
+        line = "    " + ", ".join(parts)
+        if self._interactive():
+            padding = " " * max(0, self._width - len(line))
+            self._width = len(line)
+            self._write("\r" + line + padding, end="")
+        else:
+            self._write(line)
+
+    def on_run_end(self, index, total, done, record):
+        if self._interactive() and self._width:
+            self._write("")
+        self._done = done
+        evaluations = record["evaluations"]
+        parts = [record["status"], f"{record['epochs_run']} epochs"]
+        if "clean" in evaluations:
+            parts.append(f"clean accuracy {evaluations['clean']:.4f}")
+        curve = evaluations.get("corruption_curve")
+        if curve and 0.4 in curve["sigma_noise"]:
+            accuracy = curve["accuracy"][curve["sigma_noise"].index(0.4)]
+            parts.append(f"at sigma_noise 0.4 {accuracy:.4f}")
+        parts.append(f"{record['timings']['total_s']:.0f} s")
+        self._write(f"    {', '.join(parts)} [{done}/{total} done]")
+
+    def on_sweep_end(self, total, done):
+        self._write(
+            f"Sweep: {done}/{total} runs in the results file "
+            f"({time.time() - self._start:.0f} s)."
+        )
+
+
+def run_sweep(
+    configs, results_path, progress=True, data_dir=None, load_data=None
+):
+    """Train and evaluate every config not yet in `results_path`.
+
+    Each finished run is appended to `results_path` (JSON lines) as it
+    ends; configs whose `run_id` is already there are skipped, so a rerun
+    of a killed sweep resumes it. Runs happen in the order of `configs`.
+    One sweep at a time may write a results file. The `run_id` does not
+    name the backend or the machine (each record does): to compare
+    backends, give each its own results file.
+
+    Args:
+        configs: Iterable of `RunConfig` (e.g. from `expand_grid`).
+        results_path: Path of the JSON-lines results file; created, with
+            its folder, if absent.
+        progress: `True` for `ConsoleProgress` (prints, like Keras's
+            `verbose=1`), `False` or `None` for silence, or a
+            `SweepProgress`. Defaults to `True`.
+        data_dir: Passed to `keras_ninr.datasets.load`. Defaults to `None`.
+        load_data: Optional callable `load_data(name)` returning
+            `(x_train, y_train), (x_test, y_test)` with pixel images
+            (`uint8` 0-255 or floats in [0, 1]); replaces
+            `keras_ninr.datasets.load`. Defaults to `None`.
+
+    Returns:
+        The records of `configs` (the ones already there and the new
+        ones), in the order of `configs`.
+    """
+    configs = list(configs)
+    for config in configs:
+        if not isinstance(config, RunConfig):
+            raise ValueError(
+                "Expected `configs` to hold RunConfig objects (see "
+                f"`expand_grid`). Received: {config!r}"
+            )
+    unique = {}
+    for config in configs:
+        unique.setdefault(config.run_id, config)
+    configs = list(unique.values())
+    reporter = _reporter(progress)
+    results_path = os.fspath(results_path)
+    folder = os.path.dirname(results_path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    _cut_truncated_tail(results_path)
+    finished = {
+        record["run_id"]: record for record in load_results(results_path)
+    }
+
+    total = len(configs)
+    done = sum(config.run_id in finished for config in configs)
+    cache = _DataCache(data_dir, load_data)
+    reporter.on_sweep_begin(total, done)
+    for index, config in enumerate(configs, start=1):
+        if config.run_id in finished:
+            continue
+        reporter.on_run_begin(index, total, config)
+        record = train_and_evaluate(config, progress=reporter, data=cache)
+        append_record(results_path, record)
+        finished[config.run_id] = record
+        done += 1
+        reporter.on_run_end(index, total, done, record)
+    reporter.on_sweep_end(total, done)
+    return [finished[config.run_id] for config in configs]
+
+
+def train_and_evaluate(config, progress=None, data_dir=None, data=None):
+    """Train one config and evaluate it; returns its record (a dict).
+
+    The record holds `run_id`, `label`, `config`, `status` (`"finished"` or
+    `"diverged"`), `epochs_run`, `reached_target`, `phase` (NINR runs: the
+    `PhaseMonitor` label) and `message`, `history` (per epoch: `loss`,
+    `accuracy`, `niw_norm` for NINR, `seconds`), `evaluations` (empty for
+    a diverged run), `data` (sizes and standardisation), `timings`,
+    `backend`, `versions`, `machine` and `finished_at`.
+
+    Args:
+        config: A `RunConfig`.
+        progress: Optional `SweepProgress`, told the end of every epoch.
+        data_dir: Passed to `keras_ninr.datasets.load`.
+        data: Internal: a sweep's data cache.
+    """
+    start = time.time()
+    data = data if data is not None else _DataCache(data_dir, None)
+    prepared = data.prepare(config)
+    loaded = time.time()
+
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(config.seed)
+    model = zoo.build(
+        config.architecture,
+        config.regularization,
+        noise_stddev=(
+            config.noise_stddev if config.noise_stddev is not None else "decay"
+        ),
+        noise_distribution=config.noise_distribution or "normal",
+        optimizer=config.optimizer,
+        cdt_sigma_noise=(
+            config.cdt_sigma_noise
+            if config.cdt_sigma_noise is not None
+            else 0.4
+        ),
+        pixel_mean=prepared.mean,
+        pixel_std=prepared.std,
+        input_shape=prepared.x_train.shape[1:],
+        num_classes=prepared.num_classes,
+        seed=config.seed,
+        **config.architecture_kwargs,
+    )
+    zoo.compile_model(
+        model, config.architecture, config.optimizer, config.learning_rate
+    )
+    built = time.time()
+
+    batch_size = config.batch_size or zoo.BATCH_SIZES[config.architecture]
+    steps_per_epoch = math.ceil(len(prepared.x_train) / batch_size)
+    epoch_timer = _EpochTimer(progress, config.epochs)
+    callbacks = [keras.callbacks.TerminateOnNaN(), epoch_timer]
+    stopper = None
+    if config.target_accuracy is not None:
+        stopper = StopAtTrainAccuracy(config.target_accuracy)
+        callbacks.append(stopper)
+    monitor = None
+    if config.regularization in NINR_REGULARIZATIONS:
+        monitor = PhaseMonitor(every_n_batches=min(10, steps_per_epoch))
+        callbacks.append(monitor)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        history = model.fit(
+            prepared.x_train,
+            prepared.y_train,
+            batch_size=batch_size,
+            epochs=config.epochs,
+            callbacks=callbacks,
+            verbose=0,
+        )
+    trained = time.time()
+    for warning in caught:
+        if not issubclass(warning.category, RuntimeWarning):
+            warnings.warn_explicit(
+                warning.message,
+                warning.category,
+                warning.filename,
+                warning.lineno,
+            )
+
+    logs = history.history
+    record_history = {
+        key: [_finite_or_none(value) for value in logs[key]]
+        for key in ("loss", "accuracy", "niw_norm")
+        if key in logs
+    }
+    record_history["seconds"] = epoch_timer.seconds
+    diverged = any(
+        value is None
+        for key in ("loss", "niw_norm")
+        for value in record_history.get(key, [])
+    ) or (monitor is not None and monitor.diverged)
+    status = "diverged" if diverged else "finished"
+    evaluations = {} if diverged else _evaluate(model, config, prepared, data)
+    evaluated = time.time()
+
+    message = None
+    if monitor is not None and monitor.message:
+        message = monitor.message
+    elif diverged:
+        message = "the training loss became non-finite"
+    record = {
+        "run_id": config.run_id,
+        "label": config.method_label,
+        "config": config.to_dict(),
+        "noise_stddev_value": config.noise_stddev_value,
+        "status": status,
+        "epochs_run": len(record_history["loss"]),
+        "reached_target": bool(
+            stopper is not None and stopper.stopped_epoch is not None
+        ),
+        "phase": monitor.phase if monitor is not None else None,
+        "message": message,
+        "history": record_history,
+        "evaluations": evaluations,
+        "data": {
+            "train_size": int(len(prepared.x_train)),
+            "test_size": int(len(prepared.x_test)),
+            "pixel_mean": prepared.mean,
+            "pixel_std": prepared.std,
+            "batch_size": batch_size,
+        },
+        "timings": {
+            "load_s": loaded - start,
+            "build_s": built - loaded,
+            "train_s": trained - built,
+            "evaluate_s": evaluated - trained,
+            "total_s": evaluated - start,
+        },
+        "backend": keras.backend.backend(),
+        "versions": _versions(),
+        "machine": _machine(),
+        "finished_at": datetime.now(timezone.utc).isoformat(
+            timespec="seconds"
+        ),
+    }
+    return _to_json(record)
+
+
+def append_record(path, record):
+    """Append one record to a JSON-lines file, whole or not at all.
+
+    The line goes out in a single write, is flushed and synced, so a kill
+    leaves at most one unfinished last line, which `load_results` ignores.
+    """
+    line = json.dumps(_to_json(record), allow_nan=False, sort_keys=True)
+    data = (line + "\n").encode("utf-8")
+    with open(os.fspath(path), "ab") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def load_results(path):
+    """The records of a JSON-lines results file, in file order.
+
+    A missing file has no records. A last line without its newline (a
+    write cut short by a kill) is ignored. Any other line that is not a
+    JSON object raises a `ValueError` naming it.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as f:
+        content = f.read()
+    lines = content.split(b"\n")
+    # After the last newline: empty, or an unfinished line.
+    complete, tail = lines[:-1], lines[-1]
+    records = []
+    for number, line in enumerate(complete, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise ValueError(
+                f"{path}, line {number}: not a JSON record ({error}). Remove "
+                "or repair the line; the sweep reruns the run it held."
+            ) from error
+        if not isinstance(record, dict) or "run_id" not in record:
+            raise ValueError(
+                f"{path}, line {number}: not a sweep record (a JSON object "
+                "with a 'run_id')."
+            )
+        records.append(record)
+    del tail  # An interrupted write: its run is redone.
+    return records
+
+
+def _cut_truncated_tail(path):
+    """Remove an unfinished last line, so the next record starts a line."""
+    if not os.path.exists(path):
+        return
+    with open(path, "rb+") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        if size == 0:
+            return
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return
+        # Walk back to the last newline.
+        position = size
+        chunk = 4096
+        keep = 0
+        while position > 0:
+            start = max(0, position - chunk)
+            f.seek(start)
+            block = f.read(position - start)
+            index = block.rfind(b"\n")
+            if index >= 0:
+                keep = start + index + 1
+                break
+            position = start
+        f.truncate(keep)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    """Seconds per epoch; tells the sweep's progress the end of each epoch."""
+
+    def __init__(self, progress, epochs):
+        super().__init__()
+        self.progress = progress
+        self.epochs = epochs
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.time() - self._start)
+        if self.progress is not None:
+            logs = {
+                key: _finite_or_none(value)
+                for key, value in (logs or {}).items()
+            }
+            self.progress.on_epoch_end(epoch, self.epochs, logs)
+
+
+@dataclasses.dataclass
+class _Prepared:
+    x_train: np.ndarray  # Standardised.
+    y_train: np.ndarray
+    x_test: np.ndarray  # Pixels in [0, 1].
+    y_test: np.ndarray
+    mean: float
+    std: float
+    num_classes: int
+
+
+class _DataCache:
+    """Data sets loaded once per sweep, and their subsets."""
+
+    def __init__(self, data_dir, load_data):
+        self.data_dir = data_dir
+        self.load_data = load_data
+        self._raw = {}
+        self._prepared = {}
+        self._usps = {}
+
+    def raw(self, name):
+        if name not in self._raw:
+            if self.load_data is not None:
+                self._raw[name] = self.load_data(name)
+            else:
+                self._raw[name] = datasets.load(name, data_dir=self.data_dir)
+        return self._raw[name]
+
+    def prepare(self, config):
+        channels = config.architecture in _IMAGE_ARCHITECTURES
+        key = (config.dataset, config.train_size, config.test_size, channels)
+        if key not in self._prepared:
+            (x_train, y_train), (x_test, y_test) = self.raw(config.dataset)
+            x_train, y_train = _subset(
+                x_train, y_train, config.train_size, "train_size"
+            )
+            x_test, y_test = _subset(
+                x_test, y_test, config.test_size, "test_size"
+            )
+            (x_train, _), (mean, std) = datasets.standardize(x_train)
+            x_test = datasets.scale_pixels(x_test)
+            if channels:
+                x_train = _with_channels(x_train)
+                x_test = _with_channels(x_test)
+            y_train = np.asarray(y_train).reshape(-1).astype("int32")
+            y_test = np.asarray(y_test).reshape(-1).astype("int32")
+            # At least the paper's 10 classes, so that a small subset
+            # missing a class still builds the paper's network.
+            num_classes = max(10, int(max(y_train.max(), y_test.max())) + 1)
+            self._prepared[key] = _Prepared(
+                x_train,
+                y_train,
+                x_test,
+                y_test,
+                float(mean),
+                float(std),
+                num_classes,
+            )
+        return self._prepared[key]
+
+    def usps(self, variant, channels):
+        if variant not in self._usps:
+            self._usps[variant] = datasets.load_usps_as_mnist(
+                data_dir=self.data_dir, variant=variant
+            )
+        x, y = self._usps[variant]
+        return (_with_channels(x) if channels else x), y
+
+
+def _subset(x, y, size, name):
+    if size is None:
+        return x, y
+    if size > len(x):
+        raise ValueError(
+            f"Expected `{name}` to be at most the {len(x)} images of the "
+            f"split. Received: {name}={size}"
+        )
+    # One fixed permutation: every method and seed sees the same images.
+    order = np.random.default_rng(0).permutation(len(x))[:size]
+    return x[order], y[order]
+
+
+def _with_channels(x):
+    return x[..., None] if x.ndim == 3 else x
+
+
+def _evaluate(model, config, prepared, data):
+    x, y = prepared.x_test, prepared.y_test
+    mean, std = prepared.mean, prepared.std
+    results = {}
+    spec = config.evaluations
+    if spec.get("clean"):
+        results["clean"] = robustness.corrupted_accuracy(
+            model, x, y, 0.0, mean=mean, std=std
+        )
+    if spec.get("corruption_curve"):
+        curve = robustness.corruption_curve(
+            model, x, y, mean=mean, std=std, sigmas=spec["corruption_curve"]
+        )
+        results["corruption_curve"] = {
+            "sigma_noise": list(curve),
+            "accuracy": list(curve.values()),
+        }
+    if spec.get("domain_shift"):
+        channels = config.architecture in _IMAGE_ARCHITECTURES
+        results["domain_shift"] = {}
+        for variant in spec["domain_shift"]:
+            x_usps, y_usps = data.usps(variant, channels)
+            results["domain_shift"][variant] = robustness.corrupted_accuracy(
+                model, x_usps, y_usps, 0.0, mean=mean, std=std
+            )
+    for attack in ("fgsm", "pgd"):
+        if spec.get(attack):
+            count = min(config.attack_size, len(x))
+            accuracies = attacks.adversarial_accuracy(
+                model,
+                x[:count],
+                y[:count],
+                attack,
+                epsilons=spec[attack],
+                mean=mean,
+                std=std,
+                clip_min=0.0,
+                clip_max=1.0,
+            )
+            results[attack] = {
+                "epsilon": list(accuracies),
+                "accuracy": list(accuracies.values()),
+            }
+    return results
+
+
+def _normalize_evaluations(evaluations):
+    if not isinstance(evaluations, dict):
+        raise ValueError(
+            "Expected `evaluations` to be a dict such as {'clean': True, "
+            "'corruption_curve': [0.0, 0.4], 'fgsm': [0.05]}. Received: "
+            f"evaluations={evaluations!r}"
+        )
+    unknown = sorted(set(evaluations) - set(EVALUATIONS))
+    if unknown:
+        raise ValueError(
+            f"Unrecognized evaluation(s) {unknown}. Expected some of "
+            f"{EVALUATIONS}."
+        )
+    normalized = {}
+    for name in EVALUATIONS:
+        value = evaluations.get(name)
+        if value is None or value is False:
+            continue
+        if name == "clean":
+            if value is not True:
+                raise ValueError(
+                    f"Expected evaluations['clean'] to be True or False. "
+                    f"Received: {value!r}"
+                )
+            normalized[name] = True
+            continue
+        if name == "domain_shift" and value is True:
+            value = ("lecun",)
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise ValueError(
+                f"Expected evaluations[{name!r}] to be a list. Received: "
+                f"{value!r}"
+            )
+        values = list(value)
+        if not values:
+            continue
+        if name == "corruption_curve":
+            values = [robustness.check_sigma_noise(sigma) for sigma in values]
+        elif name == "domain_shift":
+            for variant in values:
+                _check_choice(
+                    variant,
+                    datasets.USPS_TO_MNIST_VARIANTS,
+                    "domain_shift variant",
+                )
+        else:
+            for epsilon in values:
+                if (
+                    not _is_real(epsilon)
+                    or not math.isfinite(epsilon)
+                    or epsilon < 0
+                ):
+                    raise ValueError(
+                        f"Expected the {name} epsilons to be finite "
+                        f"non-negative numbers. Received: {value!r}"
+                    )
+            values = [float(epsilon) for epsilon in values]
+        normalized[name] = list(dict.fromkeys(values))
+    return normalized
+
+
+def _reporter(progress):
+    if progress is True:
+        return ConsoleProgress()
+    if progress is None or progress is False:
+        return SweepProgress()
+    if isinstance(progress, SweepProgress):
+        return progress
+    raise ValueError(
+        "Expected `progress` to be True, False, None or a SweepProgress. "
+        f"Received: progress={progress!r}"
+    )
+
+
+def _versions():
+    versions = {
+        "python": platform.python_version(),
+        "keras": keras.version(),
+        "keras_ninr": keras_ninr.__version__,
+        "numpy": np.__version__,
+    }
+    backend = keras.backend.backend()
+    module = sys.modules.get(backend)
+    if module is not None:
+        versions[backend] = getattr(module, "__version__", None)
+    return versions
+
+
+def _machine():
+    """The host and the accelerator the backend computes on, in words."""
+    backend = keras.backend.backend()
+    device = "cpu"
+    try:  # Metadata only: a failure must not lose a finished run.
+        if backend == "jax":
+            import jax
+
+            first = jax.devices()[0]
+            if first.platform != "cpu":
+                device = f"{first.platform}: {first.device_kind}"
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                device = f"cuda: {torch.cuda.get_device_name(0)}"
+        elif backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:
+                details = tf.config.experimental.get_device_details(gpus[0])
+                device = f"gpu: {details.get('device_name', gpus[0].name)}"
+    except Exception as error:  # noqa: BLE001
+        device = f"unknown ({type(error).__name__})"
+    return {
+        "host": platform.node(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "device": device,
+    }
+
+
+def _check_choice(value, choices, name):
+    if value not in choices:
+        raise ValueError(
+            f"Unrecognized `{name}`. Expected one of {tuple(choices)}. "
+            f"Received: {name}={value!r}"
+        )
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_int(value, name, minimum):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < minimum
+    ):
+        raise ValueError(
+            f"Expected `{name}` to be an integer >= {minimum}. "
+            f"Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+def _finite_or_none(value):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _to_json(value):
+    """`value` with tuples as lists, NumPy scalars as Python, NaN as None."""
+    if isinstance(value, dict):
+        return {str(key): _to_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return _to_json(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return value

@@ -1,0 +1,25 @@
+"""Sweeps of training runs with resumable JSON-lines results (see `keras_ninr.src.sweep`)."""
+
+from keras_ninr.src.sweep import EVALUATIONS
+from keras_ninr.src.sweep import ConsoleProgress
+from keras_ninr.src.sweep import RunConfig
+from keras_ninr.src.sweep import SweepProgress
+from keras_ninr.src.sweep import append_record
+from keras_ninr.src.sweep import expand_grid
+from keras_ninr.src.sweep import load_results
+from keras_ninr.src.sweep import method_label
+from keras_ninr.src.sweep import run_sweep
+from keras_ninr.src.sweep import train_and_evaluate
+
+__all__ = [
+    "EVALUATIONS",
+    "ConsoleProgress",
+    "RunConfig",
+    "SweepProgress",
+    "append_record",
+    "expand_grid",
+    "load_results",
+    "method_label",
+    "run_sweep",
+    "train_and_evaluate",
+]

@@ -1,0 +1,266 @@
+"""The sweep runner: configs, resume, truncated lines, divergence, records."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from keras_ninr import sweep
+
+TINY = dict(
+    architecture_kwargs={"hidden_units": (16,)},
+    train_size=256,
+    test_size=128,
+    epochs=2,
+    target_accuracy=None,
+    evaluations={"clean": True, "corruption_curve": [0.0, 0.5]},
+)
+
+
+def easy_images(name):
+    """A 10-class problem a tiny FC learns in a few epochs: a bright band
+    whose row gives the class, on a dim random background."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, size=512).astype("uint8")
+    images = (rng.random((512, 28, 28)) * 80).astype("uint8")
+    for label in range(10):
+        images[labels == label, 2 * label + 3 : 2 * label + 6, :] = 255
+    return (images[:384], labels[:384]), (images[384:], labels[384:])
+
+
+class Recorder(sweep.SweepProgress):
+    """Remembers which runs began; can interrupt one (a user's Ctrl-C)."""
+
+    def __init__(self, interrupt_run=None):
+        self.begun = []
+        self.interrupt_run = interrupt_run
+
+    def on_run_begin(self, index, total, config):
+        self.begun.append(index)
+
+    def on_epoch_end(self, epoch, epochs, logs):
+        if self.begun[-1] == self.interrupt_run:
+            raise KeyboardInterrupt
+
+
+def tiny_configs(regularizations=("none",), seeds=(0,), **fields):
+    return sweep.expand_grid(
+        list(regularizations), seeds=list(seeds), **{**TINY, **fields}
+    )
+
+
+def test_run_id_identifies_what_changes_the_run():
+    config = sweep.RunConfig(**TINY)
+    assert config.run_id == sweep.RunConfig(**TINY).run_id
+    assert len(config.run_id) == 16
+    # A round trip through JSON (the results file) keeps the id.
+    text = json.dumps(config.to_dict())
+    assert sweep.RunConfig.from_dict(json.loads(text)).run_id == config.run_id
+    assert sweep.RunConfig(**TINY, seed=1).run_id != config.run_id
+    # The display label and fields the method does not use change nothing.
+    assert sweep.RunConfig(**TINY, label="baseline").run_id == config.run_id
+    assert (
+        sweep.RunConfig(**TINY, noise_stddev=3.0, cdt_sigma_noise=0.2).run_id
+        == config.run_id
+    )
+    ninr = sweep.RunConfig(**TINY, regularization="in-ninr", noise_stddev=3)
+    assert ninr.run_id != config.run_id
+    assert ninr.noise_stddev == 3.0
+    assert sweep.RunConfig(
+        **TINY, regularization="in-ninr", noise_stddev="decay"
+    ).noise_stddev_value == pytest.approx(51.8)
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        (dict(architecture="mlp"), "architecture"),
+        (dict(regularization="batchnorm"), "regularization"),
+        (dict(epochs=0), "epochs"),
+        (dict(target_accuracy=1.5), "target_accuracy"),
+        (dict(regularization="in-ninr", noise_stddev=-1.0), "noise_stddev"),
+        (dict(regularization="in-ninr", noise_stddev="huge"), "phase"),
+        (dict(regularization="cdt", cdt_sigma_noise=2.0), "sigma_noise"),
+        (dict(evaluations={"clean": True, "blur": [1]}), "blur"),
+        (dict(evaluations={"corruption_curve": [1.5]}), "sigma_noise"),
+        (dict(evaluations={"fgsm": [-0.1]}), "epsilons"),
+        (dict(evaluations={"domain_shift": ["zoom"]}), "variant"),
+    ],
+)
+def test_run_config_rejects_bad_values(fields, message):
+    with pytest.raises(ValueError, match=message):
+        sweep.RunConfig(**fields)
+
+
+def test_expand_grid_runs_every_method_of_a_seed_first():
+    configs = sweep.expand_grid(
+        [
+            "none",
+            "in-ninr",
+            {"regularization": "full-ninr", "noise_stddev": 20.0},
+        ],
+        seeds=[0, 1],
+        noise_stddevs=["decay", "catapult"],
+    )
+    described = [
+        (c.seed, c.regularization, c.noise_stddev) for c in configs
+    ]
+    assert described == [
+        (0, "none", None),
+        (0, "in-ninr", "decay"),
+        (0, "in-ninr", "catapult"),
+        (0, "full-ninr", 20.0),
+        (1, "none", None),
+        (1, "in-ninr", "decay"),
+        (1, "in-ninr", "catapult"),
+        (1, "full-ninr", 20.0),
+    ]
+    # sigma_eps does not multiply the methods that have none.
+    assert len(sweep.expand_grid(["none"], noise_stddevs=[1.0, 2.0])) == 1
+    with pytest.raises(ValueError, match="methods"):
+        sweep.expand_grid("none")
+
+
+def test_killed_sweep_resumes_with_every_run_exactly_once(tmp_path):
+    path = tmp_path / "results.jsonl"
+    configs = tiny_configs(seeds=(0, 1), epochs=1)
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_sweep(
+            configs,
+            path,
+            progress=Recorder(interrupt_run=2),
+            load_data=easy_images,
+        )
+    assert [r["run_id"] for r in sweep.load_results(path)] == [
+        configs[0].run_id
+    ]
+
+    recorder = Recorder()
+    records = sweep.run_sweep(
+        configs, path, progress=recorder, load_data=easy_images
+    )
+    assert recorder.begun == [2]  # The finished run is not trained again.
+    ids = [r["run_id"] for r in sweep.load_results(path)]
+    assert ids == [c.run_id for c in configs]
+    assert [r["run_id"] for r in records] == ids
+    # A third call has nothing to do.
+    recorder = Recorder()
+    sweep.run_sweep(configs, path, progress=recorder, load_data=easy_images)
+    assert recorder.begun == []
+    assert len(sweep.load_results(path)) == 2
+
+
+def test_truncated_last_line_is_ignored_and_its_run_redone(tmp_path):
+    path = tmp_path / "results.jsonl"
+    done, cut = tiny_configs(seeds=(0, 1), epochs=1)
+    # A finished run, then a record cut short by a kill while writing.
+    sweep.append_record(
+        path, {"run_id": done.run_id, "status": "finished", "note": "kept"}
+    )
+    line = json.dumps({"run_id": cut.run_id, "status": "finished"})
+    with open(path, "a") as f:
+        f.write(line[: len(line) // 2])
+    assert [r["run_id"] for r in sweep.load_results(path)] == [done.run_id]
+
+    recorder = Recorder()
+    records = sweep.run_sweep(
+        [done, cut], path, progress=recorder, load_data=easy_images
+    )
+    assert recorder.begun == [2]
+    assert records[0]["note"] == "kept"
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2  # The cut line is gone, not glued to the new one.
+    assert [json.loads(x)["run_id"] for x in lines] == [
+        done.run_id,
+        cut.run_id,
+    ]
+    assert path.read_bytes().endswith(b"\n")
+
+
+def test_load_results_names_a_corrupt_line_in_the_middle(tmp_path):
+    path = tmp_path / "results.jsonl"
+    path.write_text('{"run_id": "a"}\nnot json\n{"run_id": "b"}\n')
+    with pytest.raises(ValueError, match="line 2"):
+        sweep.load_results(path)
+    assert sweep.load_results(tmp_path / "absent.jsonl") == []
+
+
+def test_diverged_run_is_recorded_and_the_sweep_goes_on(tmp_path):
+    path = tmp_path / "results.jsonl"
+    diverging = sweep.RunConfig(
+        **{**TINY, "epochs": 3},
+        regularization="in-ninr",
+        noise_stddev=1e6,
+    )
+    healthy = sweep.RunConfig(
+        **{
+            **TINY,
+            "epochs": 30,
+            "target_accuracy": 0.98,
+            "attack_size": 128,
+            "evaluations": {
+                "clean": True,
+                "corruption_curve": [0.0, 0.5],
+                "fgsm": [0.0, 0.1],
+                "pgd": [0.1],
+            },
+        },
+        regularization="in-ninr",
+        noise_stddev=1.0,
+    )
+    first, second = sweep.run_sweep(
+        [diverging, healthy], path, progress=False, load_data=easy_images
+    )
+
+    assert first["status"] == "diverged"
+    assert first["evaluations"] == {}
+    assert "diverged" in first["message"]
+    assert first["noise_stddev_value"] == 1e6
+
+    assert second["status"] == "finished"
+    history = second["history"]
+    assert set(history) == {"loss", "accuracy", "niw_norm", "seconds"}
+    assert len(history["loss"]) == second["epochs_run"]
+    # The paper's stopping rule: 98% training accuracy before the cap.
+    assert second["reached_target"]
+    assert second["epochs_run"] < 30 and history["accuracy"][-1] >= 0.98
+    assert second["phase"] in ("decoupled", "decay", "catapult")
+    evaluations = second["evaluations"]
+    assert evaluations["corruption_curve"]["sigma_noise"] == [0.0, 0.5]
+    clean = evaluations["clean"]
+    assert clean > 0.9
+    assert evaluations["corruption_curve"]["accuracy"][0] == clean
+    # FGSM at epsilon 0 is the clean accuracy of the same images.
+    assert evaluations["fgsm"]["accuracy"][0] == clean
+    assert evaluations["fgsm"]["accuracy"][1] <= clean
+    assert 0.0 <= evaluations["pgd"]["accuracy"][0] <= clean
+    assert second["data"]["train_size"] == 256
+    assert second["versions"]["keras"] and second["backend"]
+    assert second["timings"]["train_s"] > 0
+
+    # Strict JSON: the diverged loss is null, not NaN.
+    for line in path.read_text().splitlines():
+        json.loads(line, parse_constant=pytest.fail)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("KERAS_NINR_DATA_DIR"),
+    reason="reads MNIST and USPS from $KERAS_NINR_DATA_DIR",
+)
+def test_domain_shift_evaluation_on_usps(tmp_path):
+    config = sweep.RunConfig(
+        **{
+            **TINY,
+            "dataset": "mnist",
+            "evaluations": {"clean": True, "domain_shift": True},
+        }
+    )
+    (record,) = sweep.run_sweep(
+        [config],
+        tmp_path / "results.jsonl",
+        progress=False,
+        data_dir=os.environ["KERAS_NINR_DATA_DIR"],
+    )
+    assert list(record["evaluations"]["domain_shift"]) == ["lecun"]
+    assert 0.1 < record["evaluations"]["domain_shift"]["lecun"] <= 1.0
