@@ -360,22 +360,10 @@ def machine_description():
 
 def accelerator_description():
     """Name of the accelerator the backend computes on, or `None` on CPU."""
-    backend = keras.backend.backend()
-    if backend == "jax":
-        import jax
+    from keras_ninr.src.input_gradients import accelerator_name
 
-        device = jax.devices()[0]
-        return None if device.platform == "cpu" else device.device_kind
-    if backend == "torch":
-        import torch
-
-        return torch.cuda.get_device_name() if torch.cuda.is_available() else None
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        return gpus[0].name if gpus else None
-    return None
+    name = accelerator_name()
+    return None if name == "cpu" else name.split(": ", 1)[-1]
 
 
 def library_versions():

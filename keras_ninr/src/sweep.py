@@ -55,6 +55,7 @@ from keras_ninr.src import robustness
 from keras_ninr.src import zoo
 from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
 from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
+from keras_ninr.src.input_gradients import accelerator_name
 
 EVALUATIONS = ("clean", "corruption_curve", "domain_shift", "fgsm", "pgd")
 STATUSES = ("finished", "diverged")
@@ -1051,27 +1052,8 @@ def _versions():
 
 def _machine():
     """The host and the accelerator the backend computes on, in words."""
-    backend = keras.backend.backend()
-    device = "cpu"
     try:  # Metadata only: a failure must not lose a finished run.
-        if backend == "jax":
-            import jax
-
-            first = jax.devices()[0]
-            if first.platform != "cpu":
-                device = f"{first.platform}: {first.device_kind}"
-        elif backend == "torch":
-            import torch
-
-            if torch.cuda.is_available():
-                device = f"cuda: {torch.cuda.get_device_name(0)}"
-        elif backend == "tensorflow":
-            import tensorflow as tf
-
-            gpus = tf.config.list_physical_devices("GPU")
-            if gpus:
-                details = tf.config.experimental.get_device_details(gpus[0])
-                device = f"gpu: {details.get('device_name', gpus[0].name)}"
+        device = accelerator_name()
     except Exception as error:  # noqa: BLE001
         device = f"unknown ({type(error).__name__})"
     return {
