@@ -1,0 +1,101 @@
+"""Smoke tests of the issue-4 examples in their `--tiny` mode.
+
+Each script runs in a subprocess on a few hundred real images for one epoch
+with narrow networks (seconds), so that none of them can rot. Some tests
+narrow the method list further to stay fast on a 2-core CPU.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import keras
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("KERAS_NINR_DATA_DIR"),
+    reason="reads the data sets from $KERAS_NINR_DATA_DIR",
+)
+
+
+def run_example(script, out, *arguments):
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / script),
+            "--tiny",
+            "--no-progress",
+            "--out",
+            str(out),
+            *arguments,
+        ],
+        env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    lines = (out / "results.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_fmnist_cnn_robustness_tiny(tmp_path):
+    records = run_example("fmnist_cnn_robustness.py", tmp_path)
+    assert [r["config"]["architecture"] for r in records] == ["cnn", "cnn"]
+    assert [r["config"]["regularization"] for r in records] == [
+        "none",
+        "full-ninr",
+    ]
+    assert records[1]["noise_stddev_value"] == 62.0
+    assert (tmp_path / "fig2b_tiny.png").stat().st_size > 0
+    table = (tmp_path / "table2_cnn_tiny.md").read_text()
+    assert "Smoke-test settings" in table
+    assert "| CNN on Fashion-MNIST | full-NINR catapult (σ_ε = 62) |" in table
+
+
+def test_mnist_to_usps_tiny(tmp_path):
+    records = run_example("mnist_to_usps.py", tmp_path, "--methods", "in-ninr")
+    assert [r["config"]["architecture"] for r in records] == ["fc", "cnn"]
+    for r in records:
+        if r["status"] == "finished":
+            assert set(r["evaluations"]["domain_shift"]) == {
+                "lecun",
+                "pad",
+                "resize28",
+            }
+    table = (tmp_path / "table1_tiny.md").read_text()
+    assert "USPS accuracy, lecun (%)" in table
+    assert "USPS accuracy, resize28 (%)" in table
+    assert "| CNN on MNIST | in-NINR (decay, σ_ε = 2.8) |" in table
+
+
+def test_adversarial_tiny(tmp_path):
+    records = run_example("adversarial.py", tmp_path, "--methods", "in-ninr")
+    assert [r["config"]["architecture"] for r in records] == ["fc", "cnn"]
+    for r in records:
+        if r["status"] == "finished":
+            assert r["evaluations"]["fgsm"]["epsilon"] == [0.0, 0.1]
+            assert r["evaluations"]["pgd"]["epsilon"] == [0.0, 0.1]
+    for name in ("fig6_fgsm_tiny.png", "fig6_pgd_tiny.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert "FC on Fashion-MNIST" in (tmp_path / "fig6_tiny.md").read_text()
+
+
+def test_cifar10_vgg_tiny(tmp_path):
+    records = run_example(
+        "cifar10_vgg.py",
+        tmp_path,
+        "--methods",
+        "in-ninr-decay",
+        "--train-size",
+        "256",
+    )
+    assert len(records) == 1
+    assert records[0]["config"]["dataset"] == "cifar10"
+    assert records[0]["noise_stddev_value"] == 17.5
+    assert (tmp_path / "fig9_tiny.png").stat().st_size > 0
+    table = (tmp_path / "table_vgg_tiny.md").read_text()
+    assert "| VGG on CIFAR-10 | in-NINR decay (σ_ε = 17.5) |" in table
