@@ -34,13 +34,18 @@ Outputs under `--out` (default `examples/results/adversarial/`):
 device.
 """
 
-import argparse
 import pathlib
-import shlex
 import sys
 
 from keras_ninr import reports
 from keras_ninr import sweep
+
+from _sweep_example import MODE_TEXT
+from _sweep_example import command_line
+from _sweep_example import make_parser
+from _sweep_example import mode_settings
+from _sweep_example import run
+from _sweep_example import run_metadata
 
 METHODS = {
     "none": dict(regularization="none"),
@@ -125,8 +130,6 @@ def configs(
 
 def header(records, command, mode):
     first = records[0]
-    train_s = sum(r["timings"]["train_s"] for r in records)
-    evaluate_s = sum(r["timings"]["evaluate_s"] for r in records)
     diverged = sorted(
         {r["label"] for r in records if r["status"] == "diverged"}
     )
@@ -138,13 +141,7 @@ def header(records, command, mode):
         notes.append(f"- Diverged: {', '.join(diverged)}.")
     if mode == "tiny":
         notes.append("- Narrow networks for a smoke test.")
-    text = {
-        "full": "Full protocol of this example.",
-        "quick": "**Quick CPU settings (`--quick`), not the paper's "
-        "protocol.**",
-        "tiny": "**Smoke-test settings (`--tiny`): the numbers mean "
-        "nothing.**",
-    }[mode]
+    text = MODE_TEXT[mode]
     return "\n".join(
         [
             "# Fig. 6: FGSM and PGD on Fashion-MNIST",
@@ -156,15 +153,7 @@ def header(records, command, mode):
             + " or until 98% training accuracy",
             f"- Attacks: L∞, pixel space, on the first "
             f"{first['config']['attack_size']} test images, inference mode",
-            f"- Seeds: {sorted({r['config']['seed'] for r in records})}",
-            f"- Backend: {', '.join(sorted({r['backend'] for r in records}))}"
-            f", Keras {first['versions']['keras']}",
-            f"- Device: {first['machine']['device']} "
-            f"({first['machine']['processor']}, "
-            f"{first['machine']['cpu_count']} CPUs)",
-            f"- Total training time: {train_s:.0f} s; evaluation (attacks "
-            f"included): {evaluate_s:.0f} s",
-            f"- Command: `{command}`",
+            *run_metadata(records, command, evaluation_time=True),
         ]
         + notes
         + [""]
@@ -172,42 +161,20 @@ def header(records, command, mode):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--quick",
-        action="store_true",
-        help="5,000 images, 3 epochs, seed 0, none/in-ninr, 300 attacked",
-    )
-    group.add_argument(
-        "--tiny",
-        action="store_true",
-        help="512 images, 1 epoch, narrow networks (smoke tests)",
-    )
-    parser.add_argument(
-        "--methods", nargs="+", choices=list(METHODS), help="method keys"
+    parser = make_parser(
+        __doc__,
+        METHODS,
+        quick_help="5,000 images, 3 epochs, seed 0, none/in-ninr, 300 attacked",
+        tiny_help="512 images, 1 epoch, narrow networks (smoke tests)",
+        default_out=DEFAULT_OUT,
     )
     parser.add_argument(
         "--architectures", nargs="+", choices=ARCHITECTURES, default=None
     )
     parser.add_argument("--epsilons", nargs="+", type=float)
-    parser.add_argument("--seeds", nargs="+", type=int)
-    parser.add_argument("--epochs", type=int, help="epoch cap")
-    parser.add_argument("--train-size", type=int)
-    parser.add_argument("--test-size", type=int)
     parser.add_argument("--attack-size", type=int)
-    parser.add_argument("--data-dir")
-    parser.add_argument("--out", default=str(DEFAULT_OUT))
-    parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
-    settings = dict(MODES[mode])
-    for key in settings:
-        if getattr(args, key) is not None:
-            settings[key] = getattr(args, key)
+    mode, settings = mode_settings(args, MODES)
     epsilons = args.epsilons or (TINY_EPSILONS if args.tiny else EPSILONS)
     try:
         grid = configs(
@@ -219,21 +186,10 @@ def main(argv=None):
     except ValueError as error:
         parser.error(str(error))
 
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    records = sweep.run_sweep(
-        grid,
-        out / "results.jsonl",
-        progress=not args.no_progress,
-        data_dir=args.data_dir,
-    )
+    out, records = run(grid, args)
 
     suffix = "" if mode == "full" else f"_{mode}"
-    backends = sorted({r["backend"] for r in records})
-    command = (
-        f"KERAS_BACKEND={'|'.join(backends)} python "
-        + shlex.join(["examples/adversarial.py", *sys.argv[1:]])
-    )
+    command = command_line("adversarial.py", records)
     lines = [header(records, command, mode)]
     for attack in ("fgsm", "pgd"):
         figure = reports.attack_figure(

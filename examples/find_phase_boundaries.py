@@ -24,7 +24,6 @@ import sys
 import time
 
 import keras
-import numpy as np
 
 from keras_ninr import datasets
 from keras_ninr import phases

@@ -47,13 +47,18 @@ Outputs under `--out` (default `examples/results/fmnist_cnn/`):
 device.
 """
 
-import argparse
 import pathlib
-import shlex
 import sys
 
 from keras_ninr import reports
 from keras_ninr import sweep
+
+from _sweep_example import MODE_TEXT
+from _sweep_example import command_line
+from _sweep_example import make_parser
+from _sweep_example import mode_settings
+from _sweep_example import run
+from _sweep_example import run_metadata
 
 METHODS = {
     "none": dict(regularization="none", label="None"),
@@ -129,7 +134,6 @@ def configs(methods, seeds, epochs, train_size, test_size, architecture_kwargs):
 def header(records, command, mode):
     first = records[0]
     config = first["config"]
-    train_s = sum(r["timings"]["train_s"] for r in records)
     diverged = sorted(
         {r["label"] for r in records if r["status"] == "diverged"}
     )
@@ -145,13 +149,7 @@ def header(records, command, mode):
             f"- Architecture changed for a smoke test: "
             f"{config['architecture_kwargs']}"
         )
-    text = {
-        "full": "Full protocol of this example.",
-        "quick": "**Quick CPU settings (`--quick`), not the paper's "
-        "protocol.**",
-        "tiny": "**Smoke-test settings (`--tiny`): the numbers mean "
-        "nothing.**",
-    }[mode]
+    text = MODE_TEXT[mode]
     return "\n".join(
         [
             "# Fig. 2b / Table 2: the CNN on Fashion-MNIST",
@@ -162,14 +160,7 @@ def header(records, command, mode):
             f"{config['epochs']} epochs or until 98% training accuracy; "
             f"test: {first['data']['test_size']} images, Eq. 8 corruption "
             "in pixel space",
-            f"- Seeds: {sorted({r['config']['seed'] for r in records})}",
-            f"- Backend: {', '.join(sorted({r['backend'] for r in records}))}"
-            f", Keras {first['versions']['keras']}",
-            f"- Device: {first['machine']['device']} "
-            f"({first['machine']['processor']}, "
-            f"{first['machine']['cpu_count']} CPUs)",
-            f"- Total training time: {train_s:.0f} s",
-            f"- Command: `{command}`",
+            *run_metadata(records, command),
             "- σ_ε values are the paper's CNN presets (Fig. 2 caption).",
         ]
         + notes
@@ -178,37 +169,15 @@ def header(records, command, mode):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = make_parser(
+        __doc__,
+        METHODS,
+        quick_help="5,000 images, 3 epochs, seed 0, none/dropout/full-ninr-catapult",
+        tiny_help="512 images, 1 epoch, a narrow CNN, 2 methods (smoke tests)",
+        default_out=DEFAULT_OUT,
     )
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--quick",
-        action="store_true",
-        help="5,000 images, 3 epochs, seed 0, none/dropout/full-ninr-catapult",
-    )
-    group.add_argument(
-        "--tiny",
-        action="store_true",
-        help="512 images, 1 epoch, a narrow CNN, 2 methods (smoke tests)",
-    )
-    parser.add_argument(
-        "--methods", nargs="+", choices=list(METHODS), help="method keys"
-    )
-    parser.add_argument("--seeds", nargs="+", type=int)
-    parser.add_argument("--epochs", type=int, help="epoch cap")
-    parser.add_argument("--train-size", type=int)
-    parser.add_argument("--test-size", type=int)
-    parser.add_argument("--data-dir")
-    parser.add_argument("--out", default=str(DEFAULT_OUT))
-    parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
-    settings = dict(MODES[mode])
-    for key in settings:
-        if getattr(args, key) is not None:
-            settings[key] = getattr(args, key)
+    mode, settings = mode_settings(args, MODES)
     try:
         grid = configs(
             architecture_kwargs=TINY_ARCHITECTURE if args.tiny else {},
@@ -217,21 +186,10 @@ def main(argv=None):
     except ValueError as error:
         parser.error(str(error))
 
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    records = sweep.run_sweep(
-        grid,
-        out / "results.jsonl",
-        progress=not args.no_progress,
-        data_dir=args.data_dir,
-    )
+    out, records = run(grid, args)
 
     suffix = "" if mode == "full" else f"_{mode}"
-    backends = sorted({r["backend"] for r in records})
-    command = (
-        f"KERAS_BACKEND={'|'.join(backends)} python "
-        + shlex.join(["examples/fmnist_cnn_robustness.py", *sys.argv[1:]])
-    )
+    command = command_line("fmnist_cnn_robustness.py", records)
     figure = reports.corruption_figure(
         records,
         title="Fig. 2b: CNN on Fashion-MNIST"
