@@ -10,6 +10,7 @@ from keras_ninr.src.sweep import load_results
 from keras_ninr.src.sweep import method_label
 from keras_ninr.src.sweep import run_sweep
 from keras_ninr.src.sweep import train_and_evaluate
+from keras_ninr.src.sweep import train_and_evaluate_replicas
 
 __all__ = [
     "EVALUATIONS",
@@ -22,4 +23,5 @@ __all__ = [
     "method_label",
     "run_sweep",
     "train_and_evaluate",
+    "train_and_evaluate_replicas",
 ]

@@ -25,6 +25,10 @@ Choices the paper leaves open:
   permutation (seed 0) of the split, the same for every method and seed, so
   methods are compared on the same data. Inputs are standardised with the
   statistics of the training images used.
+- **Validation split** (Table 2's 60/40). `validation_split` holds out the
+  last images of a second fixed permutation (seed 1) of the training images
+  kept by `train_size`; standardisation statistics come from the images
+  trained on only.
 - **Corruption noise.** Every model is evaluated on the same corrupted test
   set (noise seed 0): the spread over seeds is the spread of training.
 - **Adversarial attacks** run on the first `attack_size` test images, in
@@ -56,6 +60,8 @@ from keras_ninr.src import zoo
 from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
 from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
 from keras_ninr.src.input_gradients import accelerator_name
+from keras_ninr.src.replicas.batches import EpochBatches
+from keras_ninr.src.replicas.model import fit_replicas
 
 EVALUATIONS = ("clean", "corruption_curve", "domain_shift", "fgsm", "pgd")
 STATUSES = ("finished", "diverged")
@@ -104,6 +110,14 @@ class RunConfig:
             to `None` (all).
         test_size: Optional int, the number of test images evaluated.
             Defaults to `None` (all).
+        validation_split: Optional float in (0, 1): the fraction of the
+            training images (after `train_size`) held out as a validation
+            set, e.g. `0.4` for Table 2's 60/40 split. The held-out images
+            are a fixed draw, the same for every method and seed; the
+            model trains on the rest, standardised with their statistics
+            alone, and its clean accuracy on the held-out images is the
+            `"validation"` evaluation. Defaults to `None` (train on every
+            training image, no validation evaluation).
         batch_size: Optional int; defaults to the paper's
             (`keras_ninr.zoo.BATCH_SIZES`).
         cdt_sigma_noise: sigma_noise of the training corruption for
@@ -133,6 +147,7 @@ class RunConfig:
     target_accuracy: object = 0.98
     train_size: object = None
     test_size: object = None
+    validation_split: object = None
     batch_size: object = None
     cdt_sigma_noise: object = 0.4
     evaluations: dict = dataclasses.field(
@@ -170,6 +185,17 @@ class RunConfig:
                     f"target_accuracy={self.target_accuracy!r}"
                 )
             self.target_accuracy = float(self.target_accuracy)
+        if self.validation_split is not None:
+            if not _is_real(self.validation_split) or not (
+                0.0 < self.validation_split < 1.0
+            ):
+                raise ValueError(
+                    "Expected `validation_split` to be a fraction in (0, 1), "
+                    "e.g. 0.4 for a 60/40 training/validation split, or "
+                    "None (no validation set). Received: "
+                    f"validation_split={self.validation_split!r}"
+                )
+            self.validation_split = float(self.validation_split)
         if self.learning_rate is not None:
             if not _is_real(self.learning_rate) or not self.learning_rate > 0:
                 raise ValueError(
@@ -280,12 +306,22 @@ class RunConfig:
 
     @property
     def run_id(self):
-        """A 16-hex-digit hash of the config, without `label`."""
+        """A 16-hex-digit hash of the config, without `label`.
+
+        Fields added after the first results files were written leave the
+        hash when they hold their default, so those files keep their ids.
+        """
         config = self.to_dict()
         del config["label"]
+        for name in _FIELDS_HASHED_WHEN_SET:
+            if config[name] is None:
+                del config[name]
         text = json.dumps(config, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
+
+# Fields newer than the first results files, hashed only when not None.
+_FIELDS_HASHED_WHEN_SET = ("validation_split",)
 
 _DISPLAY_NAMES = {
     "none": "None",
@@ -520,16 +556,21 @@ class ConsoleProgress(SweepProgress):
 
 
 def run_sweep(
-    configs, results_path, progress=True, data_dir=None, load_data=None
+    configs,
+    results_path,
+    progress=True,
+    data_dir=None,
+    load_data=None,
+    replicas=None,
 ):
     """Train and evaluate every config not yet in `results_path`.
 
     Each finished run is appended to `results_path` (JSON lines) as it
     ends; configs whose `run_id` is already there are skipped, so a rerun
-    of a killed sweep resumes it. Runs happen in the order of `configs`.
-    One sweep at a time may write a results file. The `run_id` does not
-    name the backend or the machine (each record does): to compare
-    backends, give each its own results file.
+    of a killed sweep resumes it. Runs happen in the order of `configs`
+    (with `replicas`, grouped). One sweep at a time may write a results
+    file. The `run_id` does not name the backend or the machine (each
+    record does): to compare backends, give each its own results file.
 
     Args:
         configs: Iterable of `RunConfig` (e.g. from `expand_grid`).
@@ -543,6 +584,15 @@ def run_sweep(
             `(x_train, y_train), (x_test, y_test)` with pixel images
             (`uint8` 0-255 or floats in [0, 1]); replaces
             `keras_ninr.datasets.load`. Defaults to `None`.
+        replicas: Optional int K: train up to K runs at once, in one
+            compiled training step, where they differ only in `seed`,
+            `noise_stddev`, `noise_distribution`, `cdt_sigma_noise` (or
+            what is evaluated). Each run keeps its own initialisation,
+            noise streams, data order, stopping rule, history and record,
+            and ends with the weights it would have alone, up to
+            floating-point order (`keras_ninr.src.replicas`). The records
+            are appended when the group ends. `None` or `1` trains one run
+            at a time. Defaults to `None`.
 
     Returns:
         The records of `configs` (the ones already there and the new
@@ -555,6 +605,8 @@ def run_sweep(
                 "Expected `configs` to hold RunConfig objects (see "
                 f"`expand_grid`). Received: {config!r}"
             )
+    if replicas is not None:
+        replicas = _check_int(replicas, "replicas", minimum=1)
     unique = {}
     for config in configs:
         unique.setdefault(config.run_id, config)
@@ -573,43 +625,69 @@ def run_sweep(
     done = sum(config.run_id in finished for config in configs)
     cache = _DataCache(data_dir, load_data)
     reporter.on_sweep_begin(total, done)
-    for index, config in enumerate(configs, start=1):
-        if config.run_id in finished:
-            continue
-        reporter.on_run_begin(index, total, config)
-        record = train_and_evaluate(config, progress=reporter, data=cache)
-        append_record(results_path, record)
-        finished[config.run_id] = record
-        done += 1
-        reporter.on_run_end(index, total, done, record)
+    pending = [
+        (index, config)
+        for index, config in enumerate(configs, start=1)
+        if config.run_id not in finished
+    ]
+    for group in _replica_groups(pending, replicas or 1):
+        for index, config in group:
+            reporter.on_run_begin(index, total, config)
+        if len(group) == 1:
+            records = [
+                train_and_evaluate(group[0][1], progress=reporter, data=cache)
+            ]
+        else:
+            records = train_and_evaluate_replicas(
+                [config for _, config in group], progress=reporter, data=cache
+            )
+        for (index, config), record in zip(group, records):
+            append_record(results_path, record)
+            finished[config.run_id] = record
+            done += 1
+            reporter.on_run_end(index, total, done, record)
     reporter.on_sweep_end(total, done)
     return [finished[config.run_id] for config in configs]
 
 
-def train_and_evaluate(config, progress=None, data_dir=None, data=None):
-    """Train one config and evaluate it; returns its record (a dict).
+# Fields in which runs trained as replicas of one another may differ.
+_REPLICA_FIELDS = (
+    "seed",
+    "noise_stddev",
+    "noise_distribution",
+    "cdt_sigma_noise",
+    "evaluations",
+    "attack_size",
+    "label",
+)
 
-    The record holds `run_id`, `label`, `config`, `status` (`"finished"` or
-    `"diverged"`), `epochs_run`, `reached_target`, `phase` (NINR runs: the
-    `PhaseMonitor` label) and `message`, `history` (per epoch: `loss`,
-    `accuracy`, `niw_norm` for NINR, `seconds`), `evaluations` (empty for
-    a diverged run), `data` (sizes and standardisation), `timings`,
-    `backend`, `versions`, `machine` and `finished_at`.
 
-    Args:
-        config: A `RunConfig`.
-        progress: Optional `SweepProgress`, told the end of every epoch.
-        data_dir: Passed to `keras_ninr.datasets.load`.
-        data: Internal: a sweep's data cache.
-    """
-    start = time.time()
-    data = data if data is not None else _DataCache(data_dir, None)
-    prepared = data.prepare(config)
-    loaded = time.time()
+def _replica_key(config):
+    fields = config.to_dict()
+    for name in _REPLICA_FIELDS:
+        fields.pop(name)
+    return json.dumps(fields, sort_keys=True)
 
-    keras.utils.clear_session()
+
+def _replica_groups(pending, size):
+    """`pending` `(index, config)` pairs in groups of at most `size` replicas."""
+    if size == 1:
+        return [[item] for item in pending]
+    by_key = {}
+    for item in pending:
+        by_key.setdefault(_replica_key(item[1]), []).append(item)
+    groups = []
+    for items in by_key.values():
+        groups.extend(
+            items[start : start + size] for start in range(0, len(items), size)
+        )
+    return groups
+
+
+def _build_model(config, prepared):
+    """The run's network, initialised as the run starts (seeded)."""
     keras.utils.set_random_seed(config.seed)
-    model = zoo.build(
+    return zoo.build(
         config.architecture,
         config.regularization,
         noise_stddev=(
@@ -629,12 +707,46 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
         seed=config.seed,
         **config.architecture_kwargs,
     )
+
+
+def _batch_size(config):
+    return config.batch_size or zoo.BATCH_SIZES[config.architecture]
+
+
+def train_and_evaluate(config, progress=None, data_dir=None, data=None):
+    """Train one config and evaluate it; returns its record (a dict).
+
+    The record holds `run_id`, `label`, `config`, `status` (`"finished"` or
+    `"diverged"`), `epochs_run`, `reached_target`, `phase` (NINR runs: the
+    `PhaseMonitor` label) and `message`, `history` (per epoch: `loss`,
+    `accuracy`, `niw_norm` for NINR, `seconds`), `evaluations` (empty for
+    a diverged run), `data` (sizes and standardisation), `timings`,
+    `backend`, `versions`, `machine` and `finished_at`.
+
+    The run sees the training data in `epoch_order(config.seed, epoch, n)`
+    (`keras_ninr.src.replicas.batches`), not in Keras's backend-dependent
+    shuffle, so that it sees the same batches on every backend and when
+    trained as a replica.
+
+    Args:
+        config: A `RunConfig`.
+        progress: Optional `SweepProgress`, told the end of every epoch.
+        data_dir: Passed to `keras_ninr.datasets.load`.
+        data: Internal: a sweep's data cache.
+    """
+    start = time.time()
+    data = data if data is not None else _DataCache(data_dir, None)
+    prepared = data.prepare(config)
+    loaded = time.time()
+
+    keras.utils.clear_session()
+    model = _build_model(config, prepared)
     zoo.compile_model(
         model, config.architecture, config.optimizer, config.learning_rate
     )
     built = time.time()
 
-    batch_size = config.batch_size or zoo.BATCH_SIZES[config.architecture]
+    batch_size = _batch_size(config)
     steps_per_epoch = math.ceil(len(prepared.x_train) / batch_size)
     epoch_timer = _EpochTimer(progress, config.epochs)
     callbacks = [keras.callbacks.TerminateOnNaN(), epoch_timer]
@@ -646,14 +758,16 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
     if config.regularization in NINR_REGULARIZATIONS:
         monitor = PhaseMonitor(every_n_batches=min(10, steps_per_epoch))
         callbacks.append(monitor)
+    batches = EpochBatches(
+        prepared.x_train, prepared.y_train, batch_size, config.seed
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         history = model.fit(
-            prepared.x_train,
-            prepared.y_train,
-            batch_size=batch_size,
+            batches,
             epochs=config.epochs,
             callbacks=callbacks,
+            shuffle=False,
             verbose=0,
         )
     trained = time.time()
@@ -673,19 +787,145 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
         if key in logs
     }
     record_history["seconds"] = epoch_timer.seconds
-    diverged = any(
+    return _record(
+        config,
+        model,
+        prepared,
+        data,
+        history=record_history,
+        monitor_diverged=monitor is not None and monitor.diverged,
+        reached_target=stopper is not None and stopper.stopped_epoch is not None,
+        phase=monitor.phase if monitor is not None else None,
+        message=monitor.message if monitor is not None else None,
+        times=(start, loaded, built, trained),
+        batch_size=batch_size,
+    )
+
+
+def train_and_evaluate_replicas(configs, progress=None, data_dir=None, data=None):
+    """Train K configs as replicas in one compiled step; returns K records.
+
+    The configs must differ only in the fields `run_sweep(replicas=...)`
+    groups by (seed, sigma_eps, noise distribution, CDT strength,
+    evaluations). Each record is what `train_and_evaluate` gives for its
+    config alone, up to floating-point order, except that `history.loss`
+    is the cross-entropy without the weight-decay penalty, `seconds` and
+    `timings.train_s` are the group's, and `replicas` gives the group size.
+
+    Args:
+        configs: List of `RunConfig`.
+        progress: Optional `SweepProgress`, told the end of every epoch
+            (the mean loss and accuracy of the replicas still training).
+        data_dir: Passed to `keras_ninr.datasets.load`.
+        data: Internal: a sweep's data cache.
+    """
+    configs = list(configs)
+    keys = {_replica_key(config) for config in configs}
+    if len(keys) > 1:
+        raise ValueError(
+            "Replicas must differ only in "
+            f"{', '.join(_REPLICA_FIELDS)}. Received configs of "
+            f"{len(keys)} different kinds: {sorted(keys)}"
+        )
+    start = time.time()
+    data = data if data is not None else _DataCache(data_dir, None)
+    first = configs[0]
+    prepared = data.prepare(first)
+    loaded = time.time()
+
+    keras.utils.clear_session()
+    models = [_build_model(config, prepared) for config in configs]
+    built = time.time()
+    batch_size = _batch_size(first)
+
+    def on_epoch_end(epoch, runs, active):
+        if progress is None:
+            return
+        logs = {"replicas_training": len(active)}
+        for key in ("loss", "accuracy", "niw_norm"):
+            values = [
+                run.history[key][epoch]
+                for run in runs
+                if key in run.history and len(run.history[key]) > epoch
+            ]
+            if values:
+                logs[key] = _finite_or_none(float(np.mean(values)))
+        progress.on_epoch_end(epoch, first.epochs, logs)
+
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always", RuntimeWarning)
+        runs = fit_replicas(
+            models,
+            prepared.x_train,
+            prepared.y_train,
+            [config.seed for config in configs],
+            optimizer=zoo.make_optimizer(
+                first.optimizer, first.architecture, first.learning_rate
+            ),
+            batch_size=batch_size,
+            epochs=first.epochs,
+            target_accuracy=first.target_accuracy,
+            monitor_phases=first.regularization in NINR_REGULARIZATIONS,
+            every_n_batches=10,
+            on_epoch_end=on_epoch_end,
+        )
+    trained = time.time()
+
+    records = []
+    for config, model, run in zip(configs, models, runs):
+        zoo.compile_model(
+            model, config.architecture, config.optimizer, config.learning_rate
+        )
+        history = {
+            key: [_finite_or_none(value) for value in values]
+            for key, values in run.history.items()
+            if key != "seconds"
+        }
+        history["seconds"] = run.history["seconds"]
+        trace = run.trace
+        record = _record(
+            config,
+            model,
+            prepared,
+            data,
+            history=history,
+            monitor_diverged=run.diverged,
+            reached_target=run.stopped_epoch is not None,
+            phase=trace.phase if trace is not None else None,
+            message=trace.message if trace is not None else None,
+            times=(start, loaded, built, trained),
+            batch_size=batch_size,
+        )
+        record["replicas"] = len(configs)
+        records.append(record)
+    return records
+
+
+def _record(
+    config,
+    model,
+    prepared,
+    data,
+    *,
+    history,
+    monitor_diverged,
+    reached_target,
+    phase,
+    message,
+    times,
+    batch_size,
+):
+    """Evaluate a trained run and make its record."""
+    start, loaded, built, trained = times
+    diverged = monitor_diverged or any(
         value is None
         for key in ("loss", "niw_norm")
-        for value in record_history.get(key, [])
-    ) or (monitor is not None and monitor.diverged)
+        for value in history.get(key, [])
+    )
     status = "diverged" if diverged else "finished"
     evaluations = {} if diverged else _evaluate(model, config, prepared, data)
     evaluated = time.time()
-
-    message = None
-    if monitor is not None and monitor.message:
-        message = monitor.message
-    elif diverged:
+    if message is None and diverged:
         message = "the training loss became non-finite"
     record = {
         "run_id": config.run_id,
@@ -693,21 +933,13 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
         "config": config.to_dict(),
         "noise_stddev_value": config.noise_stddev_value,
         "status": status,
-        "epochs_run": len(record_history["loss"]),
-        "reached_target": bool(
-            stopper is not None and stopper.stopped_epoch is not None
-        ),
-        "phase": monitor.phase if monitor is not None else None,
+        "epochs_run": len(history["loss"]),
+        "reached_target": bool(reached_target),
+        "phase": phase,
         "message": message,
-        "history": record_history,
+        "history": history,
         "evaluations": evaluations,
-        "data": {
-            "train_size": int(len(prepared.x_train)),
-            "test_size": int(len(prepared.x_test)),
-            "pixel_mean": prepared.mean,
-            "pixel_std": prepared.std,
-            "batch_size": batch_size,
-        },
+        "data": _data_summary(prepared, batch_size),
         "timings": {
             "load_s": loaded - start,
             "build_s": built - loaded,
@@ -723,6 +955,21 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
         ),
     }
     return _to_json(record)
+
+
+def _data_summary(prepared, batch_size):
+    return {
+        "train_size": int(len(prepared.x_train)),
+        "test_size": int(len(prepared.x_test)),
+        "validation_size": (
+            int(len(prepared.x_validation))
+            if prepared.x_validation is not None
+            else None
+        ),
+        "pixel_mean": prepared.mean,
+        "pixel_std": prepared.std,
+        "batch_size": batch_size,
+    }
 
 
 def append_record(path, record):
@@ -838,6 +1085,9 @@ class _Prepared:
     mean: float
     std: float
     num_classes: int
+    # Held out of the training split (`validation_split`); pixels in [0, 1].
+    x_validation: object = None
+    y_validation: object = None
 
 
 class _DataCache:
@@ -860,7 +1110,13 @@ class _DataCache:
 
     def prepare(self, config):
         channels = config.architecture in _IMAGE_ARCHITECTURES
-        key = (config.dataset, config.train_size, config.test_size, channels)
+        key = (
+            config.dataset,
+            config.train_size,
+            config.test_size,
+            config.validation_split,
+            channels,
+        )
         if key not in self._prepared:
             (x_train, y_train), (x_test, y_test) = self.raw(config.dataset)
             x_train, y_train = _subset(
@@ -869,16 +1125,28 @@ class _DataCache:
             x_test, y_test = _subset(
                 x_test, y_test, config.test_size, "test_size"
             )
+            (x_train, y_train), validation = _split_validation(
+                x_train, y_train, config.validation_split
+            )
             (x_train, _), (mean, std) = datasets.standardize(x_train)
             x_test = datasets.scale_pixels(x_test)
+            x_validation = y_validation = None
+            if validation is not None:
+                x_validation = datasets.scale_pixels(validation[0])
+                y_validation = _labels(validation[1])
             if channels:
                 x_train = _with_channels(x_train)
                 x_test = _with_channels(x_test)
-            y_train = np.asarray(y_train).reshape(-1).astype("int32")
-            y_test = np.asarray(y_test).reshape(-1).astype("int32")
+                if x_validation is not None:
+                    x_validation = _with_channels(x_validation)
+            y_train = _labels(y_train)
+            y_test = _labels(y_test)
+            labels = [y_train, y_test]
+            if y_validation is not None:
+                labels.append(y_validation)
             # At least the paper's 10 classes, so that a small subset
             # missing a class still builds the paper's network.
-            num_classes = max(10, int(max(y_train.max(), y_test.max())) + 1)
+            num_classes = max(10, 1 + max(int(y.max()) for y in labels))
             self._prepared[key] = _Prepared(
                 x_train,
                 y_train,
@@ -887,6 +1155,8 @@ class _DataCache:
                 float(mean),
                 float(std),
                 num_classes,
+                x_validation,
+                y_validation,
             )
         return self._prepared[key]
 
@@ -912,6 +1182,28 @@ def _subset(x, y, size, name):
     return x[order], y[order]
 
 
+def _split_validation(x, y, fraction):
+    """`((x_train, y_train), (x_validation, y_validation) or None)`."""
+    if fraction is None:
+        return (x, y), None
+    count = int(round(fraction * len(x)))
+    if not 0 < count < len(x):
+        raise ValueError(
+            f"Expected `validation_split` to leave at least one image for "
+            f"training and one for validation of the {len(x)} training "
+            f"images. Received: validation_split={fraction!r}"
+        )
+    # Seed 1, not the subsets' 0: the held-out images are a draw of their
+    # own, the same for every method and seed.
+    order = np.random.default_rng(1).permutation(len(x))
+    kept, held_out = order[: len(x) - count], order[len(x) - count :]
+    return (x[kept], y[kept]), (x[held_out], y[held_out])
+
+
+def _labels(y):
+    return np.asarray(y).reshape(-1).astype("int32")
+
+
 def _with_channels(x):
     return x[..., None] if x.ndim == 3 else x
 
@@ -924,6 +1216,15 @@ def _evaluate(model, config, prepared, data):
     if spec.get("clean"):
         results["clean"] = robustness.corrupted_accuracy(
             model, x, y, 0.0, mean=mean, std=std
+        )
+    if prepared.x_validation is not None:
+        results["validation"] = robustness.corrupted_accuracy(
+            model,
+            prepared.x_validation,
+            prepared.y_validation,
+            0.0,
+            mean=mean,
+            std=std,
         )
     if spec.get("corruption_curve"):
         curve = robustness.corruption_curve(

@@ -5,6 +5,7 @@ import warnings
 
 import keras
 
+from keras_ninr.src.phases.classify import PHASES
 from keras_ninr.src.phases.classify import classify
 from keras_ninr.src.phases.windowed_loss import WindowedLoss
 from keras_ninr.src.utils import combined_norms
@@ -79,16 +80,19 @@ class PhaseMonitor(keras.callbacks.Callback):
                 f"Received: model={model.name!r}"
             )
         self._following = [next_weight_layer(model, l) for l in self._layers]
-        self.records = []
-        self.phase = None
-        self.report = None
-        self.message = None
-        self.diverged = False
+        self.trace = PhaseTrace(
+            self.explosion_factor, self.suggestion, **self.classify_kwargs
+        )
         self._epoch = 0
         self._step = 0
-        self._start_loss = None
-        self._loss = WindowedLoss()
-        self._pending = self._norms()  # Before the first step.
+        self.trace.begin(self._norms())  # Before the first step.
+
+    # The run's state lives in `self.trace`; these read it.
+    records = property(lambda self: self.trace.records)
+    phase = property(lambda self: self.trace.phase)
+    report = property(lambda self: self.trace.report)
+    message = property(lambda self: self.trace.message)
+    diverged = property(lambda self: self.trace.diverged)
 
     def _norms(self):
         self.model  # On JAX, syncs the training state into the variables.
@@ -96,11 +100,66 @@ class PhaseMonitor(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
-        self._loss.reset()
+        self.trace.begin_epoch()
 
     def on_train_batch_end(self, batch, logs=None):
         self._step += 1
         running_mean = float((logs or {}).get("loss", math.nan))
+        due = not self._step % self.every_n_batches
+        record = self.trace.update(
+            self._epoch, self._step, batch, running_mean, self._norms, due
+        )
+        if record is not None and self.trace.diverged_at(record):
+            sigmas = sorted({layer.noise_stddev for layer in self._layers})
+            self.trace.stop(record, sigmas)
+            if self.stop_on_divergence:
+                self.model.stop_training = True
+            warnings.warn(self.trace.message, RuntimeWarning, stacklevel=2)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.trace.end_epoch()
+        if logs is not None and self.phase is not None:
+            logs["phase_id"] = PHASES.index(self.phase)
+        if self.verbose and self.phase is not None:
+            print(f"\nEpoch {epoch + 1}: NINR phase {self.report or self.phase}")
+
+
+class PhaseTrace:
+    """The phase record of one run, fed by whoever watches the training.
+
+    `PhaseMonitor` feeds one from Keras's batch logs; a replica-batched
+    sweep feeds one per replica. Records the windowed loss and the norms
+    before the first step and whenever a record is due (or the loss is not
+    finite), labels the run at the end of every epoch, and words the
+    divergence message.
+    """
+
+    def __init__(self, explosion_factor=100.0, suggestion=None, **kwargs):
+        self.explosion_factor = explosion_factor
+        self.suggestion = suggestion
+        self.classify_kwargs = kwargs
+        self.records = []
+        self.phase = None
+        self.report = None
+        self.message = None
+        self.diverged = False
+        self._start_loss = None
+        self._pending = None
+        self._loss = WindowedLoss()
+
+    def begin(self, norms):
+        """The norms before the first step."""
+        self._pending = norms
+
+    def begin_epoch(self):
+        self._loss.reset()
+
+    def update(self, epoch, step, batch, running_mean, norms_fn, due):
+        """Feed one batch's running-mean loss; returns the new record or None.
+
+        `norms_fn()` gives the current norms; it is only called when a
+        record is made (every record of a due batch or a non-finite loss).
+        """
         loss = running_mean
         if self._pending is not None:
             # The first batch's loss stands in for the loss at the start,
@@ -110,16 +169,16 @@ class PhaseMonitor(keras.callbacks.Callback):
             )
             self._start_loss = loss
             self._pending = None
-        if self._step % self.every_n_batches and math.isfinite(loss):
-            return
+        if self.diverged or (not due and math.isfinite(loss)):
+            return None
         loss = self._loss.update(batch, running_mean)
-        record = {"epoch": self._epoch, "step": self._step, "loss": loss}
-        record.update(self._norms())
+        record = {"epoch": epoch, "step": step, "loss": loss}
+        record.update(norms_fn())
         self.records.append(record)
-        if not self.diverged and self._diverging(record):
-            self._stop(record)
+        return record
 
-    def _diverging(self, record):
+    def diverged_at(self, record):
+        """Whether `record` shows divergence: non-finite, or an exploded loss."""
         values = (record["loss"], record["niw_norm"])
         if not all(math.isfinite(v) for v in values):
             return True
@@ -130,10 +189,11 @@ class PhaseMonitor(keras.callbacks.Callback):
             and record["loss"] > self.explosion_factor * start
         )
 
-    def _stop(self, record):
+    def stop(self, record, sigmas):
+        """Mark the run divergent at `record`; sets `message`."""
         self.diverged = True
         self.phase = "divergent"
-        sigmas = sorted({layer.noise_stddev for layer in self._layers})
+        self.report = None
         sigma_text = ", ".join(f"{s:g}" for s in sigmas)
         advice = (
             f"try noise_stddev={self.suggestion:g} (suggested)"
@@ -150,19 +210,9 @@ class PhaseMonitor(keras.callbacks.Callback):
             f"sigma_eps (divergent phase, paper Sec. 2.2). {advice}; a "
             "smaller learning rate also moves the boundary up."
         )
-        if self.stop_on_divergence:
-            self.model.stop_training = True
-        warnings.warn(self.message, RuntimeWarning, stacklevel=2)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def end_epoch(self):
+        """Label the run from the records so far."""
         if not self.diverged and len(self.records) > 1:
             self.report = classify(self.records, **self.classify_kwargs)
             self.phase = self.report.phase
-        elif self.diverged:
-            self.report = None
-        if logs is not None and self.phase is not None:
-            from keras_ninr.src.phases.classify import PHASES
-
-            logs["phase_id"] = PHASES.index(self.phase)
-        if self.verbose and self.phase is not None:
-            print(f"\nEpoch {epoch + 1}: NINR phase {self.report or self.phase}")

@@ -59,18 +59,17 @@ class InputCorruption(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs, training=False):
-        if not training or self.sigma_noise == 0:
+        if not training:
             return inputs
-        x = inputs
-        if self.space == "pixel":
-            x = x * self.std + self.mean
-        delta = keras.random.normal(
-            ops.shape(x), dtype=self.compute_dtype, seed=self.seed_generator
+        return corrupt(
+            inputs,
+            self.sigma_noise,
+            self.mean,
+            self.std,
+            self.space,
+            self.seed_generator,
+            self.compute_dtype,
         )
-        x = math.sqrt(1.0 - self.sigma_noise**2) * x + self.sigma_noise * delta
-        if self.space == "pixel":
-            x = (x - self.mean) / self.std
-        return x
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -85,3 +84,17 @@ class InputCorruption(keras.layers.Layer):
             "seed": self.seed,
         }
         return {**base_config, **config}
+
+
+def corrupt(inputs, sigma_noise, mean, std, space, seed_generator, dtype):
+    """Eq. 8 applied to standardised `inputs`, noise from `seed_generator`."""
+    if sigma_noise == 0:
+        return inputs
+    x = inputs
+    if space == "pixel":
+        x = x * std + mean
+    delta = keras.random.normal(ops.shape(x), dtype=dtype, seed=seed_generator)
+    x = math.sqrt(1.0 - sigma_noise**2) * x + sigma_noise * delta
+    if space == "pixel":
+        x = (x - mean) / std
+    return x

@@ -1,0 +1,1 @@
+"""Replica-batched training: K runs of one network in one compiled step."""
