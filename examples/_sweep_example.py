@@ -10,6 +10,7 @@ import pathlib
 import shlex
 import sys
 
+from keras_ninr import reports
 from keras_ninr import sweep
 
 MODE_TEXT = {
@@ -17,6 +18,16 @@ MODE_TEXT = {
     "quick": "**Quick CPU settings (`--quick`), not the paper's protocol.**",
     "tiny": "**Smoke-test settings (`--tiny`): the numbers mean nothing.**",
 }
+# Epoch caps of the full protocol on Fashion-MNIST, as in the Fig. 2
+# examples.
+FULL_EPOCHS = {"fc": 20, "cnn": 10}
+# Narrow networks for the smoke-test mode only.
+TINY_ARCHITECTURES = {
+    "fc": {"hidden_units": [16]},
+    "cnn": {"filters": [4, 8], "dense_units": 32},
+}
+SIGMAS = [round(0.1 * i, 1) for i in range(11)]
+TINY_SIGMAS = [0.0, 0.4]
 
 
 def make_parser(doc, methods, quick_help, tiny_help, default_out):
@@ -62,6 +73,174 @@ def run(grid, args):
         data_dir=args.data_dir,
     )
     return out, records
+
+
+def mode_suffix(mode):
+    """`""` in full mode, else `"_quick"` or `"_tiny"` (output names)."""
+    return "" if mode == "full" else f"_{mode}"
+
+
+def mode_title(title, mode):
+    """A figure title that names the quick or tiny settings."""
+    return title + ("" if mode == "full" else f" ({mode} settings)")
+
+
+def architecture_grid(
+    methods_of, architectures, epochs, tiny, dataset="fashion_mnist", **fields
+):
+    """The sweep's configs: one `expand_grid` per architecture.
+
+    `methods_of(architecture)` gives the method dicts of that network (its
+    own sigma_eps); `epochs=None` takes `FULL_EPOCHS`; `tiny` narrows the
+    networks (`TINY_ARCHITECTURES`); `fields` go to every config.
+    """
+    grid = []
+    for architecture in architectures:
+        grid += sweep.expand_grid(
+            methods_of(architecture),
+            datasets=[dataset],
+            architectures=[architecture],
+            epochs=epochs or FULL_EPOCHS[architecture],
+            target_accuracy=0.98,
+            architecture_kwargs=(
+                TINY_ARCHITECTURES[architecture] if tiny else {}
+            ),
+            **fields,
+        )
+    return grid
+
+
+def panel_example_main(
+    argv,
+    *,
+    doc,
+    script,
+    method_keys,
+    panel_flag,
+    panel_choices,
+    default_panels,
+    methods_of,
+    heading,
+    notes,
+    figure_function,
+    figure_name,
+    default_out,
+):
+    """`main` of the Fig. 7 and Fig. 8 examples.
+
+    The FC and the CNN on Fashion-MNIST, each method of `method_keys` once
+    per panel value (`--<panel_flag>`: a noise distribution, an
+    optimizer), tested under Eq. 8 corruption; writes `figure_name`.png
+    (`figure_function`'s layout) and `figure_name`.md (with the table).
+    `methods_of(architecture, method_keys, panels)` gives the method
+    dicts.
+    """
+    small = ["none", "in-ninr-decay"]
+    modes = {
+        "full": dict(
+            train_size=None,
+            test_size=None,
+            epochs=None,
+            seeds=[0, 1, 2],
+            methods=list(method_keys),
+        ),
+        "quick": dict(
+            train_size=5000, test_size=2000, epochs=3, seeds=[0], methods=small
+        ),
+        "tiny": dict(
+            train_size=512, test_size=256, epochs=1, seeds=[0], methods=small
+        ),
+    }
+    parser = make_parser(
+        doc,
+        method_keys,
+        quick_help="5,000 images, 3 epochs, seed 0, none/in-ninr-decay",
+        tiny_help="512 images, 1 epoch, narrow networks (smoke tests)",
+        default_out=default_out,
+    )
+    parser.add_argument(
+        "--architectures", nargs="+", choices=list(FULL_EPOCHS)
+    )
+    parser.add_argument(
+        f"--{panel_flag}", dest="panels", nargs="+", choices=panel_choices
+    )
+    args = parser.parse_args(argv)
+    mode, settings = mode_settings(args, modes)
+    methods = settings.pop("methods")
+    panels = args.panels or default_panels
+    sigmas = TINY_SIGMAS if args.tiny else SIGMAS
+    try:
+        grid = architecture_grid(
+            lambda architecture: methods_of(architecture, methods, panels),
+            architectures=args.architectures or list(FULL_EPOCHS),
+            tiny=args.tiny,
+            evaluations={"clean": True, "corruption_curve": sigmas},
+            **settings,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+
+    out, records = run(grid, args)
+    command = command_line(script, records)
+    header = corruption_header(heading, records, command, mode, notes)
+    figure = figure_function(records, title=mode_title(heading, mode))
+    table = reports.clean_accuracy_table(records, sigma_noise=(0.4,))
+    write_report(out, mode, figure, figure_name, header, table, figure_name)
+    return 0
+
+
+def corruption_header(title, records, command, mode, notes=()):
+    """The Markdown lines above a corruption figure of several networks."""
+    first = records[0]
+    epochs = {
+        r["config"]["architecture"]: r["config"]["epochs"] for r in records
+    }
+    diverged = sorted(
+        {
+            f"{r['config']['architecture'].upper()} {r['label']}"
+            for r in records
+            if r["status"] == "diverged"
+        }
+    )
+    notes = list(notes)
+    if diverged:
+        notes.append(f"- Diverged: {', '.join(diverged)}.")
+    if mode == "tiny":
+        notes.append("- Narrow networks for a smoke test.")
+    return "\n".join(
+        [
+            f"# {title}",
+            "",
+            MODE_TEXT[mode],
+            "",
+            f"- Training: {first['data']['train_size']} images, at most "
+            + ", ".join(f"{n} epochs ({a})" for a, n in epochs.items())
+            + " or until 98% training accuracy; test: "
+            f"{first['data']['test_size']} images, Eq. 8 corruption in "
+            "pixel space",
+            *run_metadata(records, command),
+        ]
+        + notes
+        + [""]
+    )
+
+
+def write_report(out, mode, figure, figure_stem, header, table, page_stem):
+    """Save the figure and a Markdown page (header, figure, table)."""
+    suffix = mode_suffix(mode)
+    figure_path = out / f"{figure_stem}{suffix}.png"
+    figure.savefig(figure_path, dpi=150)
+    page_path = out / f"{page_stem}{suffix}.md"
+    page_path.write_text(
+        header
+        + "\n"
+        + f"![{figure_stem}]({figure_path.name})\n\n"
+        + "Accuracy in %, mean ± 2 standard deviations over seeds.\n\n"
+        + table
+    )
+    print(table)
+    print(f"Wrote {out / 'results.jsonl'}, {figure_path}, {page_path}")
+    return figure_path, page_path
 
 
 def command_line(script, records):

@@ -38,9 +38,9 @@ import pathlib
 import sys
 
 from keras_ninr import reports
-from keras_ninr import sweep
 
 from _sweep_example import MODE_TEXT
+from _sweep_example import architecture_grid
 from _sweep_example import command_line
 from _sweep_example import make_parser
 from _sweep_example import mode_settings
@@ -55,8 +55,6 @@ METHODS = {
 }
 EPSILONS = [0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3]
 ARCHITECTURES = ["fc", "cnn"]
-# Epoch caps of the full protocol, as in the Fig. 2 examples.
-FULL_EPOCHS = {"fc": 20, "cnn": 10}
 MODES = {
     "full": dict(
         train_size=None,
@@ -84,11 +82,6 @@ MODES = {
     ),
 }
 TINY_EPSILONS = [0.0, 0.1]
-# Narrow networks for the smoke-test mode only.
-TINY_ARCHITECTURES = {
-    "fc": {"hidden_units": [16]},
-    "cnn": {"filters": [4, 8], "dense_units": 32},
-}
 DEFAULT_OUT = pathlib.Path(__file__).parent / "results" / "adversarial"
 
 
@@ -104,28 +97,21 @@ def configs(
     tiny=False,
 ):
     """The sweep's `RunConfig`s: one grid per architecture."""
-    grid = []
-    for architecture in architectures:
-        grid += sweep.expand_grid(
-            [METHODS[name] for name in methods],
-            seeds=seeds,
-            datasets=["fashion_mnist"],
-            architectures=[architecture],
-            epochs=epochs or FULL_EPOCHS[architecture],
-            target_accuracy=0.98,
-            train_size=train_size,
-            test_size=test_size,
-            attack_size=attack_size,
-            evaluations={
-                "clean": True,
-                "fgsm": list(epsilons),
-                "pgd": list(epsilons),
-            },
-            architecture_kwargs=(
-                TINY_ARCHITECTURES[architecture] if tiny else {}
-            ),
-        )
-    return grid
+    return architecture_grid(
+        lambda architecture: [METHODS[name] for name in methods],
+        architectures=architectures,
+        epochs=epochs,
+        tiny=tiny,
+        seeds=seeds,
+        train_size=train_size,
+        test_size=test_size,
+        attack_size=attack_size,
+        evaluations={
+            "clean": True,
+            "fgsm": list(epsilons),
+            "pgd": list(epsilons),
+        },
+    )
 
 
 def header(records, command, mode):

@@ -45,8 +45,10 @@ figure and table are made from that file.
     KERAS_BACKEND=jax python examples/cifar10_vgg.py --tiny
 
 Outputs under `--out` (default `examples/results/cifar10_vgg/`):
-`results.jsonl`, `fig9.png` and `table_vgg.md` (with a `_quick` or `_tiny`
-suffix in those modes), naming the command, backend and device.
+`results.jsonl`, `fig9.png` (Fig. 9's layout: one panel, no
+regularization, in-NINR by sigma_eps, then CDT by sigma_noise;
+`keras_ninr.reports.cifar10_figure`) and `table_vgg.md` (with a `_quick`
+or `_tiny` suffix in those modes), naming the command, backend and device.
 """
 
 import pathlib
@@ -56,11 +58,15 @@ from keras_ninr import reports
 from keras_ninr import sweep
 
 from _sweep_example import MODE_TEXT
+from _sweep_example import SIGMAS
+from _sweep_example import TINY_SIGMAS
 from _sweep_example import command_line
 from _sweep_example import make_parser
 from _sweep_example import mode_settings
+from _sweep_example import mode_title
 from _sweep_example import run
 from _sweep_example import run_metadata
+from _sweep_example import write_report
 
 METHODS = {
     "none": dict(regularization="none", label="None"),
@@ -81,7 +87,6 @@ METHODS = {
         regularization="cdt", cdt_sigma_noise=0.4, label="CDT (σ_noise = 0.4)"
     ),
 }
-SIGMAS = [round(0.1 * i, 1) for i in range(11)]
 MODES = {
     "full": dict(
         train_size=None,
@@ -105,9 +110,8 @@ MODES = {
         methods=["none", "in-ninr-decay"],
     ),
 }
-# A narrow VGG and a short curve for the smoke-test mode only.
+# A narrow VGG for the smoke-test mode only.
 TINY_ARCHITECTURE = {"filters": [4, 4, 8], "dense_units": 16}
-TINY_SIGMAS = [0.0, 0.4]
 DEFAULT_OUT = pathlib.Path(__file__).parent / "results" / "cifar10_vgg"
 
 
@@ -195,27 +199,13 @@ def main(argv=None):
 
     out, records = run(grid, args)
 
-    suffix = "" if mode == "full" else f"_{mode}"
     command = command_line("cifar10_vgg.py", records)
-    figure = reports.corruption_figure(
-        records,
-        title="Fig. 9: VGG on CIFAR-10"
-        + ("" if mode == "full" else f" ({mode} settings)"),
+    figure = reports.cifar10_figure(
+        records, title=mode_title("Fig. 9: VGG on CIFAR-10", mode)
     )
-    figure_path = out / f"fig9{suffix}.png"
-    figure.savefig(figure_path, dpi=150)
     table = reports.clean_accuracy_table(records, sigma_noise=(0.4,))
-    text = (
-        header(records, command, mode)
-        + "\n"
-        + f"![Fig. 9]({figure_path.name})\n\n"
-        + "Accuracy in %, mean ± 2 standard deviations over seeds.\n\n"
-        + table
-    )
-    table_path = out / f"table_vgg{suffix}.md"
-    table_path.write_text(text)
-    print(table)
-    print(f"Wrote {out / 'results.jsonl'}, {figure_path}, {table_path}")
+    header_text = header(records, command, mode)
+    write_report(out, mode, figure, "fig9", header_text, table, "table_vgg")
     return 0
 
 

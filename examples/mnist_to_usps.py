@@ -52,9 +52,9 @@ import pathlib
 import sys
 
 from keras_ninr import reports
-from keras_ninr import sweep
 
 from _sweep_example import MODE_TEXT
+from _sweep_example import architecture_grid
 from _sweep_example import command_line
 from _sweep_example import make_parser
 from _sweep_example import mode_settings
@@ -93,11 +93,6 @@ MODES = {
         methods=["none", "in-ninr"],
     ),
 }
-# Narrow networks for the smoke-test mode only.
-TINY_ARCHITECTURES = {
-    "fc": {"hidden_units": [16]},
-    "cnn": {"filters": [4, 8], "dense_units": 32},
-}
 DEFAULT_OUT = pathlib.Path(__file__).parent / "results" / "mnist_to_usps"
 
 
@@ -112,23 +107,17 @@ def configs(
     tiny=False,
 ):
     """The sweep's `RunConfig`s: one grid per architecture."""
-    grid = []
-    for architecture in architectures:
-        grid += sweep.expand_grid(
-            [METHODS[name] for name in methods],
-            seeds=seeds,
-            datasets=["mnist"],
-            architectures=[architecture],
-            epochs=epochs,
-            target_accuracy=0.98,
-            train_size=train_size,
-            test_size=test_size,
-            evaluations={"clean": True, "domain_shift": list(variants)},
-            architecture_kwargs=(
-                TINY_ARCHITECTURES[architecture] if tiny else {}
-            ),
-        )
-    return grid
+    return architecture_grid(
+        lambda architecture: [METHODS[name] for name in methods],
+        architectures=architectures,
+        epochs=epochs,
+        tiny=tiny,
+        dataset="mnist",
+        seeds=seeds,
+        train_size=train_size,
+        test_size=test_size,
+        evaluations={"clean": True, "domain_shift": list(variants)},
+    )
 
 
 def header(records, command, mode):

@@ -4,6 +4,7 @@
         --methods none dropout in-ninr:51.8 full-ninr:catapult
     keras-ninr sweep --results quick.jsonl --quick      # minutes on a CPU
     keras-ninr report --results runs.jsonl --out report/
+    keras-ninr report --results optimizers.jsonl --figure fig8
 
 `python -m keras_ninr` is the same command. Both subcommands are thin
 wrappers over `keras_ninr.sweep` and `keras_ninr.reports`; rerunning a
@@ -35,6 +36,14 @@ FULL_DEFAULTS = {
     "epochs": 500,
     "seeds": [0, 1, 2],
     "methods": ["none", "l2", "dropout", "cdt", "in-ninr", "full-ninr"],
+}
+
+# `report --figure`: the layout of the corruption figure, and its file.
+CORRUPTION_FIGURES = {
+    "fig2": ("corruption.png", reports.corruption_figure),
+    "fig7": ("fig7.png", reports.noise_distribution_figure),
+    "fig8": ("fig8.png", reports.optimizer_figure),
+    "fig9": ("fig9.png", reports.cifar10_figure),
 }
 
 _VALUELESS_METHODS = ("none", "l2", "dropout")
@@ -121,6 +130,13 @@ def build_parser():
     sweep_parser.add_argument("--train-size", type=int, help="default: all")
     sweep_parser.add_argument("--test-size", type=int, help="default: all")
     sweep_parser.add_argument(
+        "--validation-split",
+        type=float,
+        metavar="FRACTION",
+        help="hold out this fraction of the training images and report the "
+        "accuracy on them (Table 2: 0.4); default: none",
+    )
+    sweep_parser.add_argument(
         "--batch-size", type=int, help="default: the paper's (128)"
     )
     sweep_parser.add_argument(
@@ -186,6 +202,14 @@ def build_parser():
         help="figures and Markdown tables from a results file",
         description="Write Fig. 2-style (corruption), Fig. 6-style "
         "(attacks) figures and Table 1/2-style Markdown tables.",
+    )
+    report_parser.add_argument(
+        "--figure",
+        choices=list(CORRUPTION_FIGURES),
+        default="fig2",
+        help="layout of the corruption figure: fig2, a panel per network "
+        "(corruption.png); fig7, per noise distribution; fig8, per "
+        "optimizer; fig9, the VGG net on CIFAR-10 (default: fig2)",
     )
     report_parser.add_argument("--results", required=True)
     report_parser.add_argument(
@@ -298,6 +322,7 @@ def _common_fields(args):
         target_accuracy=args.target_accuracy,
         train_size=args.train_size,
         test_size=args.test_size,
+        validation_split=args.validation_split,
         batch_size=args.batch_size,
         optimizer=args.optimizer,
         learning_rate=args.learning_rate,
@@ -397,8 +422,9 @@ def _report(args, parser):
             for r in records
         )
 
+    corruption_name, corruption_function = CORRUPTION_FIGURES[args.figure]
     figures = [
-        ("corruption_curve", "corruption.png", reports.corruption_figure, {}),
+        ("corruption_curve", corruption_name, corruption_function, {}),
         ("fgsm", "fgsm.png", reports.attack_figure, {"attack": "fgsm"}),
         ("pgd", "pgd.png", reports.attack_figure, {"attack": "pgd"}),
     ]

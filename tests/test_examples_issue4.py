@@ -99,3 +99,59 @@ def test_cifar10_vgg_tiny(tmp_path):
     assert (tmp_path / "fig9_tiny.png").stat().st_size > 0
     table = (tmp_path / "table_vgg_tiny.md").read_text()
     assert "| VGG on CIFAR-10 | in-NINR decay (σ_ε = 17.5) |" in table
+
+
+def test_fmnist_distributions_tiny(tmp_path):
+    records = run_example("fmnist_distributions.py", tmp_path)
+    described = [
+        (
+            r["config"]["architecture"],
+            r["config"]["regularization"],
+            r["config"]["noise_distribution"],
+            r["noise_stddev_value"],
+        )
+        for r in records
+    ]
+    assert described == [
+        ("fc", "none", None, None),
+        ("fc", "in-ninr", "double_normal", 51.8),
+        ("fc", "in-ninr", "uniform", 51.8),
+        ("cnn", "none", None, None),
+        ("cnn", "in-ninr", "double_normal", 2.8),
+        ("cnn", "in-ninr", "uniform", 2.8),
+    ]
+    assert (tmp_path / "fig7_tiny.png").stat().st_size > 0
+    page = (tmp_path / "fig7_tiny.md").read_text()
+    assert "Smoke-test settings" in page
+    assert "![fig7](fig7_tiny.png)" in page
+    assert (
+        "| CNN on Fashion-MNIST | in-NINR decay (σ_ε = 2.8), uniform |" in page
+    )
+
+
+def test_fmnist_optimizers_tiny(tmp_path):
+    records = run_example(
+        "fmnist_optimizers.py", tmp_path, "--methods", "in-ninr-decay"
+    )
+    described = [
+        (
+            r["config"]["architecture"],
+            r["config"]["optimizer"],
+            r["noise_stddev_value"],
+        )
+        for r in records
+    ]
+    # Table 3's sigma_eps for each network and optimizer.
+    assert described == [
+        ("fc", "adam", 115.8),
+        ("fc", "rmsprop", 1158.2),
+        ("cnn", "adam", 6.2),
+        ("cnn", "rmsprop", 19.6),
+    ]
+    assert (tmp_path / "fig8_tiny.png").stat().st_size > 0
+    page = (tmp_path / "fig8_tiny.md").read_text()
+    assert "| FC on Fashion-MNIST | in-NINR decay (σ_ε = 115.8), Adam |" in page
+    assert (
+        "| CNN on Fashion-MNIST | in-NINR decay (σ_ε = 19.6), RMSprop |"
+        in page
+    )

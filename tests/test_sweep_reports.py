@@ -30,12 +30,24 @@ def record(regularization, seed, clean, curve=None, status="finished", **more):
     for attack in ("fgsm", "pgd"):
         if attack in more:
             requested[attack] = more[attack]["epsilon"]
+    fields = {
+        name: more.pop(name)
+        for name in (
+            "architecture",
+            "optimizer",
+            "noise_distribution",
+            "cdt_sigma_noise",
+            "validation_split",
+        )
+        if name in more
+    }
     config = sweep.RunConfig(
         regularization=regularization,
         seed=seed,
         noise_stddev=more.pop("noise_stddev", "decay"),
         dataset=more.pop("dataset", "fashion_mnist"),
         evaluations=requested,
+        **fields,
     )
     evaluations = {}
     if status == "finished":
@@ -49,6 +61,7 @@ def record(regularization, seed, clean, curve=None, status="finished", **more):
         "run_id": config.run_id,
         "label": config.method_label,
         "config": config.to_dict(),
+        "noise_stddev_value": config.noise_stddev_value,
         "status": status,
         "epochs_run": 20 if status == "finished" else 1,
         "evaluations": evaluations,
@@ -173,6 +186,20 @@ def test_cli_report_writes_figures_and_tables(records, tmp_path, capsys):
             ["sweep", "--results", "{tmp}/r.jsonl", "--domain-shift"],
             "--dataset mnist",
         ),
+        (
+            [
+                "sweep",
+                "--results",
+                "{tmp}/r.jsonl",
+                "--validation-split",
+                "1.5",
+            ],
+            "validation_split=1.5",
+        ),
+        (
+            ["report", "--results", "{tmp}/r.jsonl", "--figure", "fig5"],
+            "--figure",
+        ),
         (["sweep", "--dataset", "mnist"], "--results"),
         (["report", "--results", "{tmp}/absent.jsonl"], "no such file"),
         ([], "COMMAND"),
@@ -214,6 +241,8 @@ def test_cli_sweep_then_report_end_to_end(tmp_path):
         "--sigmas",
         "0",
         "0.5",
+        "--validation-split",
+        "0.25",
     ]
     completed = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=300
@@ -224,6 +253,10 @@ def test_cli_sweep_then_report_end_to_end(tmp_path):
     )
     lines = results.read_text().splitlines()
     assert [json.loads(x)["status"] for x in lines] == ["finished"]
+    (written,) = [json.loads(x) for x in lines]
+    assert written["config"]["validation_split"] == 0.25
+    assert written["data"]["train_size"] == 192  # 256 less 64 held out.
+    assert 0.0 <= written["evaluations"]["validation"] <= 1.0
 
     # The report reads the file the subprocess wrote.
     report = tmp_path / "report"
@@ -232,6 +265,7 @@ def test_cli_sweep_then_report_end_to_end(tmp_path):
     assert (report / "corruption.png").stat().st_size > 0
     table = (report / "clean_accuracy.md").read_text()
     assert "| FC on Fashion-MNIST | in-NINR (σ_ε = 5) | 1 | 1 |" in table
+    assert "| validation accuracy (%) | clean test accuracy (%) |" in table
 
 
 @needs_data
@@ -266,3 +300,173 @@ def test_fmnist_fc_example_tiny_mode(tmp_path):
     table = (tmp_path / "table2_quick.md").read_text()
     assert "Quick CPU settings" in table
     assert "| FC on Fashion-MNIST | in-NINR catapult (σ_ε = 133) |" in table
+
+
+def test_clean_accuracy_table_shows_validation_and_test_columns(records):
+    split = [
+        record("none", seed, test, validation_split=0.4, validation=valid)
+        for seed, (valid, test) in enumerate([(0.90, 0.80), (0.92, 0.84)])
+    ]
+    header, _, row = reports.clean_accuracy_table(
+        split, sigma_noise=()
+    ).splitlines()
+    assert header == (
+        "| network | method | runs | epochs | validation accuracy (%) | "
+        "clean test accuracy (%) |"
+    )
+    assert row == (
+        "| FC on Fashion-MNIST | None | 2 | 20 | 91.0 ± 2.8 | 82.0 ± 5.7 |"
+    )
+    # Runs without a split show "-" in the validation column if forced.
+    lines = reports.clean_accuracy_table(
+        records, sigma_noise=(), validation=True
+    ).splitlines()
+    assert lines[2] == (
+        "| FC on Fashion-MNIST | None | 3 | 20 | - | 82.0 ± 4.0 |"
+    )
+    # And hidden if asked.
+    assert "validation" not in reports.clean_accuracy_table(
+        split, validation=False
+    )
+
+
+def test_records_older_than_validation_split_group_with_new_ones(records):
+    old = [dict(r, config=dict(r["config"])) for r in records[:2]]
+    for r in old:
+        del r["config"]["validation_split"]  # Written before the field.
+    table = reports.clean_accuracy_table(old + records[2:3])
+    assert "| FC on Fashion-MNIST | None | 3 | 20 | 82.0 ± 4.0 |" in table
+
+
+def curve_labels(axis):
+    return [line.get_label() for line in axis.get_lines()]
+
+
+def test_noise_distribution_figure_has_a_panel_per_distribution():
+    fc_cnn = [
+        record("none", 0, 0.80, [0.5, 0.1]),
+        record("none", 1, 0.82, [0.5, 0.1]),
+        record("in-ninr", 0, 0.8, [0.6, 0.1], noise_distribution="uniform"),
+        record("in-ninr", 1, 0.8, [0.7, 0.1], noise_distribution="uniform"),
+        record(
+            "in-ninr", 0, 0.8, [0.6, 0.1], noise_distribution="double_normal"
+        ),
+        record("none", 0, 0.80, [0.5, 0.1], architecture="cnn"),
+        record(
+            "in-ninr",
+            0,
+            0.8,
+            [0.6, 0.1],
+            architecture="cnn",
+            noise_distribution="uniform",
+        ),
+    ]
+    figure = reports.noise_distribution_figure(fc_cnn, title="Fig. 7")
+    axes = figure.axes
+    uniform = "uniform U(-σ_ε, σ_ε)"
+    double = "double Gaussian (peaks at ±σ_ε)"
+    assert [axis.get_title() for axis in axes] == [
+        f"FC on Fashion-MNIST: {uniform}",
+        f"FC on Fashion-MNIST: {double}",
+        f"CNN on Fashion-MNIST: {uniform}",
+        f"CNN on Fashion-MNIST: {double}",
+    ]
+    # No regularization is the reference in every panel of its network.
+    assert curve_labels(axes[0]) == [
+        "None (n=2)",
+        "in-NINR (decay, σ_ε = 51.8, uniform) (n=2)",
+    ]
+    assert list(axes[0].get_lines()[1].get_ydata()) == pytest.approx(
+        [0.8, 0.65, 0.1]
+    )
+    assert len(axes[0].collections) == 2  # A ±2σ band per curve.
+    assert curve_labels(axes[1]) == [
+        "None (n=2)",
+        "in-NINR (decay, σ_ε = 51.8, double_normal) (n=1)",
+    ]
+    assert curve_labels(axes[2])[1] == (
+        "in-NINR (decay, σ_ε = 2.8, uniform) (n=1)"
+    )
+    # The CNN has no double-Gaussian run: an empty panel, not the reference.
+    assert curve_labels(axes[3]) == []
+    assert not axes[3].axison
+    with pytest.raises(ValueError, match="NINR"):
+        reports.noise_distribution_figure(fc_cnn[:2])
+
+
+def test_optimizer_figure_has_a_panel_per_optimizer():
+    runs = [
+        record("none", 0, 0.80, [0.5, 0.1]),
+        record("none", 0, 0.70, [0.4, 0.1], optimizer="adam"),
+        record("in-ninr", 0, 0.75, [0.6, 0.1], optimizer="adam"),
+        record(
+            "in-ninr",
+            0,
+            0.75,
+            [0.6, 0.1],
+            optimizer="rmsprop",
+            architecture="cnn",
+        ),
+    ]
+    axes = reports.optimizer_figure(runs).axes
+    assert [axis.get_title() for axis in axes] == [
+        "FC on Fashion-MNIST: SGD",
+        "FC on Fashion-MNIST: Adam",
+        "FC on Fashion-MNIST: RMSprop",
+        "CNN on Fashion-MNIST: SGD",
+        "CNN on Fashion-MNIST: Adam",
+        "CNN on Fashion-MNIST: RMSprop",
+    ]
+    # Every run, NINR or not, in its own optimizer's panel only.
+    assert curve_labels(axes[0]) == ["None (n=1)"]
+    assert curve_labels(axes[1]) == [
+        "None (n=1)",
+        "in-NINR (decay, σ_ε = 115.8) (n=1)",
+    ]
+    assert list(axes[1].get_lines()[0].get_ydata()) == pytest.approx(
+        [0.7, 0.4, 0.1]
+    )
+    assert curve_labels(axes[5]) == ["in-NINR (decay, σ_ε = 19.6) (n=1)"]
+    assert [axis.axison for axis in axes] == [
+        True, True, False, False, False, True,
+    ]
+
+
+def test_cifar10_figure_is_one_panel_in_the_papers_order():
+    vgg = dict(dataset="cifar10", architecture="vgg")
+    runs = [
+        record("cdt", 0, 0.7, [0.6, 0.1], cdt_sigma_noise=0.4, **vgg),
+        record("in-ninr", 0, 0.8, [0.5, 0.1], noise_stddev="catapult", **vgg),
+        record("cdt", 0, 0.7, [0.5, 0.1], cdt_sigma_noise=0.2, **vgg),
+        record("none", 0, 0.8, [0.3, 0.1], **vgg),
+        record("in-ninr", 0, 0.8, [0.5, 0.1], **vgg),
+        record("none", 0, 0.8, [0.3, 0.1]),  # FC on Fashion-MNIST: left out.
+    ]
+    (axis,) = reports.cifar10_figure(runs, title="Fig. 9").axes
+    assert axis.get_title() == "VGG on CIFAR-10"
+    assert curve_labels(axis) == [
+        "None (n=1)",
+        "in-NINR (decay, σ_ε = 17.5) (n=1)",
+        "in-NINR (catapult, σ_ε = 55.4) (n=1)",
+        "CDT (σ_noise = 0.2) (n=1)",
+        "CDT (σ_noise = 0.4) (n=1)",
+    ]
+    with pytest.raises(ValueError, match="VGG net on CIFAR-10"):
+        reports.cifar10_figure(runs[-1:])
+
+
+def test_cli_report_figure_picks_the_layout(records, tmp_path, capsys):
+    results = tmp_path / "results.jsonl"
+    for r in records:
+        sweep.append_record(results, r)
+    out = tmp_path / "report"
+    argv = ["report", "--results", str(results), "--out", str(out)]
+    assert cli.main(argv + ["--figure", "fig7"]) == 0
+    assert (out / "fig7.png").stat().st_size > 0
+    assert not (out / "corruption.png").exists()
+    assert "![corruption_curve](fig7.png)" in (out / "report.md").read_text()
+    assert cli.main(argv + ["--figure", "fig8"]) == 0
+    assert (out / "fig8.png").stat().st_size > 0
+    # No VGG run to draw: a message, not a traceback.
+    assert cli.main(argv + ["--figure", "fig9"]) == 1
+    assert "VGG net on CIFAR-10" in capsys.readouterr().err

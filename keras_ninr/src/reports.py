@@ -1,4 +1,4 @@
-"""Figures and tables from sweep records (paper Figs. 2 and 6, Tables 1-2).
+"""Figures and tables from sweep records (paper Figs. 2, 6-9, Tables 1-2).
 
 Every function takes records (the dicts of `keras_ninr.sweep.load_results`
 or `run_sweep`) and returns a matplotlib `Figure` or a Markdown string; none
@@ -21,6 +21,16 @@ _DATASET_NAMES = {
     "cifar10": "CIFAR-10",
     "usps": "USPS",
 }
+_DISTRIBUTION_NAMES = {
+    "normal": "Gaussian",
+    "gaussian": "Gaussian",
+    "uniform": "uniform U(-σ_ε, σ_ε)",
+    "double_normal": "double Gaussian (peaks at ±σ_ε)",
+    "double_gaussian": "double Gaussian (peaks at ±σ_ε)",
+}
+_OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
+# Fig. 9's legend order: the plain net, NINR, then corrupted-data training.
+_FIG9_ORDER = ("none", "in-ninr", "full-ninr", "cdt")
 
 
 def group_runs(records):
@@ -40,6 +50,9 @@ def group_runs(records):
         config = dict(record["config"])
         config.pop("seed", None)
         config.pop("label", None)
+        # A field newer than the record is absent from it, and None (its
+        # default) in newer records: the same run either way.
+        config = {k: v for k, v in config.items() if v is not None}
         key = json.dumps(config, sort_keys=True)
         if key not in groups:
             groups[key] = {
@@ -91,13 +104,73 @@ def corruption_figure(records, title=None):
     Returns:
         A `matplotlib.figure.Figure`.
     """
-    return _curve_figure(
-        records,
-        evaluation="corruption_curve",
-        x_key="sigma_noise",
-        xlabel="σ_noise (input corruption, Eq. 8)",
-        title=title,
+    return _corruption_curves(records, title)
+
+
+def noise_distribution_figure(records, title=None):
+    """Fig. 7 style: corruption curves per NIN noise distribution.
+
+    One row per network (FC above CNN, in the records' order), one column
+    per `noise_distribution` of the NINR runs. Runs without NINR (no
+    regularization, Dropout, ...) have no distribution: they are drawn in
+    every panel of their network, as the reference.
+
+    Args:
+        records: Sweep records with a `"corruption_curve"` evaluation,
+            some of them NINR runs.
+        title: Optional title of the figure. Defaults to `None`.
+
+    Returns:
+        A `matplotlib.figure.Figure`.
+    """
+    return _corruption_curves(
+        records, title, _distribution_panel, "NINR runs (a distribution)"
     )
+
+
+def optimizer_figure(records, title=None):
+    """Fig. 8 style: corruption curves per optimizer.
+
+    One row per network (FC above CNN, in the records' order), one column
+    per optimizer; every run, NINR or not, is drawn in the panel of the
+    optimizer it was trained with.
+
+    Args:
+        records: Sweep records with a `"corruption_curve"` evaluation.
+        title: Optional title of the figure. Defaults to `None`.
+
+    Returns:
+        A `matplotlib.figure.Figure`.
+    """
+    return _corruption_curves(records, title, _optimizer_panel, "runs")
+
+
+def cifar10_figure(records, title=None):
+    """Fig. 9 style: the VGG net on CIFAR-10, in one panel.
+
+    The runs of the VGG net on CIFAR-10 (others in `records` are left
+    out), one curve per method in the paper's order: no regularization,
+    in-NINR and full-NINR by sigma_eps, then CDT by sigma_noise.
+
+    Args:
+        records: Sweep records with a `"corruption_curve"` evaluation.
+        title: Optional title of the figure. Defaults to `None`.
+
+    Returns:
+        A `matplotlib.figure.Figure`.
+    """
+    records = [
+        r
+        for r in records
+        if r["config"]["architecture"] == "vgg"
+        and r["config"]["dataset"] == "cifar10"
+    ]
+    if not records:
+        raise ValueError(
+            "No records of the VGG net on CIFAR-10 (architecture 'vgg', "
+            "dataset 'cifar10') to make a Fig. 9 from."
+        )
+    return corruption_figure(sorted(records, key=_fig9_order), title=title)
 
 
 def attack_figure(records, attack="fgsm", title=None):
@@ -125,7 +198,7 @@ def attack_figure(records, attack="fgsm", title=None):
     )
 
 
-def clean_accuracy_table(records, sigma_noise=(0.4,)):
+def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
     """Table 2 style: clean test accuracy per method, mean ± 2σ, in %.
 
     Args:
@@ -133,19 +206,36 @@ def clean_accuracy_table(records, sigma_noise=(0.4,)):
         sigma_noise: sigma_noise values whose corrupted accuracy gets a
             column too (from the `"corruption_curve"` evaluation). Defaults
             to `(0.4,)`, Fig. 2's CDT level.
+        validation: Whether to show the accuracy on the held-out part of
+            the training split (the `"validation"` evaluation of runs with
+            a `validation_split`, Table 2's 60/40) before the test
+            accuracy. Defaults to `None`: shown if any record's config has
+            a `validation_split`.
 
     Returns:
-        A Markdown table: network, method, runs, epochs, clean accuracy,
-        and accuracy at each `sigma_noise`.
+        A Markdown table: network, method, runs, epochs, validation
+        accuracy (if shown), clean test accuracy, and accuracy at each
+        `sigma_noise`.
     """
     sigma_noise = [float(sigma) for sigma in sigma_noise]
-    header = ["network", "method", "runs", "epochs", "clean accuracy (%)"]
+    if validation is None:
+        validation = any(
+            r["config"].get("validation_split") is not None for r in records
+        )
+    header = ["network", "method", "runs", "epochs"]
+    if validation:
+        header += ["validation accuracy (%)", "clean test accuracy (%)"]
+    else:
+        header += ["clean accuracy (%)"]
     header += [f"accuracy at σ_noise = {s:g} (%)" for s in sigma_noise]
+    columns = ["validation", "clean"] if validation else ["clean"]
     rows = []
     for group in _nonempty(group_runs(records), "clean accuracy"):
         finished = group["finished"]
         row = _row_start(group)
-        row.append(_percent([r["evaluations"].get("clean") for r in finished]))
+        for name in columns:
+            values = [r["evaluations"].get(name) for r in finished]
+            row.append(_percent(values))
         for sigma in sigma_noise:
             values = [
                 _curve_value(r, "corruption_curve", "sigma_noise", sigma)
@@ -262,7 +352,55 @@ def _point(curve, x_key, x):
     return None
 
 
-def _curve_figure(records, evaluation, x_key, xlabel, title):
+def _corruption_curves(records, title, panel=None, panel_kind=None):
+    return _curve_figure(
+        records,
+        evaluation="corruption_curve",
+        x_key="sigma_noise",
+        xlabel="σ_noise (input corruption, Eq. 8)",
+        title=title,
+        panel=panel,
+        panel_kind=panel_kind,
+    )
+
+
+def _distribution_panel(group):
+    # Only NINR configs keep a noise distribution.
+    name = group["runs"][0]["config"].get("noise_distribution")
+    return None if name is None else _DISTRIBUTION_NAMES.get(name, name)
+
+
+def _optimizer_panel(group):
+    name = group["runs"][0]["config"]["optimizer"]
+    return _OPTIMIZER_NAMES.get(name, name)
+
+
+def _fig9_order(record):
+    config = record["config"]
+    regularization = config["regularization"]
+    rank = (
+        _FIG9_ORDER.index(regularization)
+        if regularization in _FIG9_ORDER
+        else len(_FIG9_ORDER)
+    )
+    return (
+        rank,
+        record.get("noise_stddev_value") or 0.0,
+        config.get("cdt_sigma_noise") or 0.0,
+    )
+
+
+def _curve_figure(
+    records, evaluation, x_key, xlabel, title, panel=None, panel_kind=None
+):
+    """Curves of `evaluation` per method, mean ± 2σ over seeds.
+
+    Without `panel`: one row of panels, one per network. With `panel`, a
+    function of a group that names its panel (e.g. its optimizer), or
+    returns `None` for a reference drawn in every panel of its network: a
+    row per network and a column per panel name (`panel_kind` says, in
+    the error, which runs have one).
+    """
     from matplotlib.figure import Figure
 
     groups = [
@@ -275,19 +413,56 @@ def _curve_figure(records, evaluation, x_key, xlabel, title):
         raise ValueError(
             f"No records with a {evaluation!r} evaluation to plot."
         )
-    figure = Figure(figsize=(5.5 * len(networks), 4.2))
-    axes = figure.subplots(1, len(networks), squeeze=False)[0]
-    for axis, network in zip(axes, networks):
-        for group in groups:
-            if group["network"] != network:
+    if panel is None:
+        # Cells of (panel title, groups drawn in it).
+        grid = [
+            [
+                (network, [g for g in groups if g["network"] == network])
+                for network in networks
+            ]
+        ]
+    else:
+        columns = list(
+            dict.fromkeys(name for name in map(panel, groups) if name)
+        )
+        if not columns:
+            raise ValueError(
+                f"No {panel_kind} with a {evaluation!r} evaluation to plot."
+            )
+        grid = [
+            [
+                (
+                    f"{network}: {column}",
+                    [
+                        g
+                        for g in groups
+                        if g["network"] == network
+                        and panel(g) in (column, None)
+                    ],
+                )
+                for column in columns
+            ]
+            for network in networks
+        ]
+    rows, columns = len(grid), len(grid[0])
+    figure = Figure(figsize=(5.5 * columns, 4.2 * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for row, row_axes in zip(grid, axes):
+        for (name, members), axis in zip(row, row_axes):
+            axis.set_title(name)
+            if panel is not None and all(panel(g) is None for g in members):
+                # This network has no run of this panel: references alone
+                # would read as a result.
+                axis.set_axis_off()
+                axis.text(0.5, 0.5, "no runs", ha="center", va="center")
                 continue
-            _plot_group(axis, group, evaluation, x_key)
-        axis.set_title(network)
-        axis.set_xlabel(xlabel)
-        axis.set_ylabel("test accuracy")
-        axis.set_ylim(0.0, 1.0)
-        axis.grid(True, alpha=0.3)
-        axis.legend(fontsize=7, loc="lower left")
+            for group in members:
+                _plot_group(axis, group, evaluation, x_key)
+            axis.set_xlabel(xlabel)
+            axis.set_ylabel("test accuracy")
+            axis.set_ylim(0.0, 1.0)
+            axis.grid(True, alpha=0.3)
+            axis.legend(fontsize=7, loc="lower left")
     if title:
         figure.suptitle(title)
     figure.tight_layout()
