@@ -45,9 +45,7 @@ from keras_ninr.src.replicas.batches import EpochBatches  # noqa: E402
 from keras_ninr.src.replicas.model import fit_replicas  # noqa: E402
 
 DEFAULT_OUT = (
-    pathlib.Path(__file__).resolve().parent
-    / "results"
-    / "sweep_throughput.md"
+    pathlib.Path(__file__).resolve().parent / "results" / "sweep_throughput.md"
 )
 PREAMBLE = """\
 # Sweep throughput: replicas vs. sequential runs
@@ -99,7 +97,9 @@ def time_sequential(architecture, x, y, epochs, batch_size, **kwargs):
     return timer.seconds
 
 
-def time_replicas(architecture, x, y, replicas, epochs, batch_size, **kwargs):
+def time_replicas(
+    architecture, x, y, replicas, epochs, batch_size, conv="auto", **kwargs
+):
     """Epoch seconds of `replicas` runs trained together."""
     keras.utils.clear_session()
     models = [
@@ -115,6 +115,7 @@ def time_replicas(architecture, x, y, replicas, epochs, batch_size, **kwargs):
         batch_size=batch_size,
         epochs=epochs,
         monitor_phases=False,
+        conv=conv,
     )
     return runs[0].history["seconds"]
 
@@ -127,8 +128,12 @@ def measure(
     batch_size=128,
     data_dir=None,
     architecture_kwargs=None,
+    convs=("auto",),
 ):
-    """Rows `{architecture, mode, replicas, first_s, epoch_s, run_epoch_s, speedup}`."""
+    """Rows `{architecture, mode, replicas, conv, first_s, epoch_s, run_epoch_s, speedup}`.
+
+    `convs`: the `fit_replicas(conv=...)` modes to time for the CNN.
+    """
     (x_train, y_train), _ = datasets.load("fashion_mnist", data_dir=data_dir)
     order = np.random.default_rng(0).permutation(len(x_train))[:train_size]
     (x, _), _ = datasets.standardize(x_train[order])
@@ -137,22 +142,26 @@ def measure(
     for architecture in architectures:
         xa = x[..., None] if architecture == "cnn" else x
         kwargs = (architecture_kwargs or {}).get(architecture, {})
-        seconds = time_sequential(architecture, xa, y, epochs, batch_size, **kwargs)
+        seconds = time_sequential(
+            architecture, xa, y, epochs, batch_size, **kwargs
+        )
         sequential = statistics.median(seconds[1:] or seconds)
         rows.append(
             dict(
                 architecture=architecture,
                 mode="sequential",
                 replicas=1,
+                conv="",
                 first_s=seconds[0],
                 epoch_s=sequential,
                 run_epoch_s=sequential,
                 speedup=1.0,
             )
         )
-        for count in replicas:
+        modes = convs if architecture == "cnn" else ("auto",)
+        for conv, count in [(c, k) for c in modes for k in replicas]:
             seconds = time_replicas(
-                architecture, xa, y, count, epochs, batch_size, **kwargs
+                architecture, xa, y, count, epochs, batch_size, conv, **kwargs
             )
             epoch = statistics.median(seconds[1:] or seconds)
             rows.append(
@@ -160,6 +169,7 @@ def measure(
                     architecture=architecture,
                     mode="replicas",
                     replicas=count,
+                    conv="" if architecture != "cnn" else conv,
                     first_s=seconds[0],
                     epoch_s=epoch,
                     run_epoch_s=epoch / count,
@@ -171,7 +181,11 @@ def measure(
 
 
 def _row_text(row):
-    mode = "sequential" if row["mode"] == "sequential" else f"{row['replicas']} replicas"
+    mode = "sequential"
+    if row["mode"] != "sequential":
+        mode = f"{row['replicas']} replicas"
+        if row["conv"]:
+            mode += f" (conv {row['conv']})"
     return (
         f"| {row['architecture']} | {mode} | {row['first_s']:.3f} | "
         f"{row['epoch_s']:.3f} | {row['run_epoch_s']:.4f} | "
@@ -191,11 +205,13 @@ def format_table(rows):
 def results_section(rows, settings, command):
     backend = keras.backend.backend()
     accelerator = overhead.accelerator_description()
+    networks = ", ".join(dict.fromkeys(row["architecture"] for row in rows))
     heading = f"## Backend: {backend}"
     machine = overhead.machine_description()
     if accelerator:
         heading += f" on {accelerator}"
         machine = f"{accelerator}; host {machine}"
+    heading += f" ({networks})"
     date = datetime.datetime.now(datetime.timezone.utc).strftime(
         "%Y-%m-%d %H:%M UTC"
     )
@@ -216,15 +232,29 @@ def results_section(rows, settings, command):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--architectures", nargs="+", default=["fc", "cnn"],
-                        choices=["fc", "cnn"])
+    parser.add_argument(
+        "--architectures",
+        nargs="+",
+        default=["fc", "cnn"],
+        choices=["fc", "cnn"],
+    )
     parser.add_argument("--replicas", nargs="+", type=int, default=[1, 4, 16])
     parser.add_argument("--train-size", type=int, default=4096)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument(
+        "--conv",
+        nargs="+",
+        default=["auto"],
+        choices=["auto", "grouped", "loop"],
+        help="how the CNN's replica convolutions are batched",
+    )
     parser.add_argument("--data-dir")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: tiny networks, 256 images, 2 epochs")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: tiny networks, 256 images, 2 epochs",
+    )
     parser.add_argument("--out", help=f"results file (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
     for name in ("train_size", "epochs", "batch_size"):
@@ -254,6 +284,7 @@ def main(argv=None):
         args.batch_size,
         args.data_dir,
         kwargs,
+        args.conv,
     )
     table = format_table(rows)
     print(table)
@@ -264,11 +295,17 @@ def main(argv=None):
         f"{args.train_size} Fashion-MNIST training images, batch "
         f"{args.batch_size}, {args.epochs} epochs per measurement (median of "
         "the epochs after the first)"
-        + (", tiny networks (--quick)" if args.quick else ", the paper's networks")
+        + (
+            ", tiny networks (--quick)"
+            if args.quick
+            else ", the paper's networks"
+        )
     )
-    command = "KERAS_BACKEND={} python benchmarks/sweep_throughput.py {}".format(
-        keras.backend.backend(), shlex.join(argv)
-    ).strip()
+    command = (
+        "KERAS_BACKEND={} python benchmarks/sweep_throughput.py {}".format(
+            keras.backend.backend(), shlex.join(argv)
+        ).strip()
+    )
     out = pathlib.Path(out)
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)

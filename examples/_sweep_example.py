@@ -48,6 +48,12 @@ def make_parser(doc, methods, quick_help, tiny_help, default_out):
     parser.add_argument("--test-size", type=int)
     parser.add_argument("--data-dir")
     parser.add_argument("--out", default=str(default_out))
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        metavar="K",
+        help="train up to K runs of one method together (run_sweep replicas)",
+    )
     parser.add_argument("--no-progress", action="store_true")
     return parser
 
@@ -71,6 +77,7 @@ def run(grid, args):
         out / "results.jsonl",
         progress=not args.no_progress,
         data_dir=args.data_dir,
+        replicas=args.replicas,
     )
     return out, records
 
@@ -254,7 +261,7 @@ def command_line(script, records):
 def run_metadata(records, command, evaluation_time=False):
     """Markdown lines: seeds, backend, device, time and command."""
     first = records[0]
-    train_s = sum(r["timings"]["train_s"] for r in records)
+    train_s = reports.training_seconds(records)
     time_line = f"- Total training time: {train_s:.0f} s"
     if evaluation_time:
         evaluate_s = sum(r["timings"]["evaluate_s"] for r in records)

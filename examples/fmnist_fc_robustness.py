@@ -118,7 +118,7 @@ def configs(methods, seeds, epochs, train_size, test_size, hidden_units):
 def header(records, command, quick):
     first = records[0]
     config = first["config"]
-    train_s = sum(r["timings"]["train_s"] for r in records)
+    train_s = reports.training_seconds(records)
     catapult_note = []
     catapult = METHODS["in-ninr-catapult"]["label"]
     if any(r["label"] == catapult for r in records):

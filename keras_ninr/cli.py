@@ -194,6 +194,14 @@ def build_parser():
         action="store_true",
         help="list the runs and whether they are done; train nothing",
     )
+    sweep_parser.add_argument(
+        "--replicas",
+        type=int,
+        metavar="K",
+        help="train up to K runs that differ only in seed, sigma_eps, noise "
+        "distribution or CDT strength together, in one compiled step "
+        "(default: one run at a time)",
+    )
     sweep_parser.add_argument("--no-progress", action="store_true")
     sweep_parser.set_defaults(run=_sweep, parser=sweep_parser)
 
@@ -266,6 +274,11 @@ def _sweep(args, parser):
         )
     except ValueError as error:
         parser.error(str(error))
+    if args.replicas is not None and args.replicas < 1:
+        parser.error(
+            f"--replicas: expected a positive number of runs. Received: "
+            f"replicas={args.replicas}"
+        )
 
     if args.dry_run:
         done = {r["run_id"] for r in sweep.load_results(args.results)}
@@ -282,6 +295,7 @@ def _sweep(args, parser):
         args.results,
         progress=not args.no_progress,
         data_dir=args.data_dir,
+        replicas=args.replicas,
     )
     diverged = sum(r["status"] == "diverged" for r in records)
     print(

@@ -10,6 +10,7 @@ from keras_ninr.src.reports import mean_and_spread
 from keras_ninr.src.reports import network_name
 from keras_ninr.src.reports import noise_distribution_figure
 from keras_ninr.src.reports import optimizer_figure
+from keras_ninr.src.reports import training_seconds
 
 __all__ = [
     "attack_figure",
@@ -22,4 +23,5 @@ __all__ = [
     "network_name",
     "noise_distribution_figure",
     "optimizer_figure",
+    "training_seconds",
 ]

@@ -77,3 +77,31 @@ def test_build_fc_puts_noise_where_each_variant_says():
     assert noise_stddevs("in_ninr") == [51.8, "Dense", "Dense", "Dense"]
     assert noise_stddevs("full_ninr") == [16.4] * 4
     assert noise_stddevs("gaussian_noise") == ["GaussianNoise"] + ["Dense"] * 4
+
+
+def test_sweep_throughput_quick_times_sequential_and_replicas(tmp_path):
+    import os
+
+    import pytest
+
+    if not os.environ.get("KERAS_NINR_DATA_DIR"):
+        pytest.skip("reads Fashion-MNIST from $KERAS_NINR_DATA_DIR")
+    path = _OVERHEAD_PATH.parent / "sweep_throughput.py"
+    spec = importlib.util.spec_from_file_location("benchmarks_sweep", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "throughput.md"
+    rows = module.main(
+        ["--quick", "--architectures", "fc", "--replicas", "2", "--out", str(out)]
+    )
+    assert [(r["mode"], r["replicas"]) for r in rows] == [
+        ("sequential", 1),
+        ("replicas", 2),
+    ]
+    for row in rows:
+        assert math.isfinite(row["epoch_s"]) and row["epoch_s"] > 0
+        assert row["speedup"] > 0
+    assert rows[1]["run_epoch_s"] == rows[1]["epoch_s"] / 2
+    text = out.read_text()
+    assert f"## Backend: {keras.backend.backend()}" in text
+    assert "| fc | 2 replicas |" in text

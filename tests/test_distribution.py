@@ -124,3 +124,108 @@ def test_jax_data_parallel_on_two_cpu_devices():
 )
 def test_tf_mirrored_strategy_on_two_cpu_devices():
     check(run_case("tensorflow", TF_MIRRORED))
+
+
+REPLICAS = """
+from keras_ninr import zoo
+from keras_ninr.src.replicas.batches import EpochBatches
+from keras_ninr.src.replicas.model import fit_replicas
+
+rng = np.random.default_rng(1)
+xr = rng.normal(size=(96, 28, 28, 1)).astype("float32")
+yr = rng.integers(0, 10, size=96).astype("int32")
+seeds, sigmas = [0, 1], [1.0, 3.0]
+
+
+def zoo_model(seed, sigma):
+    keras.utils.set_random_seed(seed)
+    return zoo.build("cnn", "full-ninr", noise_stddev=sigma, seed=seed,
+                     filters=(2, 4), dense_units=8)
+
+
+def train_together():
+    models = [zoo_model(s, g) for s, g in zip(seeds, sigmas)]
+    runs = fit_replicas(models, xr, yr, seeds,
+                        optimizer=zoo.make_optimizer("sgd", "cnn"),
+                        batch_size=32, epochs=2)
+    return models, runs
+
+
+def train_alone(seed, sigma):
+    model = zoo_model(seed, sigma)
+    zoo.compile_model(model, "cnn")
+    model.fit(EpochBatches(xr, yr, 32, seed), epochs=2, shuffle=False,
+              verbose=0)
+    return model
+
+
+def largest_difference(models):
+    return max(
+        float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+        for model, seed, sigma in zip(models, seeds, sigmas)
+        for a, b in zip(model.weights, train_alone(seed, sigma).weights)
+    )
+"""
+
+JAX_REPLICAS = """
+devices = keras.distribution.list_devices("cpu")
+keras.distribution.set_distribution(
+    keras.distribution.DataParallel(devices=devices)
+)
+models, runs = train_together()
+keras.distribution.set_distribution(None)
+print(json.dumps({
+    "devices": len(devices),
+    "niw_norm": [run.history["niw_norm"] for run in runs],
+    "difference": largest_difference(models),
+}))
+"""
+
+TF_REPLICAS = """
+import tensorflow as tf
+
+cpus = tf.config.list_physical_devices("CPU")
+tf.config.set_logical_device_configuration(
+    cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2
+)
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+with strategy.scope():
+    models, runs = train_together()
+    # Compared with runs alone under the same strategy: TF's batch norm
+    # normalises each device's part of the batch on its own.
+    difference = largest_difference(models)
+print(json.dumps({
+    "devices": strategy.num_replicas_in_sync,
+    "niw_norm": [run.history["niw_norm"] for run in runs],
+    "difference": difference,
+}))
+"""
+
+
+def check_replicas(result):
+    assert result["devices"] == 2
+    assert all(len(norms) == 2 for norms in result["niw_norm"])
+    # Data-parallel replica training ends where each run alone ends
+    # (on one device for JAX, under the same strategy for TF).
+    assert result["difference"] < 1e-4
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "jax", reason="DataParallel case runs under JAX"
+)
+def test_jax_data_parallel_trains_replicas_as_runs_alone():
+    check_replicas(
+        run_case(
+            "jax",
+            REPLICAS + JAX_REPLICAS,
+            {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
+        )
+    )
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="MirroredStrategy case runs under TensorFlow",
+)
+def test_tf_mirrored_strategy_trains_replicas_as_runs_alone():
+    check_replicas(run_case("tensorflow", REPLICAS + TF_REPLICAS))

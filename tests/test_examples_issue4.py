@@ -43,13 +43,22 @@ def run_example(script, out, *arguments):
 
 
 def test_fmnist_cnn_robustness_tiny(tmp_path):
-    records = run_example("fmnist_cnn_robustness.py", tmp_path)
-    assert [r["config"]["architecture"] for r in records] == ["cnn", "cnn"]
+    # Two seeds of each method, trained as pairs of replicas.
+    records = run_example(
+        "fmnist_cnn_robustness.py", tmp_path, "--seeds", "0", "1",
+        "--replicas", "2",
+    )
+    assert [r["config"]["architecture"] for r in records] == ["cnn"] * 4
+    # The file holds them as the groups ended: both seeds of a method.
     assert [r["config"]["regularization"] for r in records] == [
         "none",
+        "none",
+        "full-ninr",
         "full-ninr",
     ]
-    assert records[1]["noise_stddev_value"] == 62.0
+    assert [r["config"]["seed"] for r in records] == [0, 1, 0, 1]
+    assert [r.get("replicas") for r in records] == [2] * 4
+    assert records[2]["noise_stddev_value"] == 62.0
     assert (tmp_path / "fig2b_tiny.png").stat().st_size > 0
     table = (tmp_path / "table2_cnn_tiny.md").read_text()
     assert "Smoke-test settings" in table

@@ -14,7 +14,10 @@ from keras_ninr.src.replicas.model import ReplicaModel
 from keras_ninr.src.replicas.model import fit_replicas
 from keras_ninr.src.utils import find_noise_layers
 
-SIZE = {"fc": dict(hidden_units=(24, 16)), "cnn": dict(filters=(3, 4), dense_units=16)}
+SIZE = {
+    "fc": dict(hidden_units=(24, 16)),
+    "cnn": dict(filters=(3, 4), dense_units=16),
+}
 SHAPE = {"fc": (28, 28), "cnn": (28, 28, 1)}
 
 
@@ -39,8 +42,19 @@ def build(architecture, regularization, seed, sigma, **kwargs):
     )
 
 
-def train_alone(architecture, regularization, seed, sigma, x, y, epochs,
-                batch_size, optimizer="sgd", target=None, **kwargs):
+def train_alone(
+    architecture,
+    regularization,
+    seed,
+    sigma,
+    x,
+    y,
+    epochs,
+    batch_size,
+    optimizer="sgd",
+    target=None,
+    **kwargs
+):
     keras.utils.clear_session()
     model = build(architecture, regularization, seed, sigma, **kwargs)
     zoo.compile_model(model, architecture, optimizer)
@@ -89,15 +103,20 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("architecture,regularization,sigmas", CASES)
-def test_replicas_match_runs_alone(architecture, regularization, sigmas):
+@pytest.mark.parametrize(
+    "architecture,regularization,sigmas,conv",
+    [case + ("auto",) for case in CASES]
+    + [("cnn", "full-ninr", (0.5, 2.0, 4.0), "grouped")],
+)
+def test_replicas_match_runs_alone(architecture, regularization, sigmas, conv):
     x, y = images(architecture)
     seeds = [0, 3, 7]
     epochs, batch_size = 2, 64  # 3 steps an epoch, the last one partial.
     sigmas = [s if s is not None else "decay" for s in sigmas]
     alone = [
-        train_alone(architecture, regularization, seed, sigma, x, y, epochs,
-                    batch_size)
+        train_alone(
+            architecture, regularization, seed, sigma, x, y, epochs, batch_size
+        )
         for seed, sigma in zip(seeds, sigmas)
     ]
     keras.utils.clear_session()
@@ -106,10 +125,14 @@ def test_replicas_match_runs_alone(architecture, regularization, sigmas):
         for seed, sigma in zip(seeds, sigmas)
     ]
     runs = fit_replicas(
-        models, x, y, seeds,
+        models,
+        x,
+        y,
+        seeds,
         optimizer=zoo.make_optimizer("sgd", architecture),
         batch_size=batch_size,
         epochs=epochs,
+        conv=conv,
     )
     for model, run, (reference, history) in zip(models, runs, alone):
         assert_same_weights(model, reference)
@@ -134,8 +157,18 @@ def test_replicas_with_adam_and_noise_distributions():
     alone = []
     for seed, distribution in zip(seeds, distributions):
         alone.append(
-            train_alone("fc", "in-ninr", seed, 20.0, x, y, 1, 32, "adam",
-                        noise_distribution=distribution)[0]
+            train_alone(
+                "fc",
+                "in-ninr",
+                seed,
+                20.0,
+                x,
+                y,
+                1,
+                32,
+                "adam",
+                noise_distribution=distribution,
+            )[0]
         )
     keras.utils.clear_session()
     models = [
@@ -143,8 +176,13 @@ def test_replicas_with_adam_and_noise_distributions():
         for seed, distribution in zip(seeds, distributions)
     ]
     fit_replicas(
-        models, x, y, seeds, optimizer=zoo.make_optimizer("adam", "fc"),
-        batch_size=32, epochs=1,
+        models,
+        x,
+        y,
+        seeds,
+        optimizer=zoo.make_optimizer("adam", "fc"),
+        batch_size=32,
+        epochs=1,
     )
     for model, reference in zip(models, alone):
         assert_same_weights(model, reference, rtol=1e-3, atol=1e-4)
@@ -155,11 +193,19 @@ def test_each_replica_keeps_its_stopping_rule_and_divergence():
     seeds = [0, 1]
     sigmas = [2.0, 1e7]  # The second diverges at once.
     keras.utils.clear_session()
-    models = [build("fc", "in-ninr", s, sigma) for s, sigma in zip(seeds, sigmas)]
+    models = [
+        build("fc", "in-ninr", s, sigma) for s, sigma in zip(seeds, sigmas)
+    ]
     initial = [w.copy() for w in models[1].get_weights()]
     runs = fit_replicas(
-        models, x, y, seeds, optimizer=zoo.make_optimizer("sgd", "fc"),
-        batch_size=32, epochs=6, target_accuracy=0.5,
+        models,
+        x,
+        y,
+        seeds,
+        optimizer=zoo.make_optimizer("sgd", "fc"),
+        batch_size=32,
+        epochs=6,
+        target_accuracy=0.5,
     )
     healthy, diverged = runs
     assert diverged.diverged and diverged.epochs_run == 1
@@ -169,8 +215,9 @@ def test_each_replica_keeps_its_stopping_rule_and_divergence():
     for value, start in zip(models[1].get_weights(), initial):
         np.testing.assert_array_equal(value, start)
     # The healthy one trained on, unharmed, and stopped at its target.
-    reference, history = train_alone("fc", "in-ninr", 0, 2.0, x, y, 6, 32,
-                                     target=0.5)
+    reference, history = train_alone(
+        "fc", "in-ninr", 0, 2.0, x, y, 6, 32, target=0.5
+    )
     assert not healthy.diverged
     assert healthy.stopped_epoch == len(history["loss"]) - 1 < 5
     assert healthy.history["accuracy"][-1] >= 0.5
@@ -188,9 +235,18 @@ def test_unsupported_models_get_a_clear_error():
     cnn = build("cnn", "none", 0, None)
     with pytest.raises(ValueError, match="one architecture"):
         ReplicaModel([fc, cnn], np.zeros((4, 28, 28), "float32"))
+    with pytest.raises(ValueError, match="conv='fast'"):
+        ReplicaModel([fc, fc], np.zeros((4, 28, 28), "float32"), conv="fast")
     with pytest.raises(ValueError, match="one seed per model"):
-        fit_replicas([fc], np.zeros((4, 28, 28)), np.zeros(4), [0, 1],
-                     optimizer="sgd", batch_size=2, epochs=1)
+        fit_replicas(
+            [fc],
+            np.zeros((4, 28, 28)),
+            np.zeros(4),
+            [0, 1],
+            optimizer="sgd",
+            batch_size=2,
+            epochs=1,
+        )
 
 
 def test_epoch_order_is_a_seeded_permutation():
@@ -226,20 +282,29 @@ def test_sweep_with_replicas_writes_the_records_of_single_runs(tmp_path):
         grid, tmp_path / "alone.jsonl", progress=False, load_data=easy_images
     )
     together = sweep.run_sweep(
-        grid, tmp_path / "together.jsonl", progress=False,
-        load_data=easy_images, replicas=3,
+        grid,
+        tmp_path / "together.jsonl",
+        progress=False,
+        load_data=easy_images,
+        replicas=3,
     )
     assert [r["run_id"] for r in together] == [r["run_id"] for r in alone]
     # None: 2 seeds -> one group of 2; in-NINR: 4 runs -> groups of 3 and 1.
     assert sorted(str(r.get("replicas")) for r in together) == [
-        "2", "2", "3", "3", "3", "None"
+        "2",
+        "2",
+        "3",
+        "3",
+        "3",
+        "None",
     ]
     for one, other in zip(alone, together):
         assert other["status"] == one["status"]
         assert other["epochs_run"] == one["epochs_run"]
         if one["status"] == "finished":
             np.testing.assert_allclose(
-                other["history"]["accuracy"], one["history"]["accuracy"],
+                other["history"]["accuracy"],
+                one["history"]["accuracy"],
                 atol=1e-6,
             )
             assert other["evaluations"]["clean"] == pytest.approx(
@@ -249,8 +314,11 @@ def test_sweep_with_replicas_writes_the_records_of_single_runs(tmp_path):
     assert statuses.count("diverged") == 2  # sigma_eps 1e7, both seeds.
     # Rerunning resumes: nothing left to train, same records.
     again = sweep.run_sweep(
-        grid, tmp_path / "together.jsonl", progress=False,
-        load_data=easy_images, replicas=3,
+        grid,
+        tmp_path / "together.jsonl",
+        progress=False,
+        load_data=easy_images,
+        replicas=3,
     )
     assert again == together
     lines = (tmp_path / "together.jsonl").read_text().splitlines()

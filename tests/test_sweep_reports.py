@@ -200,6 +200,10 @@ def test_cli_report_writes_figures_and_tables(records, tmp_path, capsys):
             ["report", "--results", "{tmp}/r.jsonl", "--figure", "fig5"],
             "--figure",
         ),
+        (
+            ["sweep", "--results", "{tmp}/r.jsonl", "--replicas", "0"],
+            "replicas=0",
+        ),
         (["sweep", "--dataset", "mnist"], "--results"),
         (["report", "--results", "{tmp}/absent.jsonl"], "no such file"),
         ([], "COMMAND"),
@@ -243,6 +247,8 @@ def test_cli_sweep_then_report_end_to_end(tmp_path):
         "0.5",
         "--validation-split",
         "0.25",
+        "--replicas",
+        "4",
     ]
     completed = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=300

@@ -81,6 +81,17 @@ def network_name(config):
     return f"{architecture} on {dataset}"
 
 
+def training_seconds(records):
+    """Wall time spent training `records`, a replica group counted once.
+
+    Runs trained together (`run_sweep(replicas=K)`) share their group's
+    `timings.train_s`; each counts for `1 / K` of it.
+    """
+    return sum(
+        r["timings"]["train_s"] / (r.get("replicas") or 1) for r in records
+    )
+
+
 def mean_and_spread(values):
     """`(mean, 2 * sample standard deviation)`; no spread (`None`) for one."""
     values = np.asarray(values, dtype=float)

@@ -794,7 +794,9 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
         data,
         history=record_history,
         monitor_diverged=monitor is not None and monitor.diverged,
-        reached_target=stopper is not None and stopper.stopped_epoch is not None,
+        reached_target=(
+            stopper is not None and stopper.stopped_epoch is not None
+        ),
         phase=monitor.phase if monitor is not None else None,
         message=monitor.message if monitor is not None else None,
         times=(start, loaded, built, trained),
@@ -802,7 +804,9 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
     )
 
 
-def train_and_evaluate_replicas(configs, progress=None, data_dir=None, data=None):
+def train_and_evaluate_replicas(
+    configs, progress=None, data_dir=None, data=None
+):
     """Train K configs as replicas in one compiled step; returns K records.
 
     The configs must differ only in the fields `run_sweep(replicas=...)`
@@ -950,9 +954,7 @@ def _record(
         "backend": keras.backend.backend(),
         "versions": _versions(),
         "machine": _machine(),
-        "finished_at": datetime.now(timezone.utc).isoformat(
-            timespec="seconds"
-        ),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     return _to_json(record)
 

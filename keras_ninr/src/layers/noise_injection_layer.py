@@ -99,7 +99,8 @@ class NoiseInjectionLayer(keras.layers.Layer):
         """The current sigma_eps, as a Python float."""
         if self._noise_stddev_variable is None:
             return self._initial_noise_stddev
-        stored = ops.convert_to_numpy(self._noise_stddev_variable.value)
+        # Not `.value`: under tf.distribute that is a per-replica object.
+        stored = ops.convert_to_numpy(self._noise_stddev_variable)
         # The variable holds float32: give back the value as it was set
         # (51.8, not 51.79999923706055) unless it has changed since (for
         # instance by loading weights).

@@ -227,7 +227,9 @@ class ReplicaNoisePixel(ReplicaLayer):
         x = ops.reshape(inputs, tuple(shape[:-1]) + (k, inputs.shape[-1] // k))
         # Drawn in the single layer's shape (batch, 1, ..., 1), per replica.
         eps = _draw_noise(self, shape[0], self.sample_rank + 1)
-        eps = ops.reshape(ops.transpose(ops.reshape(eps, (k, -1))), (-1, 1, 1, k, 1))
+        eps = ops.reshape(
+            ops.transpose(ops.reshape(eps, (k, -1))), (-1, 1, 1, k, 1)
+        )
         kernel = ops.transpose(self.noise_kernel, (1, 2, 0, 3))
         x = ops.add(x, ops.multiply(kernel, eps))
         return ops.reshape(x, shape)
@@ -237,9 +239,15 @@ class ReplicaNoisePixel(ReplicaLayer):
 
 
 class ReplicaConv(ReplicaLayer):
-    """K `Conv2D` layers as one grouped convolution (merged layout)."""
+    """K `Conv2D` layers on the merged layout.
 
-    def __init__(self, sources, **kwargs):
+    `grouped=True` computes them as one grouped convolution with K groups
+    (one kernel launch: the fast way on a GPU); `False` as K convolutions
+    side by side (XLA's CPU grouped convolution is several times slower
+    than K plain ones).
+    """
+
+    def __init__(self, sources, grouped=True, **kwargs):
         first = sources[0]
         if first.data_format != "channels_last" or first.groups != 1:
             raise ValueError(
@@ -256,6 +264,7 @@ class ReplicaConv(ReplicaLayer):
         self.filters = first.filters
         self.kernel_regularizer = first.kernel_regularizer
         self.bias_regularizer = first.bias_regularizer
+        self.grouped = grouped
         self._initial["kernel"] = np.stack([_value(s.kernel) for s in sources])
         if self.use_bias:
             self._initial["bias"] = np.stack([_value(s.bias) for s in sources])
@@ -265,15 +274,8 @@ class ReplicaConv(ReplicaLayer):
         if self.use_bias:
             self.bias = self._add_replicated("bias", self.bias_regularizer)
 
-    def call(self, inputs):
-        # (K, kh, kw, C, F) -> (kh, kw, C, K * F): group k reads channels
-        # k * C ... and writes filters k * F ...
-        kernel = ops.transpose(self.kernel, (1, 2, 3, 0, 4))
-        shape = ops.shape(kernel)
-        kernel = ops.reshape(
-            kernel, tuple(shape[:3]) + (self.replicas * self.filters,)
-        )
-        x = ops.conv(
+    def _conv(self, inputs, kernel):
+        return ops.conv(
             inputs,
             kernel,
             strides=list(self.strides),
@@ -281,6 +283,23 @@ class ReplicaConv(ReplicaLayer):
             dilation_rate=self.dilation_rate,
             data_format="channels_last",
         )
+
+    def call(self, inputs):
+        if self.grouped:
+            # (K, kh, kw, C, F) -> (kh, kw, C, K * F): group k reads
+            # channels k * C ... and writes filters k * F ...
+            kernel = ops.transpose(self.kernel, (1, 2, 3, 0, 4))
+            shape = ops.shape(kernel)
+            kernel = ops.reshape(
+                kernel, tuple(shape[:3]) + (self.replicas * self.filters,)
+            )
+            x = self._conv(inputs, kernel)
+        else:
+            slices = _to_replica_slices(inputs, MERGED, self.replicas)
+            x = _from_replica_slices(
+                [self._conv(x, self.kernel[k]) for k, x in enumerate(slices)],
+                MERGED,
+            )
         if self.use_bias:
             x = ops.add(x, ops.reshape(self.bias, (-1,)))
         if self.activation is not None:
@@ -418,7 +437,9 @@ class ReplicaFlatten(ReplicaLayer):
         k = self.replicas
         x = ops.reshape(inputs, tuple(shape[:-1]) + (k, inputs.shape[-1] // k))
         rank = len(x.shape)
-        x = ops.transpose(x, (rank - 2, 0) + tuple(range(1, rank - 2)) + (rank - 1,))
+        x = ops.transpose(
+            x, (rank - 2, 0) + tuple(range(1, rank - 2)) + (rank - 1,)
+        )
         return ops.reshape(x, (k, shape[0], -1))
 
     def compute_output_shape(self, input_shape):
@@ -430,7 +451,9 @@ class ToMerged(keras.layers.Layer):
 
     def call(self, inputs):
         rank = len(inputs.shape)
-        x = ops.transpose(inputs, (1,) + tuple(range(2, rank - 1)) + (0, rank - 1))
+        x = ops.transpose(
+            inputs, (1,) + tuple(range(2, rank - 1)) + (0, rank - 1)
+        )
         shape = ops.shape(x)
         return ops.reshape(x, tuple(shape[:-2]) + (shape[-2] * shape[-1],))
 
@@ -461,5 +484,6 @@ class Gather(keras.layers.Layer):
         self._data = None
 
     def call(self, indices):
+        indices = ops.cast(indices, "int32")  # Symbolic builds pass floats.
         x = ops.take(self.data, ops.transpose(indices), axis=0)
         return ops.cast(x, self.compute_dtype)

@@ -32,9 +32,9 @@ import numpy as np
 from keras import ops
 
 from keras_ninr.src.callbacks.phase_monitor import PhaseTrace
+from keras_ninr.src.input_gradients import accelerator_name
 from keras_ninr.src.layers.input_corruption import InputCorruption
 from keras_ninr.src.layers.noise_injection_dense import NoiseInjectionDense
-from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
 from keras_ninr.src.replicas import layers as rl
 from keras_ninr.src.replicas.batches import ReplicaBatches
@@ -84,7 +84,7 @@ def _unsupported(layer, why):
     )
 
 
-def _replica_layers(chains):
+def _replica_layers(chains, grouped_conv):
     """The replica layers, and `(replica layer, source layers)` pairs."""
     layers, pairs = [], []
     layout = rl.STACK
@@ -106,7 +106,7 @@ def _replica_layers(chains):
                 layers.append(rl.ToMerged(name=f"to_merged_{len(layers)}"))
                 layout = rl.MERGED
             if isinstance(first, keras.layers.Conv2D):
-                layer = rl.ReplicaConv(sources)
+                layer = rl.ReplicaConv(sources, grouped=grouped_conv)
             else:
                 if isinstance(first, keras.layers.BatchNormalization) and (
                     first.axis not in (-1, len(first.input.shape) - 1)
@@ -167,7 +167,9 @@ class ReplicaMean(keras.metrics.Metric):
         self.total = self.add_variable(
             shape=(replicas,), initializer="zeros", name="total"
         )
-        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+        self.count = self.add_variable(
+            shape=(), initializer="zeros", name="count"
+        )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = ops.cast(self.fn(y_true, y_pred), "float32")
@@ -202,9 +204,13 @@ class ReplicaModel(keras.Model):
     Args:
         models: List of K built models of the same chain architecture.
         x: The training inputs, `(N, ...)`, as the models take them.
+        conv: `"grouped"` (one grouped convolution for all replicas),
+            `"loop"` (K convolutions) or `"auto"`: grouped on an
+            accelerator, K convolutions on a CPU, where XLA's grouped
+            convolution is slow. Defaults to `"auto"`.
     """
 
-    def __init__(self, models, x, **kwargs):
+    def __init__(self, models, x, conv="auto", **kwargs):
         super().__init__(**kwargs)
         models = list(models)
         if not models:
@@ -217,7 +223,15 @@ class ReplicaModel(keras.Model):
                 f"{[len(chain) for chain in chains]} layers."
             )
         self.gather = rl.Gather(x, name="data")
-        chain, pairs = _replica_layers(chains)
+        if conv not in ("auto", "grouped", "loop"):
+            raise ValueError(
+                "Expected `conv` to be 'auto', 'grouped' or 'loop'. "
+                f"Received: conv={conv!r}"
+            )
+        if conv == "auto":
+            conv = "loop" if accelerator_name() == "cpu" else "grouped"
+        self.conv = conv
+        chain, pairs = _replica_layers(chains, conv == "grouped")
         self.chain = chain
         self._sources = _Untracked((models, pairs))
         self._noise = _Untracked(self._noise_pairs(models[0], pairs))
@@ -320,8 +334,14 @@ class _ReplicaTracker(keras.callbacks.Callback):
     """Per-replica history, stopping rule, divergence and phase records."""
 
     def __init__(
-        self, replica_model, epochs, target_accuracy, every_n_batches,
-        monitor_phases, sigmas, on_epoch_end,
+        self,
+        replica_model,
+        epochs,
+        target_accuracy,
+        every_n_batches,
+        monitor_phases,
+        sigmas,
+        on_epoch_end,
     ):
         super().__init__()
         self.replica_model = replica_model
@@ -430,6 +450,7 @@ def fit_replicas(
     every_n_batches=10,
     on_epoch_end=None,
     steps_per_execution=1,
+    conv="auto",
 ):
     """Train K models together, each as it would train alone.
 
@@ -452,6 +473,8 @@ def fit_replicas(
         on_epoch_end: Optional `fn(epoch, runs, active)` called after every
             epoch (e.g. progress).
         steps_per_execution: Passed to `compile`. Defaults to `1`.
+        conv: How convolutions are batched, see `ReplicaModel`. Defaults
+            to `"auto"`.
 
     Returns:
         A list of K `ReplicaRun`.
@@ -462,7 +485,7 @@ def fit_replicas(
             f"Expected one seed per model ({len(models)}). Received: "
             f"seeds={seeds}"
         )
-    replica_model = ReplicaModel(models, x)
+    replica_model = ReplicaModel(models, x, conv=conv)
     replica_model.compile(
         optimizer=optimizer,
         loss=ReplicaCrossentropy(),
