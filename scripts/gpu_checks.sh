@@ -19,10 +19,17 @@ mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total --format=csv | tee "$OUT/gpu.txt"
 
 # Issue 6: epochs per second, sequential vs K replicas, all 60k images.
-timeout 240 python3 benchmarks/sweep_throughput.py --data-dir .carry \
-    --train-size 60000 --epochs 4 --replicas 1 4 16 64 --architectures fc \
+timeout 180 python3 benchmarks/sweep_throughput.py --data-dir .carry \
+    --train-size 60000 --epochs 3 --replicas 1 4 16 64 --architectures fc \
     --out "$OUT/sweep_throughput.md" 2>&1 | tail -n 20
 
+# Issue 4: finish the FC's Fig. 2a sweep (seed 2 and full-NINR's seeds 1-2
+# were missing): resume from the committed results.
+mkdir -p "$OUT/fmnist_fc"
+cp examples/results/fmnist_fc_gpu/results.jsonl "$OUT/fmnist_fc/results.jsonl"
+timeout 200 python3 examples/fmnist_fc_robustness.py --data-dir .carry \
+    --out "$OUT/fmnist_fc" --replicas 3 --no-progress 2>&1 | tail -n 20
+
 # Issue 4: the CNN's Fig. 2b sweep, 3 seeds, replicas per method.
-timeout 420 python3 examples/fmnist_cnn_robustness.py --data-dir .carry \
+timeout 360 python3 examples/fmnist_cnn_robustness.py --data-dir .carry \
     --out "$OUT/fmnist_cnn" --replicas 3 --no-progress 2>&1 | tail -n 30

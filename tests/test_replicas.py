@@ -95,22 +95,23 @@ def assert_same_weights(model, reference, rtol=1e-4, atol=2e-5):
 
 CASES = [
     # (architecture, regularization, sigmas): replicas differ in seed and sigma.
-    ("fc", "in-ninr", (3.0, 10.0, 30.0)),
-    ("fc", "dropout", (None, None, None)),
-    ("fc", "l2", (None, None, None)),
-    ("cnn", "full-ninr", (0.5, 2.0, 4.0)),
-    ("cnn", "cdt", (None, None, None)),
+    ("fc", "in-ninr", (3.0, 30.0)),
+    ("fc", "dropout", (None, None)),
+    ("fc", "l2", (None, None)),
+    ("fc", "cdt", (None, None)),
+    ("cnn", "full-ninr", (0.5, 4.0)),
+    ("cnn", "dropout", (None, None)),
 ]
 
 
 @pytest.mark.parametrize(
     "architecture,regularization,sigmas,conv",
     [case + ("auto",) for case in CASES]
-    + [("cnn", "full-ninr", (0.5, 2.0, 4.0), "grouped")],
+    + [("cnn", "full-ninr", (0.5, 4.0), "grouped")],
 )
 def test_replicas_match_runs_alone(architecture, regularization, sigmas, conv):
     x, y = images(architecture)
-    seeds = [0, 3, 7]
+    seeds = [0, 7]
     epochs, batch_size = 2, 64  # 3 steps an epoch, the last one partial.
     sigmas = [s if s is not None else "decay" for s in sigmas]
     alone = [
