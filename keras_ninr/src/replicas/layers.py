@@ -70,12 +70,17 @@ class ReplicaLayer(keras.layers.Layer):
             variable.assign(value)
         self._pending = {}
 
-    def replica_values(self, index):
-        """`{weight name: replica index's value}` in the source layer's shapes."""
-        return {
-            name: _value(variable)[index]
-            for name, variable in self._replicated.items()
-        }
+    def replica_values(self, indices):
+        """`{weight name: [value of replica i for i in indices]}`.
+
+        Each value has the source layer's shape; every weight crosses from
+        the device once, however many replicas are asked for.
+        """
+        values = {}
+        for name, variable in self._replicated.items():
+            value = _value(variable)
+            values[name] = [value[index] for index in indices]
+        return values
 
 
 def _seed_generators(layer, sources, attribute="seed_generator"):
@@ -339,12 +344,15 @@ class ReplicaChannelwise(ReplicaLayer):
     def call(self, inputs, training=False):
         return self.inner(inputs, training=training)
 
-    def replica_values(self, index):
+    def replica_values(self, indices):
         values = {}
         for name, variable in self._replicated.items():
             value = _value(variable)
             size = value.shape[-1] // self.replicas
-            values[name] = value[..., index * size : (index + 1) * size]
+            values[name] = [
+                value[..., index * size : (index + 1) * size]
+                for index in indices
+            ]
         return values
 
     def compute_output_shape(self, input_shape):

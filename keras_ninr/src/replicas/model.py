@@ -198,7 +198,7 @@ class ReplicaModel(keras.Model):
 
     Its input is `(batch, K)` sample indices into `x` (kept on the device),
     its output `(batch, K, classes)` logits. Build it from the K models as
-    each run builds them alone; `assign_to_source(k)` copies replica k's
+    each run builds them alone; `assign_to_sources([k])` copies replica k's
     weights back into its model.
 
     Args:
@@ -285,14 +285,18 @@ class ReplicaModel(keras.Model):
                 record["data_weight_norm"] = math.sqrt(value)
         return norms
 
-    def assign_to_source(self, index):
-        """Copy replica `index`'s weights into its source model."""
+    def assign_to_sources(self, indices):
+        """Copy the weights of replicas `indices` into their source models."""
+        indices = list(indices)
+        if not indices:
+            return
         models, pairs = self._sources.value
         for layer, sources in pairs:
-            values = layer.replica_values(index)
-            for variable in sources[index].weights:
-                if variable.name in values:
-                    variable.assign(values[variable.name])
+            values = layer.replica_values(indices)
+            for position, index in enumerate(indices):
+                for variable in sources[index].weights:
+                    if variable.name in values:
+                        variable.assign(values[variable.name][position])
 
     @property
     def source_models(self):
@@ -300,8 +304,11 @@ class ReplicaModel(keras.Model):
 
 
 def _squared_norms(variable):
-    value = ops.convert_to_numpy(variable).astype("float64")
-    return np.sum(value.reshape(value.shape[0], -1) ** 2, axis=1)
+    """Per-replica squared L2 norms, reduced on the device (K numbers move)."""
+    value = ops.cast(variable, "float32")
+    value = ops.reshape(value, (value.shape[0], -1))
+    squares = ops.sum(ops.square(value), axis=1)
+    return ops.convert_to_numpy(squares).astype("float64")
 
 
 @dataclasses.dataclass
@@ -408,6 +415,7 @@ class _ReplicaTracker(keras.callbacks.Callback):
         norms = None
         if self.replica_model.has_noise:
             norms = self.replica_model.replica_norms()
+        ended = []
         for k in list(self.active):
             run = self.runs[k]
             run.history["loss"].append(float(loss[k]))
@@ -429,7 +437,8 @@ class _ReplicaTracker(keras.callbacks.Callback):
             # Stopped, diverged, or at the cap: keep its weights as now.
             self.active.remove(k)
             if not run.diverged:
-                self.replica_model.assign_to_source(k)
+                ended.append(k)
+        self.replica_model.assign_to_sources(ended)
         if self.callback is not None:
             self.callback(epoch, self.runs, list(self.active))
         if not self.active:
