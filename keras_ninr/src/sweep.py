@@ -856,23 +856,21 @@ def train_and_evaluate_replicas(
                 logs[key] = _finite_or_none(float(np.mean(values)))
         progress.on_epoch_end(epoch, first.epochs, logs)
 
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always", RuntimeWarning)
-        runs = fit_replicas(
-            models,
-            prepared.x_train,
-            prepared.y_train,
-            [config.seed for config in configs],
-            optimizer=zoo.make_optimizer(
-                first.optimizer, first.architecture, first.learning_rate
-            ),
-            batch_size=batch_size,
-            epochs=first.epochs,
-            target_accuracy=first.target_accuracy,
-            monitor_phases=first.regularization in NINR_REGULARIZATIONS,
-            every_n_batches=10,
-            on_epoch_end=on_epoch_end,
-        )
+    runs = fit_replicas(
+        models,
+        prepared.x_train,
+        prepared.y_train,
+        [config.seed for config in configs],
+        optimizer=zoo.make_optimizer(
+            first.optimizer, first.architecture, first.learning_rate
+        ),
+        batch_size=batch_size,
+        epochs=first.epochs,
+        target_accuracy=first.target_accuracy,
+        monitor_phases=first.regularization in NINR_REGULARIZATIONS,
+        every_n_batches=10,
+        on_epoch_end=on_epoch_end,
+    )
     trained = time.time()
 
     records = []
