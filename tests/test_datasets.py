@@ -229,16 +229,24 @@ def test_unknown_name_lists_the_known_names():
     assert "fashion_mnist" in str(info.value) and "mnist" in str(info.value)
 
 
-def test_missing_files_message_lists_every_place(tmp_path, no_data_places):
-    partial = tmp_path / "partial"
-    _write_dataset(partial)
-    os.remove(partial / "t10k-images-idx3-ubyte.gz")
+def test_missing_files_message_lists_every_place(
+    tmp_path, no_data_places, monkeypatch
+):
     with pytest.raises(FileNotFoundError) as info:
-        datasets.load("mnist", data_dir=partial, download=False)
+        datasets.load("mnist", download=False)
+    assert "$KERAS_NINR_DATA_DIR: not set" in str(info.value)
+
+    partial = tmp_path / "partial"
+    _write_dataset(partial / "mnist")
+    os.remove(partial / "mnist" / "t10k-images-idx3-ubyte.gz")
+    monkeypatch.setenv("KERAS_NINR_DATA_DIR", str(partial))
+    with pytest.raises(FileNotFoundError) as info:
+        datasets.load("mnist", download=False)
     message = str(info.value)
-    assert f"data_dir: {partial} (missing t10k-images-idx3-ubyte.gz)" in message
-    assert str(partial / "mnist") in message
-    assert "$KERAS_NINR_DATA_DIR: not set" in message
+    assert (
+        f"$KERAS_NINR_DATA_DIR: {partial / 'mnist'} "
+        "(missing t10k-images-idx3-ubyte.gz)"
+    ) in message
     assert str(tmp_path / "keras_home" / "datasets" / "mnist.npz") in message
     assert "download=False" in message
     assert "KERAS_NINR_DATA_DIR=<dir>" in message

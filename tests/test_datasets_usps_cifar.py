@@ -323,15 +323,21 @@ def test_bad_processing_arguments_are_rejected():
 # USPS, bad input.
 
 
-def test_usps_missing_files_message_lists_every_place(tmp_path, no_data_places):
+def test_usps_missing_files_message_lists_every_place(
+    tmp_path, no_data_places, monkeypatch
+):
+    with pytest.raises(FileNotFoundError) as info:
+        datasets.load("usps")
+    assert "$KERAS_NINR_DATA_DIR: not set" in str(info.value)
+
     _write_usps(tmp_path)
     os.remove(tmp_path / "zip.test.gz")
+    monkeypatch.setenv("KERAS_NINR_DATA_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError) as info:
-        datasets.load("usps", data_dir=tmp_path)
+        datasets.load("usps")
     message = str(info.value)
-    assert f"data_dir: {tmp_path} (missing zip.test.gz)" in message
+    assert f"$KERAS_NINR_DATA_DIR: {tmp_path} (missing zip.test.gz)" in message
     assert f"{tmp_path / 'usps'} (no such folder)" in message
-    assert "$KERAS_NINR_DATA_DIR: not set" in message
     assert str(tmp_path / "keras_home" / "datasets" / "usps") in message
     assert "failed (RuntimeError: downloads are switched off" in message
     assert "zip.train.gz, zip.test.gz" in message
@@ -339,7 +345,7 @@ def test_usps_missing_files_message_lists_every_place(tmp_path, no_data_places):
     assert "KERAS_NINR_DATA_DIR=<dir>" in message
 
     with pytest.raises(FileNotFoundError, match="download=False"):
-        datasets.load("usps", data_dir=tmp_path, download=False)
+        datasets.load("usps", download=False)
 
 
 def test_usps_download_goes_to_the_keras_cache(
@@ -567,17 +573,21 @@ def test_cifar10_download_labels_are_flattened(no_data_places, monkeypatch):
 
 
 def test_cifar10_missing_files_message_lists_every_place(
-    tmp_path, no_data_places
+    tmp_path, no_data_places, monkeypatch
 ):
+    with pytest.raises(FileNotFoundError) as info:
+        datasets.load("cifar10")
+    assert "$KERAS_NINR_DATA_DIR: not set" in str(info.value)
+
     partial = tmp_path / "cifar10" / "cifar-10-batches-py"
     _write_batches(partial)
     os.remove(partial / "test_batch")
+    monkeypatch.setenv("KERAS_NINR_DATA_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError) as info:
-        datasets.load("cifar10", data_dir=tmp_path)
+        datasets.load("cifar10")
     message = str(info.value)
-    assert f"data_dir: {tmp_path} (no cifar10-jpeg.zip" in message
+    assert f"$KERAS_NINR_DATA_DIR: {tmp_path} (no cifar10-jpeg.zip" in message
     assert f"{partial} lacks test_batch" in message
-    assert "$KERAS_NINR_DATA_DIR: not set" in message
     cache = tmp_path / "keras_home" / "datasets"
     assert str(cache / "cifar10") in message
     assert str(cache / "cifar-10-batches-py-target") in message
@@ -585,7 +595,7 @@ def test_cifar10_missing_files_message_lists_every_place(
     assert "cifar10-jpeg.zip" in message and "cifar-10-python.tar.gz" in message
 
     with pytest.raises(FileNotFoundError, match="download=False"):
-        datasets.load("cifar10", data_dir=tmp_path, download=False)
+        datasets.load("cifar10", download=False)
 
 
 def test_corrupt_jpeg_is_named(tmp_path, no_data_places):

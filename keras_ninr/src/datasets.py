@@ -17,19 +17,24 @@ The data sets:
 - `"cifar10"`: CIFAR-10 (App. D), from the project's JPEG copy
   (`cifar10-jpeg.zip`) or from the official `cifar-10-batches-py/` files.
 
-Where `load` looks, in order:
+Where `load` looks:
 
-1. `data_dir`, if given: a folder holding the data set's files, or a folder
-   holding the data set's sub-folder (`fashion-mnist/`, `mnist/`, `usps/`,
-   `cifar10/`).
-2. `$KERAS_NINR_DATA_DIR`, laid out the same way.
-3. System folders of Linux packages (`/usr/share/datasets/fashion-mnist/` of
+- `data_dir`, if given, and only there: a folder holding the data set's
+  files, or a folder holding the data set's sub-folder (`fashion-mnist/`,
+  `mnist/`, `usps/`, `cifar10/`). Where neither holds every file, the error
+  names the folder and the files missing there; nothing else is tried, so
+  data from elsewhere never stands in for the data asked for.
+
+Otherwise, in order:
+
+1. `$KERAS_NINR_DATA_DIR`, laid out as `data_dir`.
+2. System folders of Linux packages (`/usr/share/datasets/fashion-mnist/` of
    Debian's `dataset-fashion-mnist`).
-4. The Keras download cache (`$KERAS_HOME/datasets/`, else
+3. The Keras download cache (`$KERAS_HOME/datasets/`, else
    `~/.keras/datasets/`, else `/tmp/.keras/datasets/`): the data set's
    sub-folder there, and the files `keras.datasets` caches (`mnist.npz`,
    `cifar-10-batches-py/`).
-5. A download: through `keras.datasets.<name>.load_data()`, or for USPS
+4. A download: through `keras.datasets.<name>.load_data()`, or for USPS
    through `keras.utils.get_file` from the book's web site.
 
 Files with a known SHA-256 are verified before use.
@@ -312,9 +317,11 @@ def load(
             `zip.train.gz` and `zip.test.gz` for USPS; `cifar10-jpeg.zip`,
             or `data_batch_1`-`data_batch_5` and `test_batch` (or a
             `cifar-10-batches-py/` folder holding them) for CIFAR-10.
-            Looked in first. Defaults to `None`.
-        download: Whether to download when no local copy is found.
-            Defaults to `True`.
+            When given, the only place looked in. Defaults to `None`, which
+            looks in `$KERAS_NINR_DATA_DIR`, system folders and the Keras
+            cache, then downloads.
+        download: Whether to download when no local copy is found (with
+            `data_dir=None` only). Defaults to `True`.
         verify_checksums: Whether to check the SHA-256 of files whose
             hash is known. Defaults to `True`.
         max_per_class: Optional positive int: keep only the first
@@ -328,9 +335,12 @@ def load(
     Raises:
         ValueError: for an unknown `name`, a corrupt or truncated file, or a
             checksum mismatch.
-        FileNotFoundError: when no place holds the data and the download
-            failed or was switched off; the message lists every place looked
-            in and how to provide the data.
+        FileNotFoundError: when `data_dir` is given and holds only part of
+            the data, or nothing (the message names the folders and the
+            files missing there); when `data_dir` is `None`, no place holds
+            the data and the download failed or was switched off (the
+            message lists every place looked in and how to provide the
+            data).
         ImportError: for the JPEG copy of CIFAR-10 without Pillow.
     """
     spec = _get_spec(name)
@@ -365,6 +375,10 @@ def _load_idx_dataset(spec, data_dir, download, verify_checksums):
         if missing == []:
             return _read_idx_dataset(spec, folder, verify_checksums)
         looked.append(_describe(label, folder, missing))
+    if data_dir is not None:
+        raise FileNotFoundError(
+            _not_in_data_dir_message(spec, data_dir, looked)
+        )
 
     for cache_folder in _keras_cache_folders():
         if spec.keras_cache_npz:
@@ -665,12 +679,18 @@ def _get_spec(name):
 
 
 def _local_folders(spec, data_dir):
-    """(label, folder) pairs of the local places to look, in order."""
-    folders = []
+    """(label, folder) pairs of the local places to look, in order.
+
+    An explicit `data_dir` is the only place: a fallback would load other
+    data than the caller pointed at, without a word.
+    """
     if data_dir is not None:
         data_dir = os.fspath(data_dir)
-        folders.append(("data_dir", data_dir))
-        folders.append(("data_dir", os.path.join(data_dir, spec.folder)))
+        return [
+            ("data_dir", data_dir),
+            ("data_dir", os.path.join(data_dir, spec.folder)),
+        ]
+    folders = []
     environment_dir = os.environ.get(ENVIRONMENT_VARIABLE)
     if environment_dir:
         label = f"${ENVIRONMENT_VARIABLE}"
@@ -723,6 +743,19 @@ def _not_found_message(spec, looked):
         f"{ENVIRONMENT_VARIABLE}=<dir> (or pass data_dir=<dir> to "
         "`keras_ninr.datasets.load`), or run once on a machine with internet "
         "access so that Keras downloads and caches it."
+    )
+
+
+def _not_in_data_dir_message(spec, data_dir, looked):
+    data_dir = os.fspath(data_dir)
+    places = "\n".join(f"  - {line}" for line in looked)
+    return (
+        f"Could not find the {spec.name} data set in "
+        f"data_dir={data_dir!r}. Looked in:\n{places}\n"
+        f"Put {_files_to_provide(spec)} in {data_dir} or in "
+        f"{os.path.join(data_dir, spec.folder)}, or pass data_dir=None to "
+        f"look in ${ENVIRONMENT_VARIABLE} and the Keras cache and to "
+        "download it."
     )
 
 
@@ -893,15 +926,20 @@ def _first_per_class(x, y, max_per_class):
 def _load_usps(spec, data_dir, download, verify_checksums):
     looked = []
     folders = list(_local_folders(spec, data_dir))
-    folders += [
-        ("Keras cache", os.path.join(cache_folder, spec.folder))
-        for cache_folder in _keras_cache_folders()
-    ]
+    if data_dir is None:
+        folders += [
+            ("Keras cache", os.path.join(cache_folder, spec.folder))
+            for cache_folder in _keras_cache_folders()
+        ]
     for label, folder in folders:
         missing = _missing_files(folder, USPS_FILES)
         if missing == []:
             return _read_usps_dataset(spec, folder, verify_checksums)
         looked.append(_describe(label, folder, missing))
+    if data_dir is not None:
+        raise FileNotFoundError(
+            _not_in_data_dir_message(spec, data_dir, looked)
+        )
 
     origin = f"keras.utils.get_file from {USPS_URL}"
     if not download:
@@ -1069,7 +1107,7 @@ def _lecun_normalize(image, out, resample):
 
 def _load_cifar10(spec, data_dir, download, verify_checksums, max_per_class):
     places = list(_local_folders(spec, data_dir))
-    for cache_folder in _keras_cache_folders():
+    for cache_folder in _keras_cache_folders() if data_dir is None else ():
         places.append(("Keras cache", os.path.join(cache_folder, spec.folder)))
         places.append(
             ("Keras cache", os.path.join(cache_folder, KERAS_CIFAR10_FOLDER))
@@ -1099,6 +1137,10 @@ def _load_cifar10(spec, data_dir, download, verify_checksums, max_per_class):
             f"no {CIFAR10_JPEG_ZIP}, no {CIFAR10_BATCH_FOLDER}/ files"
         )
         looked.append(f"{label}: {folder} ({'; '.join(problems)})")
+    if data_dir is not None:
+        raise FileNotFoundError(
+            _not_in_data_dir_message(spec, data_dir, looked)
+        )
 
     download_call = "keras.datasets.cifar10.load_data()"
     if not download:
