@@ -5,6 +5,7 @@ import os
 
 import keras
 
+from keras_ninr.src.utils import combined_norms
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import next_weight_layer
 from keras_ninr.src.utils import weight_norm
@@ -18,27 +19,39 @@ class NIWNormLogger(keras.callbacks.Callback):
     walk of |W_NI| (decoupled), its exponential decay (decay), an early rise
     of the next layer's weights |W^(l_NI + 1)| with a loss spike (catapult).
 
-    For a NIN layer named `name` the records are `niw_norm/<name>` and
-    `data_weight_norm/<next>`, where `<next>` is the first layer with a
-    `kernel` after the NIN in model order (for a `NoiseInjectionDense`, the
-    layer its output feeds; for a `NoiseInjectionPixel`, the convolution it
-    feeds).
+    The records are `niw_norm`, the L2 norm of all NIWs together (the key
+    `NINRModel.fit` logs, so that `history.history["niw_norm"]` reads the
+    same whatever the model class), and for a NIN layer named `name`
+    `niw_norm/<name>` and `data_weight_norm/<next>`, where `<next>` is the
+    first layer with a `kernel` after the NIN in model order (for a
+    `NoiseInjectionDense`, the layer its output feeds; for a
+    `NoiseInjectionPixel`, the convolution it feeds).
 
     Every epoch the values go into the epoch logs, hence into `History`. With
     `every_n_batches`, they are also recorded every N training batches. All
     records (epoch and batch) are kept in `self.records` (a list of dicts),
-    appended to `csv_path` as they are made, and, with `log_dir`, written as
+    written to `csv_path` as they are made, and, with `log_dir`, written as
     TensorBoard scalars under `<log_dir>/niw` (this needs the `tensorboard`
     package, not TensorFlow).
+
+    As with `keras.callbacks.CSVLogger`, each `fit` overwrites `csv_path`
+    unless `append=True`. Appending needs the same columns: the file's
+    header must equal the columns this run writes (`epoch`, `batch`, `step`,
+    then the records above), which holds for the same model, or another
+    with the same NIN and layer names.
 
     Args:
         every_n_batches: Optional positive int; also record every N batches.
             Defaults to `None` (once an epoch).
-        csv_path: Optional path of a CSV file to append records to (written
+        csv_path: Optional path of a CSV file to write records to (written
             and flushed as they are made). Defaults to `None`.
         log_dir: Optional TensorBoard log directory. Defaults to `None`.
         include_next_layer: Whether to record `data_weight_norm/...`.
             Defaults to `True`.
+        append: Bool. `False` overwrites `csv_path` at the start of
+            training; `True` appends to it, and raises a `ValueError` at the
+            start of training if its header differs from this run's
+            columns. Defaults to `False`.
     """
 
     def __init__(
@@ -47,6 +60,7 @@ class NIWNormLogger(keras.callbacks.Callback):
         csv_path=None,
         log_dir=None,
         include_next_layer=True,
+        append=False,
     ):
         super().__init__()
         if every_n_batches is not None and (
@@ -58,10 +72,18 @@ class NIWNormLogger(keras.callbacks.Callback):
                 "Expected `every_n_batches` to be a positive integer or None. "
                 f"Received: every_n_batches={every_n_batches!r}"
             )
+        if not isinstance(append, bool):
+            raise ValueError(
+                f"Expected `append` to be a bool. Received: append={append!r}"
+            )
         self.every_n_batches = every_n_batches
         self.csv_path = None if csv_path is None else os.fspath(csv_path)
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
         self.include_next_layer = include_next_layer
+        self.append = append
+        self._csv_file = None
+        self._csv_writer = None
+        self._summary_writer = None
 
     def on_train_begin(self, logs=None):
         model = self.model
@@ -82,9 +104,10 @@ class NIWNormLogger(keras.callbacks.Callback):
         self.records = []
         self._epoch = 0
         self._step = 0
-        self._csv_file = None
-        self._csv_writer = None
-        self._summary_writer = None
+        # A run that ended in an exception never reached on_train_end.
+        self._close()
+        if self.csv_path is not None:
+            self._open_csv(self._columns())
         if self.log_dir is not None:
             # The tensorboard package writes event files with or without
             # TensorFlow, so this works on every backend.
@@ -92,33 +115,57 @@ class NIWNormLogger(keras.callbacks.Callback):
 
             self._summary_writer = Writer(os.path.join(self.log_dir, "niw"))
 
+    def _columns(self):
+        """The CSV columns, in the order `_record` fills them."""
+        columns = ["epoch", "batch", "step", "niw_norm"]
+        for layer, following in self._pairs:
+            columns.append(f"niw_norm/{layer.name}")
+            if following is not None:
+                columns.append(f"data_weight_norm/{following.name}")
+        return columns
+
+    def _open_csv(self, columns):
+        directory = os.path.dirname(self.csv_path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        header = None
+        if self.append and os.path.isfile(self.csv_path):
+            with open(self.csv_path, newline="") as f:
+                header = next(csv.reader(f), None)
+        if header is not None and header != columns:
+            # Rows under another header would be read into the wrong columns.
+            raise ValueError(
+                f"Cannot append to csv_path={self.csv_path!r}: its columns "
+                f"differ from those of this run (another model or NIN "
+                f"topology?). File columns: {header}. This run's columns: "
+                f"{columns}. Pass append=False to overwrite it, or another "
+                "csv_path."
+            )
+        self._csv_file = open(
+            self.csv_path, "a" if self.append else "w", newline=""
+        )
+        self._csv_writer = csv.DictWriter(self._csv_file, fieldnames=columns)
+        if header is None:
+            self._csv_writer.writeheader()
+            self._csv_file.flush()
+
     def _values(self):
         self.model  # On JAX, syncs the training state into the variables.
-        values = {}
+        layers = [layer for layer, _ in self._pairs]
+        values = {"niw_norm": combined_norms(layers, [])["niw_norm"]}
         for layer, following in self._pairs:
             values[f"niw_norm/{layer.name}"] = weight_norm(layer.noise_kernel)
             if following is not None:
-                values[f"data_weight_norm/{following.name}"] = weight_norm(following.kernel)
+                values[f"data_weight_norm/{following.name}"] = weight_norm(
+                    following.kernel
+                )
         return values
 
     def _record(self, values, batch):
         record = {"epoch": self._epoch, "batch": batch, "step": self._step}
         record.update(values)
         self.records.append(record)
-        if self.csv_path is not None:
-            if self._csv_writer is None:
-                directory = os.path.dirname(self.csv_path)
-                if directory:
-                    os.makedirs(directory, exist_ok=True)
-                new_file = not os.path.exists(self.csv_path) or (
-                    os.path.getsize(self.csv_path) == 0
-                )
-                self._csv_file = open(self.csv_path, "a", newline="")
-                self._csv_writer = csv.DictWriter(
-                    self._csv_file, fieldnames=list(record)
-                )
-                if new_file:
-                    self._csv_writer.writeheader()
+        if self._csv_writer is not None:
             self._csv_writer.writerow(record)
             self._csv_file.flush()
         if self._summary_writer is not None:
@@ -141,6 +188,9 @@ class NIWNormLogger(keras.callbacks.Callback):
             logs.update(values)
 
     def on_train_end(self, logs=None):
+        self._close()
+
+    def _close(self):
         if self._csv_file is not None:
             self._csv_file.close()
             self._csv_file = None

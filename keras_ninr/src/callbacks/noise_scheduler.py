@@ -1,9 +1,64 @@
 """`NoiseScheduler`: sigma_eps per epoch (the paper's suggested extension)."""
 
+import inspect
+
 import keras
 
 from keras_ninr.src import noise
 from keras_ninr.src.utils import find_noise_layers
+
+
+def _schedule_arity(schedule):
+    """How many positional arguments to pass `schedule`: 1 or 2.
+
+    Read from the signature once, so that a `TypeError` raised inside the
+    schedule reaches the user instead of being taken for a wrong number of
+    arguments. `inspect.signature` sees through `functools.partial`, bound
+    methods and objects with `__call__`.
+    """
+    usage = (
+        "Expected `schedule` to be a callable `schedule(epoch)` or "
+        "`schedule(epoch, noise_stddev)`"
+    )
+    try:
+        signature = inspect.signature(schedule)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{usage}, but its signature cannot be read ({error}); wrap it in "
+            f"a function or a lambda. Received: schedule={schedule!r}"
+        ) from None
+    positional = (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    )
+    required = 0
+    accepted = 0
+    for parameter in signature.parameters.values():
+        if parameter.kind in positional:
+            accepted += 1
+            required += parameter.default is inspect.Parameter.empty
+        elif parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            accepted = float("inf")
+        elif (
+            parameter.kind is inspect.Parameter.KEYWORD_ONLY
+            and parameter.default is inspect.Parameter.empty
+        ):
+            raise ValueError(
+                f"{usage}; it requires the keyword-only argument "
+                f"`{parameter.name}`. Received: schedule={schedule!r} with "
+                f"signature {signature}"
+            )
+    if required > 2 or accepted < 1:
+        problem = (
+            f"it requires {required} positional arguments"
+            if required > 2
+            else "it takes no positional argument"
+        )
+        raise ValueError(
+            f"{usage}; {problem}. Received: schedule={schedule!r} with "
+            f"signature {signature}"
+        )
+    return 2 if accepted >= 2 else 1
 
 
 class NoiseScheduler(keras.callbacks.Callback):
@@ -18,7 +73,9 @@ class NoiseScheduler(keras.callbacks.Callback):
     Args:
         schedule: Callable `schedule(epoch)` or `schedule(epoch, noise_stddev)`
             returning the new sigma_eps (a non-negative finite float), in the
-            manner of `keras.callbacks.LearningRateScheduler`.
+            manner of `keras.callbacks.LearningRateScheduler`. Which of the
+            two is read from its signature: a callable that accepts two
+            positional arguments gets the current sigma_eps as the second.
         verbose: Int, 1 prints each change. Defaults to `0`.
 
     Example:
@@ -36,6 +93,7 @@ class NoiseScheduler(keras.callbacks.Callback):
                 "Expected `schedule` to be a callable `schedule(epoch)` or "
                 f"`schedule(epoch, noise_stddev)`. Received: schedule={schedule!r}"
             )
+        self._schedule_arity = _schedule_arity(schedule)
         self.schedule = schedule
         self.verbose = verbose
 
@@ -49,9 +107,9 @@ class NoiseScheduler(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         current = self._layers[0].noise_stddev
-        try:
+        if self._schedule_arity == 2:
             value = self.schedule(epoch, current)
-        except TypeError:
+        else:
             value = self.schedule(epoch)
         value = noise.check_noise_stddev(value, name="schedule(epoch)")
         self.model  # On JAX, syncs the state so the new value is picked up.
