@@ -50,6 +50,19 @@ def tiny_configs(regularizations=("none",), seeds=(0,), **fields):
     )
 
 
+def stored(config, **more):
+    """The fields of a record that every line of a results file holds."""
+    return {
+        "run_id": config.run_id,
+        "config": config.to_dict(),
+        "status": "finished",
+        "epochs_run": 1,
+        "evaluations": {},
+        "timings": {"train_s": 1.0},
+        **more,
+    }
+
+
 def test_run_id_identifies_what_changes_the_run():
     config = sweep.RunConfig(**TINY)
     assert config.run_id == sweep.RunConfig(**TINY).run_id
@@ -155,10 +168,8 @@ def test_truncated_last_line_is_ignored_and_its_run_redone(tmp_path):
     path = tmp_path / "results.jsonl"
     done, cut = tiny_configs(seeds=(0, 1), epochs=1)
     # A finished run, then a record cut short by a kill while writing.
-    sweep.append_record(
-        path, {"run_id": done.run_id, "status": "finished", "note": "kept"}
-    )
-    line = json.dumps({"run_id": cut.run_id, "status": "finished"})
+    sweep.append_record(path, stored(done, note="kept"))
+    line = json.dumps(stored(cut))
     with open(path, "a") as f:
         f.write(line[: len(line) // 2])
     assert [r["run_id"] for r in sweep.load_results(path)] == [done.run_id]
@@ -180,7 +191,9 @@ def test_truncated_last_line_is_ignored_and_its_run_redone(tmp_path):
 
 def test_load_results_names_a_corrupt_line_in_the_middle(tmp_path):
     path = tmp_path / "results.jsonl"
-    path.write_text('{"run_id": "a"}\nnot json\n{"run_id": "b"}\n')
+    first, second = tiny_configs(seeds=(0, 1))
+    good = [json.dumps(stored(config)) for config in (first, second)]
+    path.write_text(f"{good[0]}\nnot json\n{good[1]}\n")
     with pytest.raises(ValueError, match="line 2"):
         sweep.load_results(path)
     assert sweep.load_results(tmp_path / "absent.jsonl") == []

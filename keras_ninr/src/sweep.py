@@ -12,6 +12,9 @@ The results file is the sweep's memory: a rerun skips every config whose
 figures and tables (`keras_ninr.reports`) are made from it without training.
 Each line is written whole in one call and synced to disk; a last line cut
 short by a kill is ignored on reading and cut off before the next append.
+Several sweeps may write one file at once: the file is locked while a
+record is appended, and each run is claimed (a `flock` the OS drops if the
+process dies) while it trains, so each run is trained once.
 Non-finite numbers (the loss of a diverged run) are written as `null`, so
 the file is strict JSON.
 
@@ -35,8 +38,10 @@ Choices the paper leaves open:
   pixel space ([0, 1], epsilon in pixel units), in inference mode.
 """
 
+import contextlib
 import dataclasses
 import hashlib
+import inspect
 import json
 import math
 import numbers
@@ -47,6 +52,11 @@ import time
 import warnings
 from datetime import datetime
 from datetime import timezone
+
+try:
+    import fcntl
+except ImportError:  # Windows: results files are not locked.
+    fcntl = None
 
 import keras
 import numpy as np
@@ -74,6 +84,17 @@ DEFAULT_EVALUATIONS = {
 # Architectures whose inputs carry a channel axis.
 _IMAGE_ARCHITECTURES = ("cnn", "vgg")
 
+# The data set the USPS domain shift applies to (Table 1).
+_DOMAIN_SHIFT_DATASET = "mnist"
+
+# The builder `zoo.build` hands each architecture's `architecture_kwargs` to.
+_ARCHITECTURE_BUILDERS = {
+    "fc": zoo.fc_network,
+    "fc1": zoo.fc_network,
+    "cnn": zoo.cnn_network,
+    "vgg": zoo.vgg_network,
+}
+
 
 @dataclasses.dataclass
 class RunConfig:
@@ -87,8 +108,9 @@ class RunConfig:
     they do not make distinct runs of identical ones.
 
     Args:
-        dataset: A name for `keras_ninr.datasets.load` (or for the sweep's
-            `load_data`). Defaults to `"fashion_mnist"`.
+        dataset: One of `keras_ninr.datasets.KNOWN_DATASETS`, loaded by
+            `keras_ninr.datasets.load` (or by the sweep's `load_data`).
+            Defaults to `"fashion_mnist"`.
         architecture: One of `keras_ninr.zoo.ARCHITECTURES`. Defaults to
             `"fc"`.
         regularization: One of `keras_ninr.zoo.REGULARIZATIONS`. Defaults to
@@ -125,12 +147,16 @@ class RunConfig:
         evaluations: Dict of what to measure after training: `"clean"`
             (`True`), `"corruption_curve"` (sigma_noise values in [0, 1]),
             `"domain_shift"` (USPS processing variants, or `True` for
-            `("lecun",)`), `"fgsm"` and `"pgd"` (epsilons in pixel units).
+            `("lecun",)`; `dataset="mnist"` only), `"fgsm"` and `"pgd"`
+            (epsilons in pixel units).
             Defaults to clean accuracy and sigma_noise = 0, 0.1, ..., 1.
         attack_size: Int, the number of test images attacked. Defaults to
             `1000`.
         architecture_kwargs: Dict passed to the architecture's builder,
-            e.g. `{"hidden_units": (16,)}`. Defaults to `{}`.
+            e.g. `{"hidden_units": (16,)}`; its keys are arguments of that
+            builder (`keras_ninr.zoo.fc_network`, `cnn_network`,
+            `vgg_network`) that `keras_ninr.zoo.build` does not set.
+            Defaults to `{}`.
         label: Optional display name of the method in reports; not part of
             `run_id`. Defaults to `None` (a name made from the fields).
     """
@@ -163,11 +189,9 @@ class RunConfig:
             self.regularization, zoo.REGULARIZATIONS, "regularization"
         )
         _check_choice(self.optimizer, zoo.OPTIMIZERS, "optimizer")
-        if not isinstance(self.dataset, str) or not self.dataset:
-            raise ValueError(
-                "Expected `dataset` to be a data set name. "
-                f"Received: dataset={self.dataset!r}"
-            )
+        # Checked here, not when the run loads its data: a misspelt name
+        # would otherwise stop a sweep after its earlier runs trained.
+        _check_choice(self.dataset, datasets.KNOWN_DATASETS, "dataset")
         self.seed = _check_int(self.seed, "seed", minimum=0)
         self.epochs = _check_int(self.epochs, "epochs", minimum=1)
         self.attack_size = _check_int(self.attack_size, "attack_size", 1)
@@ -244,11 +268,22 @@ class RunConfig:
             self.cdt_sigma_noise = None
 
         self.evaluations = _normalize_evaluations(self.evaluations)
+        if (
+            "domain_shift" in self.evaluations
+            and self.dataset != _DOMAIN_SHIFT_DATASET
+        ):
+            raise ValueError(
+                "Expected the 'domain_shift' evaluation only with "
+                f"dataset={_DOMAIN_SHIFT_DATASET!r}: it tests MNIST-trained "
+                "models on USPS digits in MNIST's format (Table 1). "
+                f"Received: dataset={self.dataset!r}"
+            )
         if not isinstance(self.architecture_kwargs, dict):
             raise ValueError(
                 "Expected `architecture_kwargs` to be a dict. Received: "
                 f"architecture_kwargs={self.architecture_kwargs!r}"
             )
+        _check_architecture_kwargs(self.architecture, self.architecture_kwargs)
         self.architecture_kwargs = {
             key: _to_json(value)
             for key, value in sorted(self.architecture_kwargs.items())
@@ -458,7 +493,8 @@ class SweepProgress:
     """Receives the progress of `run_sweep`; override what you need.
 
     `index` counts configs from 1 in sweep order; `done` is the number of
-    configs whose record is in the results file.
+    configs whose record is in the results file (written by this sweep or
+    by another one writing the same file).
     """
 
     def on_sweep_begin(self, total, done):
@@ -472,6 +508,10 @@ class SweepProgress:
 
     def on_run_end(self, index, total, done, record):
         pass
+
+    def on_run_left_to_other_sweep(self, index, total, config):
+        """Called at the end for each run that another process claimed
+        and had not finished: it is left to that process."""
 
     def on_sweep_end(self, total, done):
         pass
@@ -505,6 +545,7 @@ class ConsoleProgress(SweepProgress):
     def on_sweep_begin(self, total, done):
         self._start = time.time()
         self._done = done
+        self._left = 0
         self._write(
             f"Sweep: {total} runs, {done} already in the results file, "
             f"{total - done} to train."
@@ -548,9 +589,20 @@ class ConsoleProgress(SweepProgress):
         parts.append(f"{record['timings']['total_s']:.0f} s")
         self._write(f"    {', '.join(parts)} [{done}/{total} done]")
 
-    def on_sweep_end(self, total, done):
+    def on_run_left_to_other_sweep(self, index, total, config):
+        self._left += 1
         self._write(
-            f"Sweep: {done}/{total} runs in the results file "
+            f"run {index}: {config.dataset} {config.architecture} "
+            f"{config.method_label}, seed {config.seed}: left to another "
+            "sweep, which is training it into the same results file."
+        )
+
+    def on_sweep_end(self, total, done):
+        left = (
+            f", {self._left} left to another sweep" if self._left else ""
+        )
+        self._write(
+            f"Sweep: {done}/{total} runs in the results file{left} "
             f"({time.time() - self._start:.0f} s)."
         )
 
@@ -568,9 +620,24 @@ def run_sweep(
     Each finished run is appended to `results_path` (JSON lines) as it
     ends; configs whose `run_id` is already there are skipped, so a rerun
     of a killed sweep resumes it. Runs happen in the order of `configs`
-    (with `replicas`, grouped). One sweep at a time may write a results
-    file. The `run_id` does not name the backend or the machine (each
-    record does): to compare backends, give each its own results file.
+    (with `replicas`, grouped). Every config is checked, and its data
+    loaded, before the first run trains.
+
+    Several sweeps, in several processes, may write one results file at
+    once (e.g. one per GPU, or a second started by mistake): each run is
+    claimed while it trains, and a sweep skips the runs another one has
+    claimed or finished, so each run is trained once. The claims are
+    `flock`s on files in `<results_path>.claims/`; the OS drops those of a
+    killed process, so its runs are trained by the next sweep. At its
+    end a sweep tries the other sweeps' unfinished runs once more (their
+    process may have died) and leaves those still claimed to them. The
+    file system must support `flock` across the processes (a local disk
+    does; over NFS, only where locks reach the server). Where Python has
+    no `fcntl` (Windows) nothing is locked: run one sweep at a time per
+    results file there.
+
+    The `run_id` does not name the backend or the machine (each record
+    does): to compare backends, give each its own results file.
 
     Args:
         configs: Iterable of `RunConfig` (e.g. from `expand_grid`).
@@ -595,8 +662,10 @@ def run_sweep(
             at a time. Defaults to `None`.
 
     Returns:
-        The records of `configs` (the ones already there and the new
-        ones), in the order of `configs`.
+        The records of `configs` in the results file (the ones already
+        there and the new ones, the first record of a run), in the order
+        of `configs`. A run left to another sweep still training it is
+        not among them.
     """
     configs = list(configs)
     for config in configs:
@@ -605,6 +674,9 @@ def run_sweep(
                 "Expected `configs` to hold RunConfig objects (see "
                 f"`expand_grid`). Received: {config!r}"
             )
+        # Again, for a config changed after it was made: a bad one must
+        # stop the sweep before any run trains, not when its turn comes.
+        RunConfig.from_dict(config.to_dict())
     if replicas is not None:
         replicas = _check_int(replicas, "replicas", minimum=1)
     unique = {}
@@ -616,38 +688,119 @@ def run_sweep(
     folder = os.path.dirname(results_path)
     if folder:
         os.makedirs(folder, exist_ok=True)
-    _cut_truncated_tail(results_path)
-    finished = {
-        record["run_id"]: record for record in load_results(results_path)
-    }
+    results = _ResultsFile(results_path)
+    with _locked(results_path) as f:
+        _cut_unfinished_line(f)
+        results.refresh(f)
+
+    def done():
+        return sum(config.run_id in results.records for config in configs)
 
     total = len(configs)
-    done = sum(config.run_id in finished for config in configs)
-    cache = _DataCache(data_dir, load_data)
-    reporter.on_sweep_begin(total, done)
+    reporter.on_sweep_begin(total, done())
     pending = [
         (index, config)
         for index, config in enumerate(configs, start=1)
-        if config.run_id not in finished
+        if config.run_id not in results.records
     ]
-    for group in _replica_groups(pending, replicas or 1):
-        for index, config in group:
-            reporter.on_run_begin(index, total, config)
-        if len(group) == 1:
-            records = [
-                train_and_evaluate(group[0][1], progress=reporter, data=cache)
-            ]
-        else:
-            records = train_and_evaluate_replicas(
-                [config for _, config in group], progress=reporter, data=cache
+    cache = _DataCache(data_dir, load_data)
+    for _, config in pending:
+        cache.check(config)
+    size = replicas or 1
+    try:
+        while pending:
+            left, trained = _train_unclaimed(
+                pending, size, results, reporter, cache, total, done
             )
-        for (index, config), record in zip(group, records):
-            append_record(results_path, record)
-            finished[config.run_id] = record
-            done += 1
-            reporter.on_run_end(index, total, done, record)
-    reporter.on_sweep_end(total, done)
-    return [finished[config.run_id] for config in configs]
+            # Runs another sweep held: try once more, its process may have
+            # died or finished; stop when a pass trains nothing.
+            pending = [
+                item for item in left if item[1].run_id not in results.records
+            ]
+            if not trained:
+                break
+        with _locked(results_path) as f:
+            results.refresh(f)
+        for index, config in pending:
+            if config.run_id not in results.records:
+                reporter.on_run_left_to_other_sweep(index, total, config)
+    finally:
+        results.remove_claims_folder()
+    reporter.on_sweep_end(total, done())
+    return [
+        results.records[config.run_id]
+        for config in configs
+        if config.run_id in results.records
+    ]
+
+
+def _train_unclaimed(pending, size, results, reporter, cache, total, done):
+    """Claim and train `pending` runs, up to `size` at once.
+
+    Returns the `(index, config)` pairs another process held, and whether
+    any run was trained.
+    """
+    held_elsewhere = []
+    trained = False
+    for queue in _replica_queues(pending, size):
+        while queue:
+            group = _claim_group(queue, size, results, held_elsewhere)
+            if not group:
+                continue
+            trained = True
+            try:
+                for index, config, _ in group:
+                    reporter.on_run_begin(index, total, config)
+                if len(group) == 1:
+                    records = [
+                        train_and_evaluate(
+                            group[0][1], progress=reporter, data=cache
+                        )
+                    ]
+                else:
+                    records = train_and_evaluate_replicas(
+                        [config for _, config, _ in group],
+                        progress=reporter,
+                        data=cache,
+                    )
+                for (index, _, _), record in zip(group, records):
+                    with _locked(results.path) as f:
+                        _append_line(f, record)
+                        results.refresh(f)
+                    reporter.on_run_end(index, total, done(), record)
+            finally:
+                # After the records are in the file: a run is never free
+                # and undone once trained.
+                for _, _, claim in group:
+                    results.release(claim)
+    return held_elsewhere, trained
+
+
+def _claim_group(queue, size, results, held_elsewhere):
+    """Claim up to `size` runs from the front of `queue`, which it empties
+    as it goes; `(index, config, claim)` triples.
+
+    Runs finished meanwhile are dropped; runs another process holds go to
+    `held_elsewhere`.
+    """
+    group = []
+    try:
+        with _locked(results.path) as f:
+            results.refresh(f)
+            while queue and len(group) < size:
+                index, config = item = queue.pop(0)
+                if config.run_id in results.records:
+                    continue  # Finished by another sweep.
+                claim = results.claim(config.run_id)
+                if claim is None:
+                    held_elsewhere.append(item)
+                else:
+                    group.append((index, config, claim))
+    except BaseException:
+        for _, _, claim in group:
+            results.release(claim)
+        raise
+    return group
 
 
 # Fields in which runs trained as replicas of one another may differ.
@@ -669,19 +822,15 @@ def _replica_key(config):
     return json.dumps(fields, sort_keys=True)
 
 
-def _replica_groups(pending, size):
-    """`pending` `(index, config)` pairs in groups of at most `size` replicas."""
+def _replica_queues(pending, size):
+    """`pending` `(index, config)` pairs in queues of runs that can train
+    as replicas of one another (one queue, in order, for `size` 1)."""
     if size == 1:
-        return [[item] for item in pending]
+        return [list(pending)]
     by_key = {}
     for item in pending:
         by_key.setdefault(_replica_key(item[1]), []).append(item)
-    groups = []
-    for items in by_key.values():
-        groups.extend(
-            items[start : start + size] for start in range(0, len(items), size)
-        )
-    return groups
+    return list(by_key.values())
 
 
 def _build_model(config, prepared):
@@ -976,14 +1125,12 @@ def append_record(path, record):
     """Append one record to a JSON-lines file, whole or not at all.
 
     The line goes out in a single write, is flushed and synced, so a kill
-    leaves at most one unfinished last line, which `load_results` ignores.
+    leaves at most one unfinished last line, which `load_results` ignores
+    and the next append cuts off. The file is locked meanwhile (see
+    `run_sweep`), so that writers in other processes do not interleave.
     """
-    line = json.dumps(_to_json(record), allow_nan=False, sort_keys=True)
-    data = (line + "\n").encode("utf-8")
-    with open(os.fspath(path), "ab") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    with _locked(os.fspath(path)) as f:
+        _append_line(f, record)
 
 
 def load_results(path):
@@ -991,18 +1138,38 @@ def load_results(path):
 
     A missing file has no records. A last line without its newline (a
     write cut short by a kill) is ignored. Any other line that is not a
-    JSON object raises a `ValueError` naming it.
+    sweep record (a JSON object with a `run_id`, a `config`, ...) raises a
+    `ValueError` naming the file and the line.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
         return []
     with open(path, "rb") as f:
         content = f.read()
-    lines = content.split(b"\n")
-    # After the last newline: empty, or an unfinished line.
-    complete, tail = lines[:-1], lines[-1]
+    # After the last newline: empty, or an unfinished line whose run is
+    # redone.
+    complete = content[: content.rfind(b"\n") + 1]
+    return _parse_records(complete, path, first_line=1)
+
+
+# What every record `run_sweep` has written holds, and the reports read.
+_RECORD_FIELDS = {
+    "run_id": str,
+    "config": dict,
+    "status": str,
+    "epochs_run": int,
+    "evaluations": dict,
+    "timings": dict,
+}
+_RECORD_CONFIG_FIELDS = ("dataset", "architecture", "regularization")
+
+
+def _parse_records(content, path, first_line):
+    """The records of whole lines `content`, the first being `first_line`."""
     records = []
-    for number, line in enumerate(complete, start=1):
+    for number, line in enumerate(
+        content.split(b"\n")[:-1], start=first_line
+    ):
         if not line.strip():
             continue
         try:
@@ -1012,44 +1179,183 @@ def load_results(path):
                 f"{path}, line {number}: not a JSON record ({error}). Remove "
                 "or repair the line; the sweep reruns the run it held."
             ) from error
-        if not isinstance(record, dict) or "run_id" not in record:
+        problem = _record_problem(record)
+        if problem:
             raise ValueError(
-                f"{path}, line {number}: not a sweep record (a JSON object "
-                "with a 'run_id')."
+                f"{path}, line {number}: not a sweep record ({problem}). "
+                "Remove or repair the line; the sweep reruns the run it held."
             )
         records.append(record)
-    del tail  # An interrupted write: its run is redone.
     return records
 
 
-def _cut_truncated_tail(path):
-    """Remove an unfinished last line, so the next record starts a line."""
-    if not os.path.exists(path):
+def _record_problem(record):
+    """Why `record` is not a sweep record, or `None`."""
+    if not isinstance(record, dict):
+        return "a JSON object with a 'run_id' and a 'config' is expected"
+    missing = [name for name in _RECORD_FIELDS if name not in record]
+    if missing:
+        return f"no {', '.join(repr(name) for name in missing)}"
+    for name, kind in _RECORD_FIELDS.items():
+        if not isinstance(record[name], kind) or isinstance(
+            record[name], bool
+        ):
+            return f"{name!r} is not a {kind.__name__}: {record[name]!r}"
+    missing = [
+        name for name in _RECORD_CONFIG_FIELDS if name not in record["config"]
+    ]
+    if missing:
+        return f"its 'config' has no {', '.join(repr(n) for n in missing)}"
+    return None
+
+
+@contextlib.contextmanager
+def _locked(path):
+    """`path` open for reading and appending, locked against other writers.
+
+    An exclusive `flock` on the file itself; the OS drops it when the file
+    is closed or the process dies, so a killed sweep never leaves the file
+    locked. Without `fcntl` (Windows) nothing is locked.
+    """
+    with open(path, "a+b") as f:
+        if fcntl is not None:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        yield f
+
+
+def _append_line(f, record):
+    """Append `record` to the locked file `f` as one whole, synced line."""
+    line = json.dumps(_to_json(record), allow_nan=False, sort_keys=True)
+    _cut_unfinished_line(f)
+    f.write((line + "\n").encode("utf-8"))
+    f.flush()
+    os.fsync(f.fileno())
+
+
+def _cut_unfinished_line(f):
+    """Remove an unfinished last line of `f`, so the next record starts one.
+
+    Such a line is a write that a kill cut short; its run is redone.
+    """
+    size = f.seek(0, os.SEEK_END)
+    if size == 0:
         return
-    with open(path, "rb+") as f:
-        f.seek(0, os.SEEK_END)
-        size = f.tell()
-        if size == 0:
+    f.seek(size - 1)
+    if f.read(1) == b"\n":
+        return
+    # Walk back to the last newline.
+    position = size
+    chunk = 4096
+    keep = 0
+    while position > 0:
+        start = max(0, position - chunk)
+        f.seek(start)
+        block = f.read(position - start)
+        index = block.rfind(b"\n")
+        if index >= 0:
+            keep = start + index + 1
+            break
+        position = start
+    f.truncate(keep)
+    f.flush()
+    os.fsync(f.fileno())
+
+
+def _claim_path(results_path, run_id):
+    """The claim file of `run_id` for the sweeps writing `results_path`."""
+    return os.path.join(results_path + ".claims", run_id)
+
+
+class _ResultsFile:
+    """A results file that several sweeps may write at once.
+
+    Two things keep every run trained once, by one process:
+
+    - the file itself is locked (`_locked`) while a process reads which
+      runs are done, claims runs, and appends a record;
+    - a run is claimed by an exclusive, non-blocking `flock` on its claim
+      file (`<results>.claims/<run_id>`), held while it trains. A process
+      finds a run done (its record is in the file) or claimed (the lock
+      is taken) and skips it. A record is appended before its claim is
+      let go, so a run is never free and undone once trained. The OS lets
+      go of the lock of a killed process, so its run is free again.
+
+    `records` maps each `run_id` in the file to its first record; the
+    file is read incrementally, from where the last read stopped.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.records = {}
+        self._offset = 0  # Bytes of whole lines read.
+        self._lines = 0  # Lines read.
+
+    def refresh(self, f):
+        """Read the records appended to the locked file `f` since last read."""
+        size = f.seek(0, os.SEEK_END)
+        if size < self._offset:
+            # Rewritten by hand while the sweep ran: read it anew.
+            self.records, self._offset, self._lines = {}, 0, 0
+        f.seek(self._offset)
+        content = f.read(size - self._offset)
+        content = content[: content.rfind(b"\n") + 1]
+        for record in _parse_records(content, self.path, self._lines + 1):
+            # A run twice (two sweeps before the file was locked): the
+            # first record is the one that made it done.
+            self.records.setdefault(record["run_id"], record)
+        self._offset += len(content)
+        self._lines += content.count(b"\n")
+
+    def claim(self, run_id):
+        """An open claim on `run_id`, or `None` if a live process holds it."""
+        if fcntl is None:
+            return _NoClaim()
+        path = _claim_path(self.path, run_id)
+        while True:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            try:
+                f = open(path, "a+b")
+            except FileNotFoundError:  # The folder went away meanwhile.
+                continue
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.close()
+                return None
+            # The holder removes the file when it lets go (`release`): a
+            # lock on a file removed since it was opened guards nothing.
+            try:
+                current = os.path.samestat(os.fstat(f.fileno()), os.stat(path))
+            except FileNotFoundError:
+                current = False
+            if current:
+                # For a person wondering which process holds the run.
+                f.truncate(0)
+                f.write(f"pid {os.getpid()} on {platform.node()}\n".encode())
+                f.flush()
+                return f
+            f.close()
+
+    def release(self, claim):
+        """Let go of a claim, trained or not."""
+        if isinstance(claim, _NoClaim):
             return
-        f.seek(size - 1)
-        if f.read(1) == b"\n":
-            return
-        # Walk back to the last newline.
-        position = size
-        chunk = 4096
-        keep = 0
-        while position > 0:
-            start = max(0, position - chunk)
-            f.seek(start)
-            block = f.read(position - start)
-            index = block.rfind(b"\n")
-            if index >= 0:
-                keep = start + index + 1
-                break
-            position = start
-        f.truncate(keep)
-        f.flush()
-        os.fsync(f.fileno())
+        try:
+            os.unlink(claim.name)
+        except FileNotFoundError:
+            pass
+        claim.close()
+
+    def remove_claims_folder(self):
+        """Remove the claims folder once no process holds a claim in it."""
+        try:
+            os.rmdir(self.path + ".claims")
+        except OSError:  # Absent, or claims remain (other sweeps).
+            pass
+
+
+class _NoClaim:
+    """A claim where runs cannot be locked (no `fcntl`): one writer only."""
 
 
 class _EpochTimer(keras.callbacks.Callback):
@@ -1107,6 +1413,23 @@ class _DataCache:
             else:
                 self._raw[name] = datasets.load(name, data_dir=self.data_dir)
         return self._raw[name]
+
+    def check(self, config):
+        """Load what `config` needs and check that its sizes fit the data.
+
+        A sweep calls it for every run before training any, so that
+        missing files or a `train_size` beyond the data stop it before
+        its first run rather than at the run that needs them.
+        """
+        (x_train, _), (x_test, _) = self.raw(config.dataset)
+        _check_size(config.train_size, len(x_train), "train_size")
+        _check_size(config.test_size, len(x_test), "test_size")
+        _validation_count(
+            config.validation_split, config.train_size or len(x_train)
+        )
+        channels = config.architecture in _IMAGE_ARCHITECTURES
+        for variant in config.evaluations.get("domain_shift", ()):
+            self.usps(variant, channels)
 
     def prepare(self, config):
         channels = config.architecture in _IMAGE_ARCHITECTURES
@@ -1169,30 +1492,42 @@ class _DataCache:
         return (_with_channels(x) if channels else x), y
 
 
+def _check_size(size, available, name):
+    if size is not None and size > available:
+        raise ValueError(
+            f"Expected `{name}` to be at most the {available} images of the "
+            f"split. Received: {name}={size}"
+        )
+
+
 def _subset(x, y, size, name):
     if size is None:
         return x, y
-    if size > len(x):
-        raise ValueError(
-            f"Expected `{name}` to be at most the {len(x)} images of the "
-            f"split. Received: {name}={size}"
-        )
+    _check_size(size, len(x), name)
     # One fixed permutation: every method and seed sees the same images.
     order = np.random.default_rng(0).permutation(len(x))[:size]
     return x[order], y[order]
+
+
+def _validation_count(fraction, available):
+    """The number of images `validation_split=fraction` holds out."""
+    if fraction is None:
+        return 0
+    count = int(round(fraction * available))
+    if not 0 < count < available:
+        raise ValueError(
+            f"Expected `validation_split` to leave at least one image for "
+            f"training and one for validation of the {available} training "
+            f"images. Received: validation_split={fraction!r}"
+        )
+    return count
 
 
 def _split_validation(x, y, fraction):
     """`((x_train, y_train), (x_validation, y_validation) or None)`."""
     if fraction is None:
         return (x, y), None
-    count = int(round(fraction * len(x)))
-    if not 0 < count < len(x):
-        raise ValueError(
-            f"Expected `validation_split` to leave at least one image for "
-            f"training and one for validation of the {len(x)} training "
-            f"images. Received: validation_split={fraction!r}"
-        )
+    count = _validation_count(fraction, len(x))
     # Seed 1, not the subsets' 0: the held-out images are a draw of their
     # own, the same for every method and seed.
     order = np.random.default_rng(1).permutation(len(x))
@@ -1364,6 +1699,41 @@ def _machine():
         "cpu_count": os.cpu_count(),
         "device": device,
     }
+
+
+def _architecture_arguments(architecture):
+    """The `architecture_kwargs` keys a `RunConfig` of `architecture` takes.
+
+    The arguments of the architecture's builder (e.g. `zoo.fc_network`)
+    that `zoo.build` does not set itself (`input_shape`, `seed`, ...),
+    read from the signatures, so that they follow the zoo.
+    """
+    _check_choice(architecture, zoo.ARCHITECTURES, "architecture")
+    builder = inspect.signature(_ARCHITECTURE_BUILDERS[architecture])
+    build = inspect.signature(zoo.build)
+    # `name` is the Keras model's name, not a property of the run (and
+    # `zoo.build` sets it for "fc1").
+    return tuple(
+        name
+        for name, parameter in builder.parameters.items()
+        if name not in build.parameters
+        and name != "name"
+        and parameter.kind
+        in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    )
+
+
+def _check_architecture_kwargs(architecture, architecture_kwargs):
+    accepted = _architecture_arguments(architecture)
+    unknown = sorted(
+        str(key) for key in architecture_kwargs if key not in accepted
+    )
+    if unknown:
+        raise ValueError(
+            f"Unrecognized `architecture_kwargs` key(s) {unknown} for "
+            f"architecture={architecture!r}. Expected some of {accepted}. "
+            f"Received: architecture_kwargs={architecture_kwargs!r}"
+        )
 
 
 def _check_choice(value, choices, name):
