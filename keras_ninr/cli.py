@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 
+import keras_ninr
 from keras_ninr.src import datasets
 from keras_ninr.src import reports
 from keras_ninr.src import sweep
@@ -57,16 +58,23 @@ def build_parser():
         description="Noise Injection Node Regularization: sweeps and reports "
         "(arXiv:2210.15764).",
     )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {keras_ninr.__version__}",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     sweep_parser = commands.add_parser(
         "sweep",
         help="train a grid of runs, appending each to a results file",
+        # A description is not %-formatted (a help string is): one "%".
         description="Train methods x seeds x sigma_eps x data set x "
-        "architecture as the paper does (SGD, until 98%% training accuracy "
+        "architecture as the paper does (SGD, until 98% training accuracy "
         "or --epochs) and evaluate each run. Runs already in --results are "
-        "skipped: rerun the same command to resume.",
+        "skipped: rerun the same command to resume. Several sweeps may "
+        "write one results file at once; each run is trained by one.",
     )
     sweep_parser.add_argument(
         "--results", required=True, help="JSON-lines results file (appended)"
@@ -298,8 +306,15 @@ def _sweep(args, parser):
         replicas=args.replicas,
     )
     diverged = sum(r["status"] == "diverged" for r in records)
+    left = len(configs) - len(records)
+    elsewhere = (
+        f"; {left} still training in another sweep writing this file"
+        if left
+        else ""
+    )
     print(
-        f"{len(records)} runs in {args.results} ({diverged} diverged). "
+        f"{len(records)} of {len(configs)} runs in {args.results} "
+        f"({diverged} diverged{elsewhere}). "
         f"Report: keras-ninr report --results {args.results} --out DIR"
     )
     return 0
@@ -423,6 +438,9 @@ def _report(args, parser):
         parser.error(str(error))
     if not records:
         parser.error(f"--results {args.results}: holds no finished run")
+    # Warns once here, naming the runs recorded twice; the figures and
+    # tables below then see each run once.
+    records = reports.unique_runs(records)
     out = args.out or os.path.dirname(os.path.abspath(args.results))
     os.makedirs(out, exist_ok=True)
     written = []
@@ -496,8 +514,7 @@ def _provenance(records):
         ),
         "- Keras: "
         + ", ".join(values(lambda r: (r.get("versions") or {}).get("keras"))),
-        "- Training time: "
-        f"{sum(r['timings']['train_s'] for r in records):.0f} s",
+        f"- Training time: {reports.training_seconds(records):.0f} s",
     ]
     return "\n".join(lines)
 

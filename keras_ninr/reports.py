@@ -11,6 +11,7 @@ from keras_ninr.src.reports import network_name
 from keras_ninr.src.reports import noise_distribution_figure
 from keras_ninr.src.reports import optimizer_figure
 from keras_ninr.src.reports import training_seconds
+from keras_ninr.src.reports import unique_runs
 
 __all__ = [
     "attack_figure",
@@ -24,4 +25,5 @@ __all__ = [
     "noise_distribution_figure",
     "optimizer_figure",
     "training_seconds",
+    "unique_runs",
 ]

@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -476,3 +477,94 @@ def test_cli_report_figure_picks_the_layout(records, tmp_path, capsys):
     # No VGG run to draw: a message, not a traceback.
     assert cli.main(argv + ["--figure", "fig9"]) == 1
     assert "VGG net on CIFAR-10" in capsys.readouterr().err
+
+
+def test_a_run_recorded_twice_counts_once_with_a_warning(records):
+    twice = [r for r in records for _ in range(2)]
+    with pytest.warns(UserWarning) as caught:
+        table = reports.clean_accuracy_table(twice)
+    assert table == reports.clean_accuracy_table(records)
+    (warning,) = caught
+    message = str(warning.message)
+    assert "6 run(s) have more than one record" in message
+    assert all(f"{r['run_id']} (2 times)" in message for r in records)
+
+    with pytest.warns(UserWarning, match="more than one record"):
+        groups = reports.group_runs(twice)
+    assert [len(g["runs"]) for g in groups] == [3, 3]
+    assert [g["diverged"] for g in groups] == [0, 1]
+    with pytest.warns(UserWarning, match="more than one record"):
+        assert reports.training_seconds(twice) == 6.0
+    with pytest.warns(UserWarning, match="more than one record"):
+        figure = reports.corruption_figure(twice)
+    assert curve_labels(figure.axes[0]) == [
+        "None (n=3)",
+        "in-NINR (decay, σ_ε = 51.8) (n=2, 1 diverged)",
+    ]
+    shifted = [
+        record("none", seed, 0.97, dataset="mnist", domain_shift={"lecun": a})
+        for seed, a in enumerate((0.80, 0.84))
+    ]
+    with pytest.warns(UserWarning, match="more than one record"):
+        table = reports.domain_shift_table(shifted + shifted[:1])
+    assert table == reports.domain_shift_table(shifted)
+
+
+def test_cli_report_counts_a_run_recorded_twice_once(records, tmp_path):
+    once, twice = tmp_path / "once.jsonl", tmp_path / "twice.jsonl"
+    for r in records:
+        sweep.append_record(once, r)
+    for r in records + records:  # Two sweeps that each ran every run.
+        sweep.append_record(twice, r)
+    argv = ["report", "--results", str(once), "--out", str(tmp_path / "1")]
+    assert cli.main(argv) == 0
+    argv = ["report", "--results", str(twice), "--out", str(tmp_path / "2")]
+    with pytest.warns(UserWarning, match="6 run\\(s\\) have more than one"):
+        assert cli.main(argv) == 0
+    for name in ("clean_accuracy.md", "report.md"):
+        text_once = (tmp_path / "1" / name).read_text()
+        text_twice = (tmp_path / "2" / name).read_text()
+        assert text_twice == text_once.replace("once.jsonl", "twice.jsonl")
+    assert "Runs: 6 (1 diverged)" in (tmp_path / "2" / "report.md").read_text()
+
+
+def test_cli_report_names_the_line_of_a_record_without_config(
+    records, tmp_path, capsys
+):
+    results = tmp_path / "results.jsonl"
+    sweep.append_record(results, records[0])
+    sweep.append_record(results, {**records[1], "config": None})
+    broken = dict(records[2])
+    del broken["config"]
+    sweep.append_record(results, broken)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["report", "--results", str(results)])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert f"{results}, line 2: not a sweep record ('config' is not a " in error
+    results.write_text(
+        json.dumps(records[0]) + "\n" + json.dumps(broken) + "\n"
+    )
+    with pytest.raises(SystemExit):
+        cli.main(["report", "--results", str(results)])
+    error = capsys.readouterr().err
+    assert f"{results}, line 2: not a sweep record (no 'config')" in error
+    assert "KeyError" not in error
+
+
+def test_cli_version(capsys):
+    import keras_ninr
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"keras-ninr {keras_ninr.__version__}\n"
+
+
+def test_cli_sweep_help_shows_one_percent_sign(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["sweep", "--help"])
+    assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    assert "%%" not in help_text
+    assert re.search(r"until 98%\s+training accuracy", help_text)

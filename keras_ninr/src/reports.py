@@ -7,10 +7,13 @@ each group is one curve or one row: its mean over seeds, with a band or an
 error of two standard deviations (the sample standard deviation over seeds,
 as the paper's "2 standard deviations estimated over 10 distinct runs").
 A group of one run shows no spread. Diverged runs carry no evaluations;
-they are counted, not averaged.
+they are counted, not averaged. A run whose record appears more than once
+(a results file written by two sweeps before files were locked, or files
+concatenated) counts once, with a warning: `unique_runs`.
 """
 
 import json
+import warnings
 
 import numpy as np
 
@@ -33,8 +36,47 @@ _OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
 _FIG9_ORDER = ("none", "in-ninr", "full-ninr", "cdt")
 
 
+def unique_runs(records):
+    """`records` with each `run_id` once (its first record), in order.
+
+    A run recorded twice is one run, not an extra seed: counting it twice
+    would shrink the spread and inflate the number of runs. Warns naming
+    the duplicated run ids. Records without a `run_id` are all kept.
+
+    Args:
+        records: Iterable of sweep records.
+
+    Returns:
+        A list of records.
+    """
+    unique = []
+    seen = set()
+    duplicated = {}
+    for record in records:
+        run_id = record.get("run_id")
+        if run_id is None:
+            unique.append(record)
+        elif run_id in seen:
+            duplicated[run_id] = duplicated.get(run_id, 1) + 1
+        else:
+            seen.add(run_id)
+            unique.append(record)
+    if duplicated:
+        listed = ", ".join(
+            f"{run_id} ({count} times)" for run_id, count in duplicated.items()
+        )
+        warnings.warn(
+            f"{len(duplicated)} run(s) have more than one record; each "
+            f"counts once (its first record): {listed}",
+            stacklevel=2,
+        )
+    return unique
+
+
 def group_runs(records):
     """Records grouped by method (config without seed), in first-seen order.
+
+    A run with more than one record counts once (`unique_runs`).
 
     Args:
         records: Iterable of sweep records.
@@ -46,7 +88,7 @@ def group_runs(records):
         count).
     """
     groups = {}
-    for record in records:
+    for record in unique_runs(records):
         config = dict(record["config"])
         config.pop("seed", None)
         config.pop("label", None)
@@ -85,10 +127,12 @@ def training_seconds(records):
     """Wall time spent training `records`, a replica group counted once.
 
     Runs trained together (`run_sweep(replicas=K)`) share their group's
-    `timings.train_s`; each counts for `1 / K` of it.
+    `timings.train_s`; each counts for `1 / K` of it. A run with more than
+    one record counts once (`unique_runs`).
     """
     return sum(
-        r["timings"]["train_s"] / (r.get("replicas") or 1) for r in records
+        r["timings"]["train_s"] / (r.get("replicas") or 1)
+        for r in unique_runs(records)
     )
 
 
