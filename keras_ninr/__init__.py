@@ -18,6 +18,9 @@ from keras_ninr import sweep
 from keras_ninr import zoo
 from keras_ninr.src.layers.input_corruption import InputCorruption
 from keras_ninr.src.layers.noise_injection_dense import NoiseInjectionDense
+from keras_ninr.src.layers.noise_injection_einsum_dense import (
+    NoiseInjectionEinsumDense,
+)
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
 from keras_ninr.src.models.ninr_model import NINRModel
@@ -29,6 +32,7 @@ __all__ = [
     "InputCorruption",
     "NINRModel",
     "NoiseInjectionDense",
+    "NoiseInjectionEinsumDense",
     "NoiseInjectionLayer",
     "NoiseInjectionPixel",
     "attacks",

@@ -183,7 +183,7 @@ def test_bad_inputs():
     no_weights = keras.Sequential(
         [keras.Input((4, 4)), keras.layers.Flatten(), keras.layers.ReLU()]
     )
-    with pytest.raises(ValueError, match="at least one Dense or convolution"):
+    with pytest.raises(ValueError, match="at least one Dense, EinsumDense or convolution"):
         NINRModel.from_model(no_weights)
 
     class Subclassed(keras.Model):

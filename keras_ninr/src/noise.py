@@ -20,31 +20,61 @@ returning unit-scale draws; to save a model that uses it, register it with
 """
 
 import math
+import numbers
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_ninr.src.api_export import register
 
 
 def check_noise_stddev(value, name="noise_stddev"):
-    """Return `value` as a float, or raise if it is negative, NaN or infinite.
+    """Return `value` as a float, or raise if it is not a usable sigma_eps.
 
-    sigma_eps far above 1 is legitimate (the paper uses several hundred).
+    sigma_eps far above 1 is legitimate (the paper uses several hundred), but
+    it must be a real number (not a string or a bool, which `float()` would
+    quietly turn into one), non-negative, finite, and representable in the
+    float32 variable the layers keep it in (above ~3.4e38 it would become
+    inf there while the layer reported the value it was given).
     """
-    try:
-        as_float = float(value)
-    except (TypeError, ValueError):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, numbers.Real
+    ):
         raise ValueError(
             f"Expected `{name}` to be a non-negative finite number. "
-            f"Received: {name}={value!r}"
-        ) from None
+            f"Received: {name}={value!r} of type {type(value).__name__}"
+        )
+    as_float = float(value)
     if math.isnan(as_float) or math.isinf(as_float) or as_float < 0:
         raise ValueError(
             f"Expected `{name}` to be a non-negative finite number. "
             f"Received: {name}={value!r}"
         )
+    if as_float > _FLOAT32_MAX:
+        raise ValueError(
+            f"Expected `{name}` to fit in float32 (at most {_FLOAT32_MAX:.4g}), "
+            f"the dtype of the variable that holds it. Received: "
+            f"{name}={value!r}"
+        )
     return as_float
+
+
+def check_seed(seed, name="seed"):
+    """Return `seed` as an int or `None`, or raise naming the value."""
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(
+        seed, numbers.Integral
+    ):
+        raise ValueError(
+            f"Expected `{name}` to be an integer or None. "
+            f"Received: {name}={seed!r} of type {type(seed).__name__}"
+        )
+    return int(seed)
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @register

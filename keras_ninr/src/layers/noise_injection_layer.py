@@ -60,8 +60,8 @@ class NoiseInjectionLayer(keras.layers.Layer):
         )
         self.noise_regularizer = keras.regularizers.get(noise_regularizer)
         self.noise_constraint = keras.constraints.get(noise_constraint)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed = noise.check_seed(seed)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.noise_kernel = None
         self._noise_stddev_variable = None
 

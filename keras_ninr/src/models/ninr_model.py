@@ -7,12 +7,19 @@ pixel-wise NIN inserted in front of them (cNINR, Fig. 4).
 """
 
 import math
+import tempfile
+import warnings
 
 import keras
+import numpy as np
 
 from keras_ninr.src import noise
 from keras_ninr.src.api_export import register
 from keras_ninr.src.layers.noise_injection_dense import NoiseInjectionDense
+from keras_ninr.src.layers.noise_injection_einsum_dense import (
+    NoiseInjectionEinsumDense,
+)
+from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import iter_layers
@@ -54,35 +61,174 @@ _DENSE_ARGUMENTS = (
 )
 
 
+def _wrapped(layer):
+    """The layer a `TimeDistributed` wraps, else `None`."""
+    if isinstance(layer, keras.layers.TimeDistributed):
+        return layer.layer
+    return None
+
+
 def _is_dense(layer):
-    return isinstance(layer, keras.layers.Dense)
+    """A layer that carries its NIN itself: Dense, EinsumDense, and a Dense
+    inside `TimeDistributed` (which is the same Dense on every time step)."""
+    if isinstance(layer, NoiseInjectionLayer):
+        return False  # Already carries one.
+    inner = _wrapped(layer)
+    if inner is not None:
+        return isinstance(inner, keras.layers.Dense)
+    return isinstance(layer, (keras.layers.Dense, keras.layers.EinsumDense))
 
 
 def _is_conv(layer):
-    return isinstance(layer, _CONV_LAYERS)
+    """A convolution, alone or inside `TimeDistributed`: its NIN is a
+    `NoiseInjectionPixel` inserted before it."""
+    inner = _wrapped(layer)
+    return isinstance(inner if inner is not None else layer, _CONV_LAYERS)
 
 
-def _injectable_layers(model):
-    return [
-        layer
-        for layer in iter_layers(model)
-        if _is_dense(layer) or _is_conv(layer)
-    ]
+def _is_injectable(layer):
+    return _is_dense(layer) or _is_conv(layer)
+
+
+def _carries_data_weights(layer):
+    """Whether `layer` multiplies its input by learned weights (a kernel or
+    an embedding table), so that a user could expect a NIN on it. Normalising
+    layers (gamma, beta, moving statistics) do not count."""
+    return any(
+        variable.name.endswith("kernel") or variable.name == "embeddings"
+        for variable in layer.weights
+    )
+
+
+def _describe(layers):
+    return ", ".join(f"{l.name!r} ({type(l).__name__})" for l in layers)
+
+
+def _tensor_sources(structure):
+    """Names of the layers whose output tensors appear in a serialized call."""
+    if isinstance(structure, dict):
+        if structure.get("class_name") == "__keras_tensor__":
+            yield structure["config"]["keras_history"][0]
+            return
+        for value in structure.values():
+            yield from _tensor_sources(value)
+    elif isinstance(structure, (list, tuple)):
+        for value in structure:
+            yield from _tensor_sources(value)
+
+
+def _input_dependencies(model):
+    """Top-level layer name -> names of the model inputs it depends on.
+
+    Read from the Functional model's config (public, and the same graph the
+    clone is built from) rather than from Keras's private node objects.
+    """
+    layers = model.get_config()["layers"]
+    sources = {
+        entry["name"]: set(_tensor_sources(entry.get("inbound_nodes", [])))
+        for entry in layers
+    }
+    input_names = {
+        entry["name"] for entry in layers if entry["class_name"] == "InputLayer"
+    }
+    dependencies = {}
+
+    def depends_on(name):
+        if name not in dependencies:
+            if name in input_names:
+                dependencies[name] = {name}
+            else:
+                dependencies[name] = set()
+                for source in sources.get(name, ()):
+                    dependencies[name] |= depends_on(source)
+        return dependencies[name]
+
+    for entry in layers:
+        depends_on(entry["name"])
+    return dependencies, [e["name"] for e in layers if e["name"] in input_names]
+
+
+def _first_injectable(layer):
+    """`layer` if it can carry a NIN, else the first such layer inside it
+    when it is a nested model, else `None`."""
+    if _is_injectable(layer):
+        return layer
+    if isinstance(layer, keras.Model):
+        return next((l for l in iter_layers(layer) if _is_injectable(l)), None)
+    return None
+
+
+def _input_targets(model):
+    """in-NINR: one NIN per input branch, on the first layer of the branch
+    that can carry one (model order is topological).
+
+    A layer gets a NIN if some model input reaches it that no NIN has been
+    put on the way of yet; on a single-input model that is the first Dense
+    or convolution. Returns the targets, the weighted layers passed over on
+    the way (they could not carry a NIN) and the inputs left without one.
+    """
+    dependencies, input_names = _input_dependencies(model)
+    covered = set()
+    targets, passed_over = [], []
+    for layer in model.layers:
+        if layer.name in input_names or not dependencies[layer.name] - covered:
+            continue
+        target = _first_injectable(layer)
+        if target is not None:
+            targets.append(target)
+            covered |= dependencies[layer.name]
+        elif _carries_data_weights(layer):
+            passed_over.append(layer)
+    uncovered = [name for name in input_names if name not in covered]
+    return targets, passed_over, uncovered
 
 
 def _select_targets(model, topology):
-    candidates = _injectable_layers(model)
+    candidates = [layer for layer in iter_layers(model) if _is_injectable(layer)]
     if not candidates:
         raise ValueError(
-            "`NINRModel.from_model` needs a model with at least one Dense or "
-            "convolution layer to attach a Noise Injection Node to. Received: "
-            f"model={model.name!r} with layers "
+            "`NINRModel.from_model` needs a model with at least one Dense, "
+            "EinsumDense or convolution layer to attach a Noise Injection "
+            f"Node to. Received: model={model.name!r} with layers "
             f"{[layer.name for layer in iter_layers(model)]}"
         )
     if isinstance(topology, str):
         if topology == "input":
-            return candidates[:1]
+            targets, passed_over, uncovered = _input_targets(model)
+            if passed_over:
+                warnings.warn(
+                    "in-NINR puts a NIN on the first layer of each input "
+                    "branch that can carry one (Dense, EinsumDense, "
+                    "TimeDistributed(Dense) or a convolution). These layers "
+                    f"come first but cannot: {_describe(passed_over)}; the "
+                    f"NIN(s) go on {_describe(targets)} instead. Pass "
+                    "`topology=[layer names]` to choose.",
+                    stacklevel=3,
+                )
+            if uncovered:
+                warnings.warn(
+                    f"Model input(s) {uncovered} reach no layer that can "
+                    "carry a NIN (Dense, EinsumDense, TimeDistributed(Dense) "
+                    "or a convolution): they get no noise injection node.",
+                    stacklevel=3,
+                )
+            return targets
         if topology == "full":
+            skipped = [
+                layer
+                for layer in iter_layers(model)
+                if not isinstance(layer, keras.Model)
+                and not _is_injectable(layer)
+                and _carries_data_weights(layer)
+            ]
+            if skipped:
+                warnings.warn(
+                    "full-NINR puts a NIN on every Dense, EinsumDense, "
+                    "TimeDistributed(Dense) and convolution; these layers "
+                    f"have weights but cannot carry one and get none: "
+                    f"{_describe(skipped)}.",
+                    stacklevel=3,
+                )
             return candidates
         raise ValueError(
             f"Unrecognized `topology`. Expected one of {TOPOLOGIES} or a list "
@@ -98,9 +244,9 @@ def _select_targets(model, topology):
         if unknown:
             raise ValueError(
                 "Unknown layer name(s) in `topology`: a name must be that of "
-                "a Dense or convolution layer of the model, one of "
-                f"{sorted(by_name)}. Received: topology={list(topology)!r} "
-                f"(not found: {unknown!r})"
+                "a Dense, EinsumDense, TimeDistributed(Dense) or convolution "
+                f"layer of the model, one of {sorted(by_name)}. Received: "
+                f"topology={list(topology)!r} (not found: {unknown!r})"
             )
         return [by_name[name] for name in dict.fromkeys(topology)]
     raise ValueError(
@@ -109,16 +255,65 @@ def _select_targets(model, topology):
     )
 
 
+def _data_layer(layer):
+    """The layer holding the kernel and bias: the wrapped one, if wrapped."""
+    inner = _wrapped(layer)
+    return layer if inner is None else inner
+
+
 def _noise_dense_from(layer, **noise_arguments):
-    config = layer.get_config()
+    """The NIN-carrying replacement of a Dense-like layer (same name)."""
+    data_layer = _data_layer(layer)
+    config = data_layer.get_config()
     if config.get("lora_rank"):
         raise ValueError(
-            "`NINRModel.from_model` cannot convert a Dense layer with LoRA "
+            "`NINRModel.from_model` cannot convert a layer with LoRA "
             f"enabled. Received: layer {layer.name!r} with "
             f"lora_rank={config['lora_rank']}"
         )
+    config["name"] = layer.name
+    config["trainable"] = layer.trainable and data_layer.trainable
+    if isinstance(data_layer, keras.layers.EinsumDense):
+        config.pop("lora_alpha", None)
+        config.pop("quantization_config", None)
+        return NoiseInjectionEinsumDense(**config, **noise_arguments)
+    # A TimeDistributed Dense is the Dense itself on the (batch, time, ...)
+    # input: one eps per sample, shared by its time steps, as for any N-D
+    # input of NoiseInjectionDense.
     arguments = {key: config[key] for key in _DENSE_ARGUMENTS if key in config}
     return NoiseInjectionDense(**arguments, **noise_arguments)
+
+
+def _to_numpy(value):
+    try:
+        return keras.ops.convert_to_numpy(value)
+    except Exception:  # A tf.Variable of a lookup layer on another backend.
+        return np.asarray(value)
+
+
+def _copy_state(original, clone):
+    """Give `clone` the whole state of `original`, not only its weights.
+
+    Keras's own saving path is used: `save_own_variables` /
+    `load_own_variables` (so an adapted `Normalization` or `Discretization`
+    recomputes what it derives from its variables, as after loading a
+    `.keras` file) and `save_assets` / `load_assets` (the vocabulary of
+    `StringLookup`, `IntegerLookup`, `TextVectorization`). Values go through
+    NumPy: sharing a JAX buffer would let a training step donate (delete)
+    the original model's weights.
+    """
+    store = {}
+    original.save_own_variables(store)
+    if len(store) != len(original.weights):
+        # Variables of sublayers (wrappers, attention blocks) are not in the
+        # layer's own store.
+        clone.set_weights(original.get_weights())
+    if store:
+        clone.load_own_variables({k: _to_numpy(v) for k, v in store.items()})
+    if hasattr(original, "save_assets") and hasattr(clone, "load_assets"):
+        with tempfile.TemporaryDirectory() as folder:
+            original.save_assets(folder)
+            clone.load_assets(folder)
 
 
 @register
@@ -174,10 +369,17 @@ class NINRModel(keras.Model):
 
         Args:
             model: A built `keras.Sequential` or Functional `keras.Model`.
-            topology: `"input"` puts one NIN on the first Dense or
-                convolution layer (in-NINR); `"full"` on every Dense layer
-                and before every convolution (full-NINR); a list of layer
-                names picks them explicitly. Defaults to `"input"`.
+            topology: `"input"` (in-NINR) puts a NIN on the first layer of
+                each input branch that can carry one: the first Dense or
+                convolution of a single-input model, one per input of a
+                multi-input model. `"full"` (full-NINR) puts one on every
+                Dense-like layer and before every convolution. A list of
+                layer names picks them explicitly. Defaults to `"input"`.
+                Layers that can carry a NIN: `Dense`, `EinsumDense`,
+                `TimeDistributed(Dense)` and convolutions (also inside
+                `TimeDistributed`); others with weights (`Embedding`,
+                recurrent, attention blocks) cannot, and a warning names
+                any that the chosen topology passes over.
             noise_stddev: sigma_eps of every NIN. Defaults to `0.0`.
             noise_distribution: Distribution of every NIN (see
                 `keras_ninr.noise`). Defaults to `"normal"`.
@@ -186,15 +388,25 @@ class NINRModel(keras.Model):
                 `None`.
 
         Dense layers become `NoiseInjectionDense` carrying the original
-        `kernel` and `bias` (same name); a `NoiseInjectionPixel` named
+        `kernel` and `bias` (same name); a `TimeDistributed(Dense)` becomes
+        that `NoiseInjectionDense` applied to the whole sequence (one eps per
+        sample, shared by its time steps; its noise-free output equals the
+        original's up to float rounding, the matmul running over the whole
+        sequence at once); an `EinsumDense` becomes a
+        `NoiseInjectionEinsumDense`; a `NoiseInjectionPixel` named
         `<conv name>_noise_injection` is inserted before each chosen
         convolution. Layers inside nested Functional models are converted
-        too; inside a nested Sequential only Dense layers can be.
+        too; inside a nested Sequential only Dense layers can be. Every
+        other layer is cloned with its whole state: weights, and what
+        Keras's saving keeps beside them (an adapted `Normalization`'s
+        statistics, a lookup layer's vocabulary). A NIN whose layer is
+        frozen (`trainable=False`) gets a warning.
 
         Returns:
             A new `NINRModel`.
         """
         noise_stddev = noise.check_noise_stddev(noise_stddev)
+        seed = noise.check_seed(seed)
         noise.get(noise_distribution)  # Validates before any work is done.
         if not isinstance(model, keras.Model):
             raise ValueError(
@@ -260,6 +472,11 @@ class NINRModel(keras.Model):
                     **noise_arguments(original),
                 )
                 args = (pixel(args[0]),) + tuple(args[1:])
+            if original is not None and _wrapped(original) is not None:
+                if id(original) in dense_targets:
+                    # The replacing NoiseInjectionDense takes no `mask`
+                    # argument; Keras passes an input mask through it.
+                    kwargs.pop("mask", None)
             return layer(*args, **kwargs)
 
         cloned = keras.models.clone_model(
@@ -269,14 +486,15 @@ class NINRModel(keras.Model):
             recursive=True,
         )
         for original, clone in clones:
-            # Copies through NumPy: sharing a JAX buffer would let the
-            # training step donate (delete) the original model's weights.
-            if isinstance(clone, NoiseInjectionDense):
-                clone.kernel.assign(keras.ops.convert_to_numpy(original.kernel))
+            if isinstance(clone, NoiseInjectionLayer):
+                # Copies through NumPy: sharing a JAX buffer would let the
+                # training step donate (delete) the original's weights.
+                data_layer = _data_layer(original)
+                clone.kernel.assign(_to_numpy(data_layer.kernel))
                 if clone.bias is not None:
-                    clone.bias.assign(keras.ops.convert_to_numpy(original.bias))
-            elif original.weights:
-                clone.set_weights(original.get_weights())
+                    clone.bias.assign(_to_numpy(data_layer.bias))
+            elif isinstance(original, keras.layers.Layer):
+                _copy_state(original, clone)
 
         ninr_model = cls(
             inputs=cloned.input, outputs=cloned.output, name=cloned.name
@@ -296,6 +514,21 @@ class NINRModel(keras.Model):
                 f"{missing}: they sit inside a nested Sequential model. Build "
                 "that part as a Functional model, or add NoiseInjectionPixel "
                 "layers to it directly."
+            )
+        trainable = {id(w) for w in ninr_model.trainable_weights}
+        frozen = [
+            layer
+            for layer in ninr_model.noise_layers
+            if id(layer.noise_kernel) not in trainable
+        ]
+        if frozen:
+            warnings.warn(
+                f"The NIN(s) of {_describe(frozen)} have frozen noise weights "
+                "(NIW): their layers, or a model holding them, have "
+                "`trainable=False`, so training injects noise but cannot "
+                "suppress it, which is not NINR. Unfreeze those layers, or "
+                "pick others with `topology=[layer names]`.",
+                stacklevel=2,
             )
         return ninr_model
 
