@@ -28,10 +28,7 @@ import argparse
 import dataclasses
 import datetime
 import gc
-import importlib
-import os
 import pathlib
-import platform
 import shlex
 import statistics
 import sys
@@ -42,6 +39,7 @@ import numpy as np
 from keras import ops
 
 import keras_ninr
+from keras_ninr.experiments import provenance
 
 INPUT_DIM = 784
 HIDDEN_UNITS = (1024, 1024, 1024)
@@ -338,45 +336,6 @@ def format_table(result):
     return "\n".join(lines)
 
 
-def machine_description():
-    """CPU model, CPU count and `platform.platform()`, as one line."""
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    logical = os.cpu_count()
-    cores = f"{logical} logical CPUs"
-    if hasattr(os, "sched_getaffinity"):
-        usable = len(os.sched_getaffinity(0))
-        if usable != logical:
-            cores += f" ({usable} usable by this process)"
-    return f"{cpu}, {cores}, {platform.platform()}"
-
-
-def accelerator_description():
-    """Name of the accelerator the backend computes on, or `None` on CPU."""
-    from keras_ninr.src.input_gradients import accelerator_name
-
-    name = accelerator_name()
-    return None if name == "cpu" else name.split(": ", 1)[-1]
-
-
-def library_versions():
-    """Versions of Keras, of the active backend and of NumPy, as one line."""
-    backend = keras.backend.backend()
-    module = importlib.import_module(backend)
-    backend_version = getattr(module, "__version__", "unknown")
-    return (
-        f"keras {keras.version()}, {backend} {backend_version}, "
-        f"numpy {np.__version__}"
-    )
-
-
 def results_section(result, backend, command, date=None):
     """The Markdown section of `benchmarks/results/overhead.md` for `backend`.
 
@@ -405,9 +364,9 @@ def results_section(result, backend, command, date=None):
         f"jit_compile={result.jit_compile_requested!r} (resolved: "
         f"{resolved}), seed {result.seed}"
     )
-    accelerator = accelerator_description()
+    accelerator = provenance.accelerator_description()
     heading = f"## Backend: {backend}"
-    machine = machine_description()
+    machine = provenance.machine_description()
     if accelerator:
         heading += f" on {accelerator}"
         machine = f"{accelerator}; host {machine}"
@@ -416,7 +375,7 @@ def results_section(result, backend, command, date=None):
             heading,
             "",
             f"- Machine: {machine}",
-            f"- Versions: {library_versions()}",
+            f"- Versions: {provenance.library_versions()}",
             f"- Date: {date}",
             f"- Command: `{command}`",
             f"- Settings: {settings}",
@@ -427,37 +386,8 @@ def results_section(result, backend, command, date=None):
 
 
 def update_results_file(path, section):
-    """Write `section` into the Markdown file at `path`.
-
-    A section with the same `## ` heading line is replaced in place; other
-    sections and the text before the first section are kept. A missing file
-    is created with a short introduction.
-    """
-    path = pathlib.Path(path)
-    text = path.read_text() if path.exists() else _RESULTS_PREAMBLE
-    preamble = []
-    sections = {}
-    heading = None
-    for line in text.splitlines():
-        if line.startswith("## "):
-            heading = line.strip()
-            sections[heading] = []
-        if heading is None:
-            preamble.append(line)
-        else:
-            sections[heading].append(line)
-    new_heading = section.splitlines()[0].strip()
-    if not new_heading.startswith("## "):
-        raise ValueError(
-            "Expected `section` to start with a `## ` heading. "
-            f"Received: {new_heading!r}"
-        )
-    sections[new_heading] = section.splitlines()
-    blocks = ["\n".join(preamble).strip()]
-    blocks += ["\n".join(lines).strip() for lines in sections.values()]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n\n".join(block for block in blocks if block) + "\n")
-
+    """Write `section` into `path`, replacing the section of its heading."""
+    provenance.update_markdown_section(path, section, _RESULTS_PREAMBLE)
 
 def _positive_int(text):
     value = int(text)

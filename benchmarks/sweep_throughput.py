@@ -35,14 +35,11 @@ import time
 import keras
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-
-import overhead  # noqa: E402  (machine and version lines, results file)
-
-from keras_ninr import datasets  # noqa: E402
-from keras_ninr import zoo  # noqa: E402
-from keras_ninr.src.replicas.batches import EpochBatches  # noqa: E402
-from keras_ninr.src.replicas.model import fit_replicas  # noqa: E402
+from keras_ninr import datasets
+from keras_ninr.experiments import zoo
+from keras_ninr.experiments import provenance
+from keras_ninr.experiments.replicas import EpochBatches
+from keras_ninr.experiments.replicas import fit_replicas
 
 DEFAULT_OUT = (
     pathlib.Path(__file__).resolve().parent / "results" / "sweep_throughput.md"
@@ -204,10 +201,10 @@ def format_table(rows):
 
 def results_section(rows, settings, command):
     backend = keras.backend.backend()
-    accelerator = overhead.accelerator_description()
+    accelerator = provenance.accelerator_description()
     networks = ", ".join(dict.fromkeys(row["architecture"] for row in rows))
     heading = f"## Backend: {backend}"
-    machine = overhead.machine_description()
+    machine = provenance.machine_description()
     if accelerator:
         heading += f" on {accelerator}"
         machine = f"{accelerator}; host {machine}"
@@ -220,7 +217,7 @@ def results_section(rows, settings, command):
             heading,
             "",
             f"- Machine: {machine}",
-            f"- Versions: {overhead.library_versions()}",
+            f"- Versions: {provenance.library_versions()}",
             f"- Date: {date}",
             f"- Command: `{command}`",
             f"- Settings: {settings}",
@@ -310,7 +307,9 @@ def main(argv=None):
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(PREAMBLE)
-    overhead.update_results_file(out, results_section(rows, settings, command))
+    provenance.update_markdown_section(
+        out, results_section(rows, settings, command), PREAMBLE
+    )
     print(f"Wrote {out}")
     return rows
 

@@ -10,8 +10,8 @@ import pathlib
 import shlex
 import sys
 
-from keras_ninr import reports
-from keras_ninr import sweep
+from keras_ninr.experiments import reports
+from keras_ninr.experiments import sweep
 
 MODE_TEXT = {
     "full": "Full protocol of this example.",

@@ -1,8 +1,8 @@
 """Fig. 6: FGSM and PGD accuracy against epsilon, FC and CNN.
 
-The paper's FC and CNN (`keras_ninr.zoo`) are trained on Fashion-MNIST with
+The paper's FC and CNN (`keras_ninr.experiments.zoo`) are trained on Fashion-MNIST with
 each method until 98% training accuracy or the epoch cap, then attacked
-with FGSM and PGD (`keras_ninr.attacks`, L-infinity, in pixel space:
+with FGSM and PGD (`keras_ninr.robustness.attacks`, L-infinity, in pixel space:
 pixels in [0, 1], epsilon in pixel units, inference mode) on the first
 `attack_size` test images, at epsilon = 0, 0.02, 0.05, 0.1, 0.15, 0.2,
 0.3. Methods:
@@ -14,8 +14,8 @@ pixels in [0, 1], epsilon in pixel units, inference mode) on the first
 | dropout | Dropout 0.5 |
 | in-ninr | in-NINR, the paper's decay preset (FC 51.8, CNN 2.8) |
 
-This script is a thin wrapper over `keras_ninr.sweep` and
-`keras_ninr.reports`: every finished run is appended to
+This script is a thin wrapper over `keras_ninr.experiments.sweep` and
+`keras_ninr.experiments.reports`: every finished run is appended to
 `<out>/results.jsonl`, a rerun skips them (a killed run resumes), and the
 figures are made from that file.
 
@@ -37,7 +37,7 @@ device.
 import pathlib
 import sys
 
-from keras_ninr import reports
+from keras_ninr.experiments import reports
 
 from _sweep_example import MODE_TEXT
 from _sweep_example import architecture_grid

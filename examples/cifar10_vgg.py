@@ -1,6 +1,6 @@
 """Appendix D / Fig. 9: the VGG-style network on CIFAR-10.
 
-The VGG net (`keras_ninr.zoo.vgg_network`: three blocks of two Conv2D 3x3
+The VGG net (`keras_ninr.experiments.zoo.vgg_network`: three blocks of two Conv2D 3x3
 -> ReLU -> BatchNorm, MaxPool and Dropout 0.2/0.3/0.4, L2 1e-4 on the
 convs, Dense 500, SGD lr 0.05, batch 128) trained on CIFAR-10 with each
 method until 98% training accuracy or the epoch cap, then tested clean and
@@ -30,8 +30,8 @@ an exact per-class count (the sweep has no `max_per_class`).
 The CIFAR-10 read here is the JPEG copy in the shared data folder (see its
 README): close to, not the same as, the official files.
 
-This script is a thin wrapper over `keras_ninr.sweep` and
-`keras_ninr.reports`: every finished run is appended to
+This script is a thin wrapper over `keras_ninr.experiments.sweep` and
+`keras_ninr.experiments.reports`: every finished run is appended to
 `<out>/results.jsonl`, a rerun skips them (a killed run resumes), and the
 figure and table are made from that file.
 
@@ -47,15 +47,15 @@ figure and table are made from that file.
 Outputs under `--out` (default `examples/results/cifar10_vgg/`):
 `results.jsonl`, `fig9.png` (Fig. 9's layout: one panel, no
 regularization, in-NINR by sigma_eps, then CDT by sigma_noise;
-`keras_ninr.reports.cifar10_figure`) and `table_vgg.md` (with a `_quick`
+`keras_ninr.experiments.reports.cifar10_figure`) and `table_vgg.md` (with a `_quick`
 or `_tiny` suffix in those modes), naming the command, backend and device.
 """
 
 import pathlib
 import sys
 
-from keras_ninr import reports
-from keras_ninr import sweep
+from keras_ninr.experiments import reports
+from keras_ninr.experiments import sweep
 
 from _sweep_example import MODE_TEXT
 from _sweep_example import SIGMAS

@@ -27,7 +27,7 @@ import keras
 
 from keras_ninr import datasets
 from keras_ninr import phases
-from keras_ninr import zoo
+from keras_ninr.experiments import zoo
 from keras_ninr.callbacks import PhaseMonitor
 
 

@@ -1,11 +1,11 @@
 """Fig. 2b and Table 2 for the paper's CNN on Fashion-MNIST.
 
-The CNN (`keras_ninr.zoo.cnn_network`: two Conv2D -> ELU -> BatchNorm ->
+The CNN (`keras_ninr.experiments.zoo.cnn_network`: two Conv2D -> ELU -> BatchNorm ->
 MaxPool blocks, Dense 2048, App. A initialisation, SGD lr 0.05, batch 128)
 trained with each method until 98% training accuracy or the epoch cap, then
 tested clean and under Eq. 8 corruption (pixel space) at sigma_noise = 0,
 0.1, ..., 1. Methods, with the CNN's sigma_eps presets of the Fig. 2
-caption (`keras_ninr.zoo.noise_preset`):
+caption (`keras_ninr.experiments.zoo.noise_preset`):
 
 | key | method |
 | --- | --- |
@@ -27,8 +27,8 @@ status "diverged" (counted as "(n diverged)" in the table and the figure)
 and the sweep goes on. Where a preset diverges, replace it by the largest
 non-divergent sigma_eps (`examples/find_phase_boundaries.py`).
 
-This script is a thin wrapper over `keras_ninr.sweep` and
-`keras_ninr.reports`: every finished run is appended to
+This script is a thin wrapper over `keras_ninr.experiments.sweep` and
+`keras_ninr.experiments.reports`: every finished run is appended to
 `<out>/results.jsonl`, a rerun skips them (a killed run resumes), and the
 figure and table are made from that file.
 
@@ -50,8 +50,8 @@ device.
 import pathlib
 import sys
 
-from keras_ninr import reports
-from keras_ninr import sweep
+from keras_ninr.experiments import reports
+from keras_ninr.experiments import sweep
 
 from _sweep_example import MODE_TEXT
 from _sweep_example import command_line

@@ -19,7 +19,7 @@ the FC's in-NINR catapult is 133, not the paper's 231.6, which diverges
 with this initialisation). A diverged run is recorded and listed.
 
 A thin wrapper (`_sweep_example.panel_example_main`) over
-`keras_ninr.sweep` and `keras_ninr.reports`, resumable like the other
+`keras_ninr.experiments.sweep` and `keras_ninr.experiments.reports`, resumable like the other
 sweep examples.
 
     # Full protocol (a GPU): all 60,000 images, 20 (FC) and 10 (CNN)
@@ -40,7 +40,7 @@ the command, backend and device.
 import pathlib
 import sys
 
-from keras_ninr import reports
+from keras_ninr.experiments import reports
 
 from _sweep_example import panel_example_main
 from fmnist_cnn_robustness import METHODS as CNN_METHODS

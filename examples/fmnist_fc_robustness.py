@@ -27,8 +27,8 @@ and 154.0 (divergent within the first epoch). 133 is just below the largest
 sigma_eps seen to catapult without diverging, so it stands for the paper's
 catapult phase.
 
-This script is a thin wrapper over `keras_ninr.sweep` and
-`keras_ninr.reports`: every finished run is appended to
+This script is a thin wrapper over `keras_ninr.experiments.sweep` and
+`keras_ninr.experiments.reports`: every finished run is appended to
 `<out>/results.jsonl`, a rerun skips them (a killed run resumes), and the
 figure and table are made from that file.
 
@@ -49,8 +49,8 @@ import pathlib
 import shlex
 import sys
 
-from keras_ninr import reports
-from keras_ninr import sweep
+from keras_ninr.experiments import reports
+from keras_ninr.experiments import sweep
 
 METHODS = {
     "none": dict(regularization="none", label="None"),

@@ -4,7 +4,7 @@ The paper's FC and CNN on Fashion-MNIST, trained as for Fig. 2 (until 98%
 training accuracy or the epoch cap) but with another optimizer, then tested
 clean and under Eq. 8 corruption (pixel space) at sigma_noise = 0, 0.1,
 ..., 1. Optimizers, with the paper's learning rates
-(`keras_ninr.zoo.LEARNING_RATES`, App. C.3):
+(`keras_ninr.experiments.zoo.LEARNING_RATES`, App. C.3):
 
 | key | optimizer |
 | --- | --- |
@@ -14,13 +14,13 @@ clean and under Eq. 8 corruption (pixel space) at sigma_noise = 0, 0.1,
 
 Methods, each trained with every optimizer: no regularization and in-/
 full-NINR at the optimizer's decay and catapult sigma_eps of the paper's
-Table 3 (`keras_ninr.zoo.noise_preset`). Table 3's full-NINR FC entries are
+Table 3 (`keras_ninr.experiments.zoo.noise_preset`). Table 3's full-NINR FC entries are
 illegible, so the FC has in-NINR only. The presets are the paper's and may
 diverge with this initialisation (the SGD in-NINR catapult of the FC does):
 a diverged run is recorded and listed, and the sweep goes on.
 
 A thin wrapper (`_sweep_example.panel_example_main`) over
-`keras_ninr.sweep` and `keras_ninr.reports`, resumable like the other
+`keras_ninr.experiments.sweep` and `keras_ninr.experiments.reports`, resumable like the other
 sweep examples.
 
     # Full protocol (a GPU): all 60,000 images, 20 (FC) and 10 (CNN)
@@ -41,8 +41,8 @@ command, backend and device.
 import pathlib
 import sys
 
-from keras_ninr import reports
-from keras_ninr import zoo
+from keras_ninr.experiments import reports
+from keras_ninr.experiments import zoo
 
 from _sweep_example import panel_example_main
 
@@ -55,7 +55,7 @@ METHODS = {
     "full-ninr-catapult": ("full-ninr", "catapult"),
 }
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}
-# Display name and `keras_ninr.zoo` topology of each NINR method.
+# Display name and `keras_ninr.experiments.zoo` topology of each NINR method.
 _NINR_NAMES = {
     "in-ninr": ("in-NINR", "input"),
     "full-ninr": ("full-NINR", "full"),

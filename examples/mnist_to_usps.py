@@ -1,6 +1,6 @@
 """Table 1: train on MNIST, test on USPS (domain shift), FC and CNN.
 
-Each network (the paper's FC and CNN, `keras_ninr.zoo`) is trained on MNIST
+Each network (the paper's FC and CNN, `keras_ninr.experiments.zoo`) is trained on MNIST
 with each method until 98% training accuracy or the epoch cap, then tested
 on the MNIST test split (clean) and on the 2,007 USPS test digits
 brought to MNIST's 28x28 format (`keras_ninr.datasets.load_usps_as_mnist`,
@@ -30,8 +30,8 @@ caption):
 | in-ninr | in-NINR, decay preset (FC 51.8, CNN 2.8) |
 | full-ninr | full-NINR, decay preset (FC 16.4, CNN 0.9) |
 
-This script is a thin wrapper over `keras_ninr.sweep` and
-`keras_ninr.reports`: every finished run is appended to
+This script is a thin wrapper over `keras_ninr.experiments.sweep` and
+`keras_ninr.experiments.reports`: every finished run is appended to
 `<out>/results.jsonl`, a rerun skips them (a killed run resumes), and the
 table is made from that file.
 
@@ -51,7 +51,7 @@ naming the command, backend and device.
 import pathlib
 import sys
 
-from keras_ninr import reports
+from keras_ninr.experiments import reports
 
 from _sweep_example import MODE_TEXT
 from _sweep_example import architecture_grid

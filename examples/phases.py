@@ -18,9 +18,9 @@ import keras
 import numpy as np
 
 from keras_ninr import datasets
-from keras_ninr import zoo
+from keras_ninr.experiments import zoo
 from keras_ninr.callbacks import PhaseMonitor
-from keras_ninr.src.phases.figures import phase_figure
+from keras_ninr.phases import phase_figure
 
 D_IN, LEARNING_RATE, BATCH_SIZE = 785, 0.01, 1000
 PAPER_PHASES = {0.0: "decoupled", 0.1: "decay", 1.0: "catapult", 1.8: "divergent"}

@@ -28,7 +28,7 @@ import numpy as np
 
 from keras_ninr import datasets
 from keras_ninr import robustness
-from keras_ninr import zoo
+from keras_ninr.experiments import zoo
 
 METHODS = {
     "none": dict(regularization="none"),

@@ -1,11 +1,11 @@
-"""Tests of `keras_ninr.attacks`: input gradients, FGSM (Eq. 17) and PGD."""
+"""Tests of `keras_ninr.robustness.attacks`: input gradients, FGSM (Eq. 17) and PGD."""
 
 import keras
 import numpy as np
 import pytest
 
 from keras_ninr import NoiseInjectionDense
-from keras_ninr import attacks
+from keras_ninr import robustness as attacks
 
 EPSILON = 0.15  # In pixels; the blobs' classes are about 0.5 apart per pixel.
 

@@ -1,4 +1,4 @@
-"""Tests of `keras_ninr.corruptions`: MNIST-C style common corruptions."""
+"""Tests of `keras_ninr.robustness.corruptions`: MNIST-C style common corruptions."""
 
 import json
 import os
@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_ninr import corruptions
+from keras_ninr.robustness import corruptions
 from keras_ninr import datasets
 from keras_ninr import robustness
 

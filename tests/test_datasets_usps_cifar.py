@@ -20,7 +20,7 @@ import pytest
 from keras_ninr import datasets
 
 # The implementation module, for the decoded-cache test only.
-datasets_module = importlib.import_module("keras_ninr.src.datasets")
+datasets_module = importlib.import_module("keras_ninr.src.datasets.loaders")
 
 # Read once: the `no_data_places` fixture unsets the variable.
 DATA_ROOT = os.environ.get("KERAS_NINR_DATA_DIR")

@@ -127,9 +127,9 @@ def test_tf_mirrored_strategy_on_two_cpu_devices():
 
 
 REPLICAS = """
-from keras_ninr import zoo
-from keras_ninr.src.replicas.batches import EpochBatches
-from keras_ninr.src.replicas.model import fit_replicas
+from keras_ninr.experiments import zoo
+from keras_ninr.src.experiments.replicas.batches import EpochBatches
+from keras_ninr.src.experiments.replicas.model import fit_replicas
 
 rng = np.random.default_rng(1)
 xr = rng.normal(size=(96, 28, 28, 1)).astype("float32")

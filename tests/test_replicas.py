@@ -6,12 +6,12 @@ import keras
 import numpy as np
 import pytest
 
-from keras_ninr import sweep
-from keras_ninr import zoo
-from keras_ninr.src.replicas.batches import EpochBatches
-from keras_ninr.src.replicas.batches import epoch_order
-from keras_ninr.src.replicas.model import ReplicaModel
-from keras_ninr.src.replicas.model import fit_replicas
+from keras_ninr.experiments import sweep
+from keras_ninr.experiments import zoo
+from keras_ninr.src.experiments.replicas.batches import EpochBatches
+from keras_ninr.src.experiments.replicas.batches import epoch_order
+from keras_ninr.src.experiments.replicas.model import ReplicaModel
+from keras_ninr.src.experiments.replicas.model import fit_replicas
 from keras_ninr.src.utils import find_noise_layers
 
 SIZE = {

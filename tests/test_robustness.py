@@ -150,7 +150,7 @@ def test_corruption_curve_falls_from_clean_to_pure_noise():
 )
 def test_domain_shift_mnist_to_usps():
     from keras_ninr import datasets
-    from keras_ninr import zoo
+    from keras_ninr.experiments import zoo
 
     (x_train, y_train), _ = datasets.load("mnist", max_per_class=200)
     (x_train, _), (mean, std) = datasets.standardize(x_train)

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from keras_ninr import sweep
+from keras_ninr.experiments import sweep
 
 TINY = dict(
     architecture_kwargs={"hidden_units": (16,)},

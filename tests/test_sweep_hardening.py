@@ -13,8 +13,8 @@ import time
 import keras
 import pytest
 
-from keras_ninr import sweep
-from keras_ninr import zoo
+from keras_ninr.experiments import sweep
+from keras_ninr.experiments import zoo
 from test_sweep import TINY
 from test_sweep import easy_images
 from test_sweep import stored
@@ -22,7 +22,7 @@ from test_sweep import tiny_configs
 
 # Claim files and the data check are internal; their paths and errors are
 # what a user sees.
-sweep_module = importlib.import_module("keras_ninr.src.sweep")
+sweep_module = importlib.import_module("keras_ninr.src.experiments.sweep")
 TESTS = pathlib.Path(__file__).resolve().parent
 try:
     import fcntl
@@ -47,7 +47,7 @@ time.sleep(600)
 # so that the two train at the same time, then prints the runs it began.
 SECOND_SWEEP = """
 import json, os, pathlib, sys, time
-from keras_ninr import sweep
+from keras_ninr.experiments import sweep
 from test_sweep import easy_images, tiny_configs
 
 results, signals = sys.argv[1], pathlib.Path(sys.argv[2])

@@ -10,9 +10,9 @@ import sys
 import keras
 import pytest
 
-from keras_ninr import cli
-from keras_ninr import reports
-from keras_ninr import sweep
+from keras_ninr.experiments import cli
+from keras_ninr.experiments import reports
+from keras_ninr.experiments import sweep
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 needs_data = pytest.mark.skipif(

@@ -8,11 +8,11 @@ import re
 import numpy as np
 import pytest
 
-from keras_ninr import reports
-from keras_ninr import sweep
+from keras_ninr.experiments import reports
+from keras_ninr.experiments import sweep
 
 # The data cache is internal; the split is checked image by image there.
-sweep_module = importlib.import_module("keras_ninr.src.sweep")
+sweep_module = importlib.import_module("keras_ninr.src.experiments.sweep")
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TINY = dict(
     architecture_kwargs={"hidden_units": (16,)},

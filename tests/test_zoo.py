@@ -8,7 +8,7 @@ from keras_ninr import NINRModel
 from keras_ninr import NoiseInjectionDense
 from keras_ninr import NoiseInjectionPixel
 from keras_ninr import find_noise_layers
-from keras_ninr import zoo
+from keras_ninr.experiments import zoo
 
 # Narrow versions of the paper's networks, so that a training step of all
 # 24 combinations stays quick on a 2-core CPU; the full widths are checked

@@ -5,14 +5,12 @@ in Sec. 3.2.1: x -> sqrt(1 - sigma_noise^2) x + sigma_noise delta, with
 delta ~ N(0, 1) per pixel, drawn afresh at every step.
 """
 
-import math
-
 import keras
-from keras import ops
 
 from keras_ninr.src.api_export import register
-from keras_ninr.src.robustness import SPACES
-from keras_ninr.src.robustness import check_sigma_noise
+from keras_ninr.src.corruption import SPACES
+from keras_ninr.src.corruption import check_sigma_noise
+from keras_ninr.src.corruption import corrupt_tensor
 
 
 @register
@@ -61,7 +59,7 @@ class InputCorruption(keras.layers.Layer):
     def call(self, inputs, training=False):
         if not training:
             return inputs
-        return corrupt(
+        return corrupt_tensor(
             inputs,
             self.sigma_noise,
             self.mean,
@@ -84,17 +82,3 @@ class InputCorruption(keras.layers.Layer):
             "seed": self.seed,
         }
         return {**base_config, **config}
-
-
-def corrupt(inputs, sigma_noise, mean, std, space, seed_generator, dtype):
-    """Eq. 8 applied to standardised `inputs`, noise from `seed_generator`."""
-    if sigma_noise == 0:
-        return inputs
-    x = inputs
-    if space == "pixel":
-        x = x * std + mean
-    delta = keras.random.normal(ops.shape(x), dtype=dtype, seed=seed_generator)
-    x = math.sqrt(1.0 - sigma_noise**2) * x + sigma_noise * delta
-    if space == "pixel":
-        x = (x - mean) / std
-    return x

@@ -15,14 +15,12 @@ def phase_figure(runs):
     Returns:
         A `matplotlib.figure.Figure`.
     """
-    import matplotlib
+    # A Figure of its own, not pyplot: switching a notebook user's backend
+    # or leaving figures open in pyplot's registry is not ours to do.
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 3.6))
-    if len(runs) == 1:
-        axes = [axes]
+    fig = Figure(figsize=(4.2 * len(runs), 3.6))
+    axes = fig.subplots(1, len(runs), squeeze=False)[0]
     for axis, run in zip(axes, runs):
         steps = [r["step"] for r in run["records"]]
         niw = [r["niw_norm"] for r in run["records"]]

@@ -21,6 +21,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_ninr.src.corruption import corrupt_tensor
+
 STACK = "stack"
 MERGED = "merged"
 
@@ -414,11 +416,9 @@ class ReplicaInputCorruption(ReplicaLayer):
     def call(self, inputs, training=False):
         if not training:
             return inputs
-        from keras_ninr.src.layers.input_corruption import corrupt
-
         slices = _to_replica_slices(inputs, self.layout, self.replicas)
         slices = [
-            corrupt(x, *corruption, generator, self.compute_dtype)
+            corrupt_tensor(x, *corruption, generator, self.compute_dtype)
             for x, corruption, generator in zip(
                 slices, self.corruptions, self.seed_generators
             )

@@ -16,7 +16,7 @@ pixel gradient `grad / std` has the sign of the standardised-input gradient,
 so only the projection and the clipping need the pixel space.
 
 Gradients are taken in inference mode (no NIN noise, no dropout), see
-`keras_ninr.src.input_gradients`.
+`keras_ninr.src.robustness.input_gradients`.
 """
 
 import math
@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from keras_ninr.src.input_gradients import input_gradient
+from keras_ninr.src.robustness.input_gradients import input_gradient
 
 ATTACKS = ("fgsm", "pgd")
 NORMS = ("linf",)

@@ -1,6 +1,6 @@
 """Figures and tables from sweep records (paper Figs. 2, 6-9, Tables 1-2).
 
-Every function takes records (the dicts of `keras_ninr.sweep.load_results`
+Every function takes records (the dicts of `keras_ninr.experiments.sweep.load_results`
 or `run_sweep`) and returns a matplotlib `Figure` or a Markdown string; none
 trains. Runs are grouped into methods by their config without the seed, so
 each group is one curve or one row: its mean over seeds, with a band or an

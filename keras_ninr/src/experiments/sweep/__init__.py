@@ -9,7 +9,7 @@ appends one JSON line per run to a results file as soon as the run ends.
 
 The results file is the sweep's memory: a rerun skips every config whose
 `run_id` is already there, so a killed sweep resumes where it stopped, and
-figures and tables (`keras_ninr.reports`) are made from it without training.
+figures and tables (`keras_ninr.experiments.reports`) are made from it without training.
 Each line is written whole in one call and synced to disk; a last line cut
 short by a kill is ignored on reading and cut off before the next append.
 Several sweeps may write one file at once: the file is locked while a
@@ -61,17 +61,16 @@ except ImportError:  # Windows: results files are not locked.
 import keras
 import numpy as np
 
-import keras_ninr
-from keras_ninr.src import attacks
-from keras_ninr.src import datasets
+from keras_ninr.src.robustness import attacks
+from keras_ninr.src.datasets import loaders as datasets
 from keras_ninr.src import noise
-from keras_ninr.src import robustness
-from keras_ninr.src import zoo
+from keras_ninr.src.robustness import corruption_curves as robustness
+from keras_ninr.src.experiments import zoo
 from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
 from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
-from keras_ninr.src.input_gradients import accelerator_name
-from keras_ninr.src.replicas.batches import EpochBatches
-from keras_ninr.src.replicas.model import fit_replicas
+from keras_ninr.src.experiments import provenance
+from keras_ninr.src.experiments.replicas.batches import EpochBatches
+from keras_ninr.src.experiments.replicas.model import fit_replicas
 
 EVALUATIONS = ("clean", "corruption_curve", "domain_shift", "fgsm", "pgd")
 STATUSES = ("finished", "diverged")
@@ -111,18 +110,18 @@ class RunConfig:
         dataset: One of `keras_ninr.datasets.KNOWN_DATASETS`, loaded by
             `keras_ninr.datasets.load` (or by the sweep's `load_data`).
             Defaults to `"fashion_mnist"`.
-        architecture: One of `keras_ninr.zoo.ARCHITECTURES`. Defaults to
+        architecture: One of `keras_ninr.experiments.zoo.ARCHITECTURES`. Defaults to
             `"fc"`.
-        regularization: One of `keras_ninr.zoo.REGULARIZATIONS`. Defaults to
+        regularization: One of `keras_ninr.experiments.zoo.REGULARIZATIONS`. Defaults to
             `"none"`.
         noise_stddev: sigma_eps for NINR: a float, or `"decay"` /
-            `"catapult"` for the paper's preset (`keras_ninr.zoo.
+            `"catapult"` for the paper's preset (`keras_ninr.experiments.zoo.
             noise_preset`). Defaults to `"decay"`.
         noise_distribution: Distribution of the NINs. Defaults to
             `"normal"`.
         optimizer: `"sgd"`, `"adam"` or `"rmsprop"`. Defaults to `"sgd"`.
         learning_rate: Optional float; defaults to the paper's
-            (`keras_ninr.zoo.LEARNING_RATES`).
+            (`keras_ninr.experiments.zoo.LEARNING_RATES`).
         seed: Int: weights, noise, dropout and shuffling. Defaults to `0`.
         epochs: Int, the epoch cap. Defaults to `500` (the paper's).
         target_accuracy: Stop once the epoch's training accuracy reaches
@@ -141,7 +140,7 @@ class RunConfig:
             `"validation"` evaluation. Defaults to `None` (train on every
             training image, no validation evaluation).
         batch_size: Optional int; defaults to the paper's
-            (`keras_ninr.zoo.BATCH_SIZES`).
+            (`keras_ninr.experiments.zoo.BATCH_SIZES`).
         cdt_sigma_noise: sigma_noise of the training corruption for
             `"cdt"`. Defaults to `0.4`.
         evaluations: Dict of what to measure after training: `"clean"`
@@ -154,8 +153,8 @@ class RunConfig:
             `1000`.
         architecture_kwargs: Dict passed to the architecture's builder,
             e.g. `{"hidden_units": (16,)}`; its keys are arguments of that
-            builder (`keras_ninr.zoo.fc_network`, `cnn_network`,
-            `vgg_network`) that `keras_ninr.zoo.build` does not set.
+            builder (`keras_ninr.experiments.zoo.fc_network`, `cnn_network`,
+            `vgg_network`) that `keras_ninr.experiments.zoo.build` does not set.
             Defaults to `{}`.
         label: Optional display name of the method in reports; not part of
             `run_id`. Defaults to `None` (a name made from the fields).
@@ -657,7 +656,7 @@ def run_sweep(
             what is evaluated). Each run keeps its own initialisation,
             noise streams, data order, stopping rule, history and record,
             and ends with the weights it would have alone, up to
-            floating-point order (`keras_ninr.src.replicas`). The records
+            floating-point order (`keras_ninr.src.experiments.replicas`). The records
             are appended when the group ends. `None` or `1` trains one run
             at a time. Defaults to `None`.
 
@@ -873,7 +872,7 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
     `backend`, `versions`, `machine` and `finished_at`.
 
     The run sees the training data in `epoch_order(config.seed, epoch, n)`
-    (`keras_ninr.src.replicas.batches`), not in Keras's backend-dependent
+    (`keras_ninr.src.experiments.replicas.batches`), not in Keras's backend-dependent
     shuffle, so that it sees the same batches on every backend and when
     trained as a replica.
 
@@ -1099,8 +1098,8 @@ def _record(
             "total_s": evaluated - start,
         },
         "backend": keras.backend.backend(),
-        "versions": _versions(),
-        "machine": _machine(),
+        "versions": provenance.versions(),
+        "machine": provenance.machine(),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     return _to_json(record)
@@ -1670,35 +1669,6 @@ def _reporter(progress):
         "Expected `progress` to be True, False, None or a SweepProgress. "
         f"Received: progress={progress!r}"
     )
-
-
-def _versions():
-    versions = {
-        "python": platform.python_version(),
-        "keras": keras.version(),
-        "keras_ninr": keras_ninr.__version__,
-        "numpy": np.__version__,
-    }
-    backend = keras.backend.backend()
-    module = sys.modules.get(backend)
-    if module is not None:
-        versions[backend] = getattr(module, "__version__", None)
-    return versions
-
-
-def _machine():
-    """The host and the accelerator the backend computes on, in words."""
-    try:  # Metadata only: a failure must not lose a finished run.
-        device = accelerator_name()
-    except Exception as error:  # noqa: BLE001
-        device = f"unknown ({type(error).__name__})"
-    return {
-        "host": platform.node(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "device": device,
-    }
 
 
 def _architecture_arguments(architecture):

@@ -113,8 +113,8 @@ import numbers
 
 import numpy as np
 
-from keras_ninr.src import robustness
-from keras_ninr.src.datasets import scale_pixels
+from keras_ninr.src.robustness import corruption_curves as robustness
+from keras_ninr.src.datasets.loaders import scale_pixels
 
 SEVERITIES = (1, 2, 3, 4, 5)
 

@@ -6,7 +6,7 @@ accelerator. `fit_replicas` trains K of them in one compiled step:
 
 - `ReplicaModel` is built from the K models as each run would build them
   alone (same initialisation, same seed-generator states) and gives every
-  weight a leading replica axis (see `keras_ninr.src.replicas.layers`).
+  weight a leading replica axis (see `keras_ninr.src.experiments.replicas.layers`).
 - The training loss is the *sum* of the replicas' mean losses (and their
   regularization penalties), so the gradient of every replica's weights is
   the one it would get alone; with an element-wise optimizer (SGD, Adam,
@@ -32,12 +32,12 @@ import numpy as np
 from keras import ops
 
 from keras_ninr.src.callbacks.phase_monitor import PhaseTrace
-from keras_ninr.src.input_gradients import accelerator_name
+from keras_ninr.src.robustness.input_gradients import accelerator_name
 from keras_ninr.src.layers.input_corruption import InputCorruption
 from keras_ninr.src.layers.noise_injection_dense import NoiseInjectionDense
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
-from keras_ninr.src.replicas import layers as rl
-from keras_ninr.src.replicas.batches import ReplicaBatches
+from keras_ninr.src.experiments.replicas import layers as rl
+from keras_ninr.src.experiments.replicas.batches import ReplicaBatches
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import next_weight_layer
 
@@ -80,7 +80,7 @@ def _unsupported(layer, why):
         f"({layer.__class__.__name__}): {why}. Replicas support chains of "
         "Dense, NoiseInjectionDense, NoiseInjectionPixel, Conv2D, "
         "BatchNormalization, pooling, Dropout, Flatten, InputCorruption and "
-        "activation layers (the `keras_ninr.zoo` networks)."
+        "activation layers (the `keras_ninr.experiments.zoo` networks)."
     )
 
 
@@ -465,7 +465,7 @@ def fit_replicas(
 
     Args:
         models: K built models of one chain architecture (e.g. from
-            `keras_ninr.zoo.build` with K seeds), initialised as the runs
+            `keras_ninr.experiments.zoo.build` with K seeds), initialised as the runs
             start. Each ends with its own trained weights (at its stopping
             epoch); diverged ones are left as they were.
         x, y: Training inputs (as the models take them) and integer labels.

@@ -10,65 +10,12 @@ from 0 (clean) to 1 (pure noise). The model is evaluated noise-free
 (`model.predict`: no NIN noise) on the corrupted inputs.
 """
 
-import math
-import numbers
-
 import numpy as np
 
-from keras_ninr.src import datasets
-from keras_ninr.src.datasets import scale_pixels
-
-SPACES = ("pixel", "standardized")
-
-
-def check_sigma_noise(sigma_noise):
-    """Return `sigma_noise` as a float, or raise if it is not in [0, 1]."""
-    if (
-        isinstance(sigma_noise, bool)
-        or not isinstance(sigma_noise, numbers.Real)
-        or not 0.0 <= float(sigma_noise) <= 1.0
-    ):
-        raise ValueError(
-            "Expected `sigma_noise` to be a number in [0, 1] (Eq. 8 mixes "
-            "sqrt(1 - sigma_noise**2) of the input with sigma_noise of "
-            f"noise). Received: sigma_noise={sigma_noise!r}"
-        )
-    return float(sigma_noise)
-
-
-def corrupt(x, sigma_noise, seed=None):
-    """Corrupt inputs with Gaussian noise as in paper Eq. 8.
-
-    `x -> sqrt(1 - sigma_noise**2) * x + sigma_noise * delta`, one
-    `delta ~ N(0, 1)` per element. This preserves the variance of inputs
-    whose variance is 1 (standardised inputs).
-
-    Args:
-        x: NumPy array (or array-like) of inputs, any shape.
-        sigma_noise: Float in [0, 1], the corruption strength; 0 returns the
-            inputs unchanged, 1 pure noise.
-        seed: Optional int, or a `np.random.Generator`, for the noise. The
-            same int gives the same corruption. Defaults to `None`
-            (unseeded). The same seed and dtype give the same noise.
-
-    Returns:
-        The corrupted inputs: a new array of `x`'s floating dtype, float32
-        for integer inputs.
-    """
-    sigma_noise = check_sigma_noise(sigma_noise)
-    x = np.asarray(x)
-    dtype = (
-        x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
-    )
-    x = x.astype(dtype, copy=True)
-    if sigma_noise == 0.0:
-        return x
-    rng = np.random.default_rng(seed)
-    delta = rng.standard_normal(x.shape, dtype=dtype)
-    x *= dtype.type(math.sqrt(1.0 - sigma_noise**2))
-    x += dtype.type(sigma_noise) * delta
-    return x
-
+from keras_ninr.src.corruption import SPACES
+from keras_ninr.src.corruption import check_sigma_noise
+from keras_ninr.src.corruption import corrupt
+from keras_ninr.src.datasets.loaders import scale_pixels
 
 def corrupted_accuracy(
     model,
@@ -187,30 +134,3 @@ def corruption_curve(
         )
         for sigma in sigmas
     }
-
-
-def domain_shift_accuracy(
-    model, mean, std, data_dir=None, variant="lecun", split="test"
-):
-    """Accuracy of an MNIST-trained model on USPS (Sec. 3.2.2, Table 1).
-
-    USPS digits are brought to MNIST's format (`variant="lecun"`: fitted to
-    a 20x20 box keeping their aspect ratio, centred by centre of mass in
-    28x28; see `keras_ninr.datasets.usps_to_mnist_format` for the other
-    variants) and standardised with the *MNIST* training statistics.
-
-    Args:
-        model: A Keras model trained on standardised MNIST.
-        mean, std: The MNIST training pixel mean and standard deviation (from
-            `keras_ninr.datasets.standardize`).
-        data_dir: Where to find `usps/` (see `keras_ninr.datasets.load`).
-        variant: USPS processing. Defaults to `"lecun"`.
-        split: USPS split, `"test"` (the paper's) or `"train"`.
-
-    Returns:
-        The accuracy, a Python float.
-    """
-    x, y = datasets.load_usps_as_mnist(
-        data_dir=data_dir, split=split, variant=variant
-    )
-    return corrupted_accuracy(model, x, y, 0.0, mean=mean, std=std)

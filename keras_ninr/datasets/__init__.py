@@ -1,0 +1,25 @@
+"""Data sets and their preprocessing (see `keras_ninr.src.datasets.loaders`)."""
+
+from keras_ninr.src.datasets.loaders import CIFAR10_CLASS_NAMES
+from keras_ninr.src.datasets.loaders import KNOWN_DATASETS
+from keras_ninr.src.datasets.loaders import load
+from keras_ninr.src.datasets.loaders import load_usps_as_mnist
+from keras_ninr.src.datasets.loaders import read_idx
+from keras_ninr.src.datasets.loaders import read_usps
+from keras_ninr.src.datasets.loaders import scale_pixels
+from keras_ninr.src.datasets.preprocessing import Standardization
+from keras_ninr.src.datasets.loaders import standardize
+from keras_ninr.src.datasets.loaders import usps_to_mnist_format
+
+__all__ = [
+    "CIFAR10_CLASS_NAMES",
+    "KNOWN_DATASETS",
+    "load",
+    "load_usps_as_mnist",
+    "read_idx",
+    "read_usps",
+    "Standardization",
+    "scale_pixels",
+    "standardize",
+    "usps_to_mnist_format",
+]

@@ -1,0 +1,17 @@
+"""The paper's kit: everything that reproduces arXiv:2210.15764.
+
+- `zoo`: the paper's networks, regularizations, optimizers and sigma_eps
+  presets.
+- `sweep`: run configurations, the resumable results file, the runner.
+- `replicas`: K runs of one network trained in one compiled step.
+- `reports`: figures and Markdown tables from a results file.
+- `cli`: the `keras-ninr` command.
+"""
+
+from keras_ninr.experiments import provenance
+from keras_ninr.experiments import replicas
+from keras_ninr.experiments import reports
+from keras_ninr.experiments import sweep
+from keras_ninr.experiments import zoo
+
+__all__ = ["cli", "provenance", "replicas", "reports", "sweep", "zoo"]

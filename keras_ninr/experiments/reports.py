@@ -1,0 +1,29 @@
+"""Figures and Markdown tables from sweep records (see `keras_ninr.src.experiments.reports`)."""
+
+from keras_ninr.src.experiments.reports import attack_figure
+from keras_ninr.src.experiments.reports import cifar10_figure
+from keras_ninr.src.experiments.reports import clean_accuracy_table
+from keras_ninr.src.experiments.reports import corruption_figure
+from keras_ninr.src.experiments.reports import domain_shift_table
+from keras_ninr.src.experiments.reports import group_runs
+from keras_ninr.src.experiments.reports import mean_and_spread
+from keras_ninr.src.experiments.reports import network_name
+from keras_ninr.src.experiments.reports import noise_distribution_figure
+from keras_ninr.src.experiments.reports import optimizer_figure
+from keras_ninr.src.experiments.reports import training_seconds
+from keras_ninr.src.experiments.reports import unique_runs
+
+__all__ = [
+    "attack_figure",
+    "cifar10_figure",
+    "clean_accuracy_table",
+    "corruption_figure",
+    "domain_shift_table",
+    "group_runs",
+    "mean_and_spread",
+    "network_name",
+    "noise_distribution_figure",
+    "optimizer_figure",
+    "training_seconds",
+    "unique_runs",
+]

@@ -1,0 +1,29 @@
+"""The paper's networks, regularizations and optimizers (see `keras_ninr.src.experiments.zoo`)."""
+
+from keras_ninr.src.experiments.zoo import ARCHITECTURES
+from keras_ninr.src.experiments.zoo import BATCH_SIZES
+from keras_ninr.src.experiments.zoo import NOISE_PRESETS
+from keras_ninr.src.experiments.zoo import OPTIMIZERS
+from keras_ninr.src.experiments.zoo import REGULARIZATIONS
+from keras_ninr.src.experiments.zoo import build
+from keras_ninr.src.experiments.zoo import cnn_network
+from keras_ninr.src.experiments.zoo import compile_model
+from keras_ninr.src.experiments.zoo import fc_network
+from keras_ninr.src.experiments.zoo import make_optimizer
+from keras_ninr.src.experiments.zoo import noise_preset
+from keras_ninr.src.experiments.zoo import vgg_network
+
+__all__ = [
+    "ARCHITECTURES",
+    "BATCH_SIZES",
+    "NOISE_PRESETS",
+    "OPTIMIZERS",
+    "REGULARIZATIONS",
+    "build",
+    "cnn_network",
+    "compile_model",
+    "fc_network",
+    "make_optimizer",
+    "noise_preset",
+    "vgg_network",
+]

@@ -1,0 +1,33 @@
+"""The robustness toolkit: how a model that takes [0, 1] pixels holds up.
+
+- Random corruption, paper Eq. 8 (Sec. 3.2.1): `corrupt`,
+  `corrupted_accuracy`, `corruption_curve` (the curves of Fig. 2).
+- Adversarial attacks, App. C.1 and Eq. 17: `fgsm`, `pgd`,
+  `adversarial_accuracy`, `input_gradient`.
+- Common corruptions in the spirit of MNIST-C: `keras_ninr.robustness.corruptions`.
+- Domain shift MNIST -> USPS (Sec. 3.2.2, Table 1): `domain_shift_accuracy`.
+"""
+
+from keras_ninr.robustness import corruptions
+from keras_ninr.src.corruption import corrupt
+from keras_ninr.src.robustness.attacks import adversarial_accuracy
+from keras_ninr.src.robustness.attacks import fgsm
+from keras_ninr.src.robustness.attacks import pgd
+from keras_ninr.src.robustness.corruption_curves import DEFAULT_SIGMAS
+from keras_ninr.src.robustness.corruption_curves import corrupted_accuracy
+from keras_ninr.src.robustness.corruption_curves import corruption_curve
+from keras_ninr.src.robustness.domain_shift import domain_shift_accuracy
+from keras_ninr.src.robustness.input_gradients import input_gradient
+
+__all__ = [
+    "DEFAULT_SIGMAS",
+    "adversarial_accuracy",
+    "corrupt",
+    "corrupted_accuracy",
+    "corruption_curve",
+    "corruptions",
+    "domain_shift_accuracy",
+    "fgsm",
+    "input_gradient",
+    "pgd",
+]

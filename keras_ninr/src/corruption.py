@@ -1,0 +1,80 @@
+"""Paper Eq. 8, the one home of the input corruption of Sec. 3.2.1.
+
+    x -> sqrt(1 - sigma_noise**2) * x + sigma_noise * delta,  delta ~ N(0, 1)
+
+per pixel. `corrupt` applies it to NumPy test inputs (the robustness
+toolkit); `corrupt_tensor` to a batch inside a model, noise from a
+`SeedGenerator` (the CDT layer `InputCorruption` and the replicas).
+"""
+
+import math
+import numbers
+
+import keras
+import numpy as np
+from keras import ops
+
+SPACES = ("pixel", "standardized")
+
+
+def check_sigma_noise(sigma_noise):
+    """Return `sigma_noise` as a float, or raise if it is not in [0, 1]."""
+    if (
+        isinstance(sigma_noise, bool)
+        or not isinstance(sigma_noise, numbers.Real)
+        or not 0.0 <= float(sigma_noise) <= 1.0
+    ):
+        raise ValueError(
+            "Expected `sigma_noise` to be a number in [0, 1] (Eq. 8 mixes "
+            "sqrt(1 - sigma_noise**2) of the input with sigma_noise of "
+            f"noise). Received: sigma_noise={sigma_noise!r}"
+        )
+    return float(sigma_noise)
+
+
+def corrupt(x, sigma_noise, seed=None):
+    """Corrupt inputs with Gaussian noise as in paper Eq. 8.
+
+    `x -> sqrt(1 - sigma_noise**2) * x + sigma_noise * delta`, one
+    `delta ~ N(0, 1)` per element. This preserves the variance of inputs
+    whose variance is 1 (standardised inputs).
+
+    Args:
+        x: NumPy array (or array-like) of inputs, any shape.
+        sigma_noise: Float in [0, 1], the corruption strength; 0 returns the
+            inputs unchanged, 1 pure noise.
+        seed: Optional int, or a `np.random.Generator`, for the noise. The
+            same int gives the same corruption. Defaults to `None`
+            (unseeded). The same seed and dtype give the same noise.
+
+    Returns:
+        The corrupted inputs: a new array of `x`'s floating dtype, float32
+        for integer inputs.
+    """
+    sigma_noise = check_sigma_noise(sigma_noise)
+    x = np.asarray(x)
+    dtype = (
+        x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    )
+    x = x.astype(dtype, copy=True)
+    if sigma_noise == 0.0:
+        return x
+    rng = np.random.default_rng(seed)
+    delta = rng.standard_normal(x.shape, dtype=dtype)
+    x *= dtype.type(math.sqrt(1.0 - sigma_noise**2))
+    x += dtype.type(sigma_noise) * delta
+    return x
+
+
+def corrupt_tensor(inputs, sigma_noise, mean, std, space, seed_generator, dtype):
+    """Eq. 8 applied to standardised `inputs`, noise from `seed_generator`."""
+    if sigma_noise == 0:
+        return inputs
+    x = inputs
+    if space == "pixel":
+        x = x * std + mean
+    delta = keras.random.normal(ops.shape(x), dtype=dtype, seed=seed_generator)
+    x = math.sqrt(1.0 - sigma_noise**2) * x + sigma_noise * delta
+    if space == "pixel":
+        x = (x - mean) / std
+    return x

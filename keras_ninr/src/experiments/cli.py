@@ -1,0 +1,523 @@
+"""The `keras-ninr` command: run a sweep, make its report.
+
+    keras-ninr sweep --results runs.jsonl --epochs 20 --seeds 0 1 2 \\
+        --methods none dropout in-ninr:51.8 full-ninr:catapult
+    keras-ninr sweep --results quick.jsonl --quick      # minutes on a CPU
+    keras-ninr report --results runs.jsonl --out report/
+    keras-ninr report --results optimizers.jsonl --figure fig8
+
+`python -m keras_ninr` is the same command. Both subcommands are thin
+wrappers over `keras_ninr.experiments.sweep` and `keras_ninr.experiments.reports`; rerunning a
+sweep skips the runs already in its results file.
+"""
+
+import argparse
+import os
+import sys
+
+import keras_ninr
+from keras_ninr.src.datasets import loaders as datasets
+from keras_ninr.src.experiments import reports
+from keras_ninr.src.experiments import sweep
+from keras_ninr.src.experiments import zoo
+
+EXIT_INTERRUPTED = 130
+
+# `--quick`: what a 2-core CPU trains in minutes, where not given.
+QUICK_DEFAULTS = {
+    "train_size": 2000,
+    "test_size": 1000,
+    "epochs": 2,
+    "seeds": [0],
+    "methods": ["none", "dropout", "in-ninr"],
+}
+FULL_DEFAULTS = {
+    "train_size": None,
+    "test_size": None,
+    "epochs": 500,
+    "seeds": [0, 1, 2],
+    "methods": ["none", "l2", "dropout", "cdt", "in-ninr", "full-ninr"],
+}
+
+# `report --figure`: the layout of the corruption figure, and its file.
+CORRUPTION_FIGURES = {
+    "fig2": ("corruption.png", reports.corruption_figure),
+    "fig7": ("fig7.png", reports.noise_distribution_figure),
+    "fig8": ("fig8.png", reports.optimizer_figure),
+    "fig9": ("fig9.png", reports.cifar10_figure),
+}
+
+_VALUELESS_METHODS = ("none", "l2", "dropout")
+_VALUED_METHODS = ("cdt", "in-ninr", "full-ninr")
+
+
+def build_parser():
+    """The argument parser of `keras-ninr` (for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="keras-ninr",
+        description="Noise Injection Node Regularization: sweeps and reports "
+        "(arXiv:2210.15764).",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {keras_ninr.__version__}",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    sweep_parser = commands.add_parser(
+        "sweep",
+        help="train a grid of runs, appending each to a results file",
+        # A description is not %-formatted (a help string is): one "%".
+        description="Train methods x seeds x sigma_eps x data set x "
+        "architecture as the paper does (SGD, until 98% training accuracy "
+        "or --epochs) and evaluate each run. Runs already in --results are "
+        "skipped: rerun the same command to resume. Several sweeps may "
+        "write one results file at once; each run is trained by one.",
+    )
+    sweep_parser.add_argument(
+        "--results", required=True, help="JSON-lines results file (appended)"
+    )
+    sweep_parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small defaults for a CPU: "
+        + ", ".join(
+            f"{key.replace('_', '-')} {_words(value)}"
+            for key, value in QUICK_DEFAULTS.items()
+        ),
+    )
+    sweep_parser.add_argument(
+        "--dataset",
+        nargs="+",
+        default=["fashion_mnist"],
+        choices=[name for name in datasets.KNOWN_DATASETS if name != "usps"],
+    )
+    sweep_parser.add_argument(
+        "--architecture",
+        nargs="+",
+        default=["fc"],
+        choices=zoo.ARCHITECTURES,
+    )
+    sweep_parser.add_argument(
+        "--methods",
+        nargs="+",
+        metavar="METHOD",
+        help="regularizations: none, l2, dropout, cdt[:SIGMA_NOISE], "
+        "in-ninr[:SIGMA_EPS], full-ninr[:SIGMA_EPS]; SIGMA_EPS is a number "
+        "or a preset (decay, catapult). Default: "
+        f"{_words(FULL_DEFAULTS['methods'])}",
+    )
+    sweep_parser.add_argument(
+        "--noise-stddev",
+        nargs="+",
+        default=["decay"],
+        metavar="SIGMA_EPS",
+        help="sigma_eps values or presets for NINR methods given without "
+        "one (default: decay)",
+    )
+    sweep_parser.add_argument("--noise-distribution", default="normal")
+    sweep_parser.add_argument(
+        "--cdt-sigma-noise",
+        type=float,
+        default=0.4,
+        help="sigma_noise of cdt given without one (default: 0.4)",
+    )
+    sweep_parser.add_argument("--seeds", nargs="+", type=int, metavar="SEED")
+    sweep_parser.add_argument(
+        "--epochs", type=int, help="epoch cap (default: 500)"
+    )
+    sweep_parser.add_argument(
+        "--target-accuracy",
+        type=_optional_float,
+        default=0.98,
+        help="stop at this training accuracy; 'none' trains all epochs "
+        "(default: 0.98)",
+    )
+    sweep_parser.add_argument("--train-size", type=int, help="default: all")
+    sweep_parser.add_argument("--test-size", type=int, help="default: all")
+    sweep_parser.add_argument(
+        "--validation-split",
+        type=float,
+        metavar="FRACTION",
+        help="hold out this fraction of the training images and report the "
+        "accuracy on them (Table 2: 0.4); default: none",
+    )
+    sweep_parser.add_argument(
+        "--batch-size", type=int, help="default: the paper's (128)"
+    )
+    sweep_parser.add_argument(
+        "--optimizer", default="sgd", choices=zoo.OPTIMIZERS
+    )
+    sweep_parser.add_argument(
+        "--learning-rate", type=float, help="default: the paper's"
+    )
+    sweep_parser.add_argument(
+        "--sigmas",
+        nargs="+",
+        type=float,
+        metavar="SIGMA_NOISE",
+        help="sigma_noise values of the corruption curve "
+        "(default: 0, 0.1, ..., 1)",
+    )
+    sweep_parser.add_argument(
+        "--fgsm", nargs="+", type=float, metavar="EPS", help="FGSM epsilons"
+    )
+    sweep_parser.add_argument(
+        "--pgd", nargs="+", type=float, metavar="EPS", help="PGD epsilons"
+    )
+    sweep_parser.add_argument(
+        "--attack-size",
+        type=int,
+        default=1000,
+        help="test images attacked (default: 1000)",
+    )
+    sweep_parser.add_argument(
+        "--domain-shift",
+        nargs="*",
+        metavar="VARIANT",
+        help="evaluate on USPS (train on mnist); variants lecun (default), "
+        "resize28, pad",
+    )
+    sweep_parser.add_argument(
+        "--hidden-units",
+        nargs="+",
+        type=int,
+        metavar="UNITS",
+        help="hidden layer widths of fc/fc1 (default: the paper's)",
+    )
+    sweep_parser.add_argument(
+        "--filters",
+        nargs="+",
+        type=int,
+        metavar="COUNT",
+        help="filters per conv block of cnn/vgg (default: the paper's)",
+    )
+    sweep_parser.add_argument(
+        "--data-dir", help="data folder (default: $KERAS_NINR_DATA_DIR)"
+    )
+    sweep_parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list the runs and whether they are done; train nothing",
+    )
+    sweep_parser.add_argument(
+        "--replicas",
+        type=int,
+        metavar="K",
+        help="train up to K runs that differ only in seed, sigma_eps, noise "
+        "distribution or CDT strength together, in one compiled step "
+        "(default: one run at a time)",
+    )
+    sweep_parser.add_argument("--no-progress", action="store_true")
+    sweep_parser.set_defaults(run=_sweep, parser=sweep_parser)
+
+    report_parser = commands.add_parser(
+        "report",
+        help="figures and Markdown tables from a results file",
+        description="Write Fig. 2-style (corruption), Fig. 6-style "
+        "(attacks) figures and Table 1/2-style Markdown tables.",
+    )
+    report_parser.add_argument(
+        "--figure",
+        choices=list(CORRUPTION_FIGURES),
+        default="fig2",
+        help="layout of the corruption figure: fig2, a panel per network "
+        "(corruption.png); fig7, per noise distribution; fig8, per "
+        "optimizer; fig9, the VGG net on CIFAR-10 (default: fig2)",
+    )
+    report_parser.add_argument("--results", required=True)
+    report_parser.add_argument(
+        "--out", help="output folder (default: the results file's folder)"
+    )
+    report_parser.add_argument(
+        "--sigma-noise",
+        nargs="+",
+        type=float,
+        default=[0.4],
+        help="sigma_noise columns of the clean-accuracy table "
+        "(default: 0.4)",
+    )
+    report_parser.add_argument("--title", help="title of the figures")
+    report_parser.set_defaults(run=_report, parser=report_parser)
+    return parser
+
+
+def main(argv=None):
+    """Run `keras-ninr` on `argv` (default `sys.argv[1:]`); the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args, args.parser)
+    except KeyboardInterrupt:
+        print(
+            "\nInterrupted. Finished runs are in the results file; rerun "
+            "the same command to resume.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except (FileNotFoundError, ImportError, ValueError) as error:
+        # Missing data, a missing optional package, data that does not fit
+        # the arguments: a message, not a traceback.
+        print(f"keras-ninr {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+def _sweep(args, parser):
+    defaults = QUICK_DEFAULTS if args.quick else FULL_DEFAULTS
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.data_dir is not None and not os.path.isdir(args.data_dir):
+        parser.error(f"--data-dir {args.data_dir}: no such folder")
+    try:
+        configs = sweep.expand_grid(
+            [_parse_method(text, args) for text in args.methods],
+            seeds=args.seeds,
+            noise_stddevs=[_preset_or_float(v) for v in args.noise_stddev],
+            datasets=args.dataset,
+            architectures=args.architecture,
+            **_common_fields(args),
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    if args.replicas is not None and args.replicas < 1:
+        parser.error(
+            f"--replicas: expected a positive number of runs. Received: "
+            f"replicas={args.replicas}"
+        )
+
+    if args.dry_run:
+        done = {r["run_id"] for r in sweep.load_results(args.results)}
+        for index, config in enumerate(configs, start=1):
+            state = "done" if config.run_id in done else "to run"
+            print(
+                f"{index:4d} {config.run_id} {state:6s} {config.dataset} "
+                f"{config.architecture} {config.method_label} "
+                f"seed {config.seed}"
+            )
+        return 0
+    records = sweep.run_sweep(
+        configs,
+        args.results,
+        progress=not args.no_progress,
+        data_dir=args.data_dir,
+        replicas=args.replicas,
+    )
+    diverged = sum(r["status"] == "diverged" for r in records)
+    left = len(configs) - len(records)
+    elsewhere = (
+        f"; {left} still training in another sweep writing this file"
+        if left
+        else ""
+    )
+    print(
+        f"{len(records)} of {len(configs)} runs in {args.results} "
+        f"({diverged} diverged{elsewhere}). "
+        f"Report: keras-ninr report --results {args.results} --out DIR"
+    )
+    return 0
+
+
+def _common_fields(args):
+    evaluations = {"clean": True}
+    evaluations["corruption_curve"] = (
+        args.sigmas
+        if args.sigmas is not None
+        else sweep.DEFAULT_EVALUATIONS["corruption_curve"]
+    )
+    if args.fgsm:
+        evaluations["fgsm"] = args.fgsm
+    if args.pgd:
+        evaluations["pgd"] = args.pgd
+    if args.domain_shift is not None:
+        if args.dataset != ["mnist"]:
+            raise ValueError(
+                "--domain-shift tests MNIST-trained models on USPS (Table "
+                "1): use it with --dataset mnist. Received: --dataset "
+                f"{' '.join(args.dataset)}"
+            )
+        evaluations["domain_shift"] = args.domain_shift or ["lecun"]
+    architecture_kwargs = {}
+    if args.hidden_units:
+        _only_with(args, "--hidden-units", ("fc", "fc1"))
+        architecture_kwargs["hidden_units"] = args.hidden_units
+    if args.filters:
+        _only_with(args, "--filters", ("cnn", "vgg"))
+        architecture_kwargs["filters"] = args.filters
+    return dict(
+        epochs=args.epochs,
+        target_accuracy=args.target_accuracy,
+        train_size=args.train_size,
+        test_size=args.test_size,
+        validation_split=args.validation_split,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        learning_rate=args.learning_rate,
+        noise_distribution=args.noise_distribution,
+        evaluations=evaluations,
+        attack_size=args.attack_size,
+        architecture_kwargs=architecture_kwargs,
+    )
+
+
+def _only_with(args, flag, architectures):
+    others = [a for a in args.architecture if a not in architectures]
+    if others:
+        raise ValueError(
+            f"{flag} applies to the architectures {', '.join(architectures)}"
+            f" only. Received: --architecture {' '.join(args.architecture)}"
+        )
+
+
+def _parse_method(text, args):
+    name, _, value = text.partition(":")
+    if name in _VALUELESS_METHODS:
+        if value:
+            raise ValueError(
+                f"Method {name!r} takes no value. Received: {text!r}"
+            )
+        return {"regularization": name}
+    if name not in _VALUED_METHODS:
+        raise ValueError(
+            f"Unrecognized method {text!r}. Expected one of none, l2, "
+            "dropout, cdt[:SIGMA_NOISE], in-ninr[:SIGMA_EPS], "
+            "full-ninr[:SIGMA_EPS]."
+        )
+    if name == "cdt":
+        sigma = args.cdt_sigma_noise
+        if value:
+            sigma = _number(value, text)
+        return {"regularization": "cdt", "cdt_sigma_noise": sigma}
+    method = {"regularization": name}
+    if value:
+        method["noise_stddev"] = _preset_or_float(value)
+    return method
+
+
+def _preset_or_float(text):
+    if text in ("decay", "catapult"):
+        return text
+    return _number(text, text)
+
+
+def _number(text, context):
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(
+            f"Expected a number or a preset (decay, catapult). Received: "
+            f"{context!r}"
+        ) from None
+
+
+def _optional_float(text):
+    if text.lower() == "none":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number or 'none', got {text!r}"
+        ) from None
+
+
+def _words(value):
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def _report(args, parser):
+    if not os.path.isfile(args.results):
+        parser.error(f"--results {args.results}: no such file")
+    try:
+        records = sweep.load_results(args.results)
+    except ValueError as error:
+        parser.error(str(error))
+    if not records:
+        parser.error(f"--results {args.results}: holds no finished run")
+    # Warns once here, naming the runs recorded twice; the figures and
+    # tables below then see each run once.
+    records = reports.unique_runs(records)
+    out = args.out or os.path.dirname(os.path.abspath(args.results))
+    os.makedirs(out, exist_ok=True)
+    written = []
+    sections = [f"# Report of `{args.results}`", "", _provenance(records), ""]
+
+    def has(evaluation):
+        # Asked for in a config: a method whose runs all diverged still
+        # shows, as diverged.
+        return any(
+            (r["config"].get("evaluations") or {}).get(evaluation)
+            for r in records
+        )
+
+    corruption_name, corruption_function = CORRUPTION_FIGURES[args.figure]
+    figures = [
+        ("corruption_curve", corruption_name, corruption_function, {}),
+        ("fgsm", "fgsm.png", reports.attack_figure, {"attack": "fgsm"}),
+        ("pgd", "pgd.png", reports.attack_figure, {"attack": "pgd"}),
+    ]
+    for evaluation, name, function, kwargs in figures:
+        if has(evaluation):
+            path = os.path.join(out, name)
+            function(records, title=args.title, **kwargs).savefig(
+                path, dpi=150
+            )
+            written.append(path)
+            sections += [f"![{evaluation}]({name})", ""]
+    tables = [
+        (
+            "clean",
+            "clean_accuracy.md",
+            "Clean test accuracy (Table 2 style), mean ± 2σ over seeds",
+            lambda: reports.clean_accuracy_table(records, args.sigma_noise),
+        ),
+        (
+            "domain_shift",
+            "domain_shift.md",
+            "Domain shift to USPS (Table 1 style), mean ± 2σ over seeds",
+            lambda: reports.domain_shift_table(records),
+        ),
+    ]
+    for evaluation, name, heading, make in tables:
+        if has(evaluation):
+            table = make()
+            path = os.path.join(out, name)
+            with open(path, "w") as f:
+                f.write(table)
+            written.append(path)
+            sections += [f"## {heading}", "", table]
+    path = os.path.join(out, "report.md")
+    with open(path, "w") as f:
+        f.write("\n".join(sections))
+    written.append(path)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _provenance(records):
+    """Backends, devices and versions of the records, as Markdown lines."""
+    def values(get):
+        return sorted({str(get(r)) for r in records})
+
+    lines = [
+        f"- Runs: {len(records)} "
+        f"({sum(r['status'] == 'diverged' for r in records)} diverged)",
+        f"- Backend: {', '.join(values(lambda r: r.get('backend')))}",
+        "- Device: "
+        + ", ".join(
+            values(lambda r: (r.get("machine") or {}).get("device"))
+        ),
+        "- Keras: "
+        + ", ".join(values(lambda r: (r.get("versions") or {}).get("keras"))),
+        f"- Training time: {reports.training_seconds(records):.0f} s",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
