@@ -13,7 +13,7 @@ from keras_ninr.experiments import sweep
 
 # The data cache is internal; the split is checked image by image there.
 sweep_module = importlib.import_module("keras_ninr.src.experiments.sweep")
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 TINY = dict(
     architecture_kwargs={"hidden_units": (16,)},
     target_accuracy=None,
@@ -136,7 +136,7 @@ def test_split_leaving_an_empty_part_is_an_error():
 
 
 def test_sweep_records_validation_and_test_accuracy(tmp_path):
-    from test_sweep import easy_images
+    from tests.experiments.test_sweep import easy_images
 
     split = sweep.RunConfig(
         **{**TINY, "epochs": 30, "target_accuracy": 0.98},

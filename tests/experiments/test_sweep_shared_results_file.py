@@ -15,15 +15,15 @@ import pytest
 
 from keras_ninr.experiments import sweep
 from keras_ninr.experiments import zoo
-from test_sweep import TINY
-from test_sweep import easy_images
-from test_sweep import stored
-from test_sweep import tiny_configs
+from tests.experiments.test_sweep import TINY
+from tests.experiments.test_sweep import easy_images
+from tests.experiments.test_sweep import stored
+from tests.experiments.test_sweep import tiny_configs
 
 # Claim files and the data check are internal; their paths and errors are
 # what a user sees.
 sweep_module = importlib.import_module("keras_ninr.src.experiments.sweep")
-TESTS = pathlib.Path(__file__).resolve().parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 try:
     import fcntl
 except ImportError:
@@ -48,7 +48,7 @@ time.sleep(600)
 SECOND_SWEEP = """
 import json, os, pathlib, sys, time
 from keras_ninr.experiments import sweep
-from test_sweep import easy_images, tiny_configs
+from tests.experiments.test_sweep import easy_images, tiny_configs
 
 results, signals = sys.argv[1], pathlib.Path(sys.argv[2])
 
@@ -129,7 +129,7 @@ def test_two_sweeps_on_one_results_file_train_each_run_once(tmp_path):
             os.environ,
             KERAS_BACKEND=keras.backend.backend(),
             PYTHONPATH=os.pathsep.join(
-                [str(TESTS), os.environ.get("PYTHONPATH", "")]
+                [str(ROOT), os.environ.get("PYTHONPATH", "")]
             ),
         ),
         stdout=subprocess.PIPE,

@@ -10,7 +10,7 @@ import keras
 import keras_ninr
 
 _OVERHEAD_PATH = (
-    pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "overhead.py"
+    pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "overhead.py"
 )
 
 

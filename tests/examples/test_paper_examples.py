@@ -14,7 +14,7 @@ import sys
 import keras
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     not os.environ.get("KERAS_NINR_DATA_DIR"),
     reason="reads the data sets from $KERAS_NINR_DATA_DIR",

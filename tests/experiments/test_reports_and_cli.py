@@ -14,7 +14,7 @@ from keras_ninr.experiments import cli
 from keras_ninr.experiments import reports
 from keras_ninr.experiments import sweep
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 needs_data = pytest.mark.skipif(
     not os.environ.get("KERAS_NINR_DATA_DIR"),
     reason="reads Fashion-MNIST from $KERAS_NINR_DATA_DIR",
