@@ -1,18 +1,33 @@
-"""What the sweep-based example scripts share: flags, modes, run, metadata.
+"""What the sweep-based example scripts share: methods, modes, flags, pages.
 
 Not part of the library (which never parses flags): a helper for the
 scripts in this folder, imported as `_sweep_example` since Python puts the
-script's folder first on the path.
+script's folder first on the path. Each script is a `SweepExample`, a
+definition (networks, methods, modes, evaluations, page); its `main` turns
+it into flags, a `keras_ninr.experiments.sweep.run_sweep` and a Markdown
+page with figures from `keras_ninr.experiments.reports`.
+
+Every finished run is appended to `<out>/results.jsonl` as it ends and a
+rerun skips the runs already there, so a killed example resumes; the page
+and figures are made from that file. Three modes: the full protocol (a
+GPU), `--quick` (minutes on a CPU, not the paper's protocol) and `--tiny`
+(seconds, narrow networks, for smoke tests); the flags `--methods`,
+`--seeds`, `--epochs`, `--train-size`, `--test-size` override a mode's
+settings.
 """
 
 import argparse
+import dataclasses
+import functools
 import pathlib
 import shlex
 import sys
 
 from keras_ninr.experiments import reports
 from keras_ninr.experiments import sweep
+from keras_ninr.experiments import zoo
 
+RESULTS = pathlib.Path(__file__).parent / "results"
 MODE_TEXT = {
     "full": "Full protocol of this example.",
     "quick": "**Quick CPU settings (`--quick`), not the paper's protocol.**",
@@ -25,247 +40,378 @@ FULL_EPOCHS = {"fc": 20, "cnn": 10}
 TINY_ARCHITECTURES = {
     "fc": {"hidden_units": [16]},
     "cnn": {"filters": [4, 8], "dense_units": 32},
+    "vgg": {"filters": [4, 4, 8], "dense_units": 16},
 }
 SIGMAS = [round(0.1 * i, 1) for i in range(11)]
 TINY_SIGMAS = [0.0, 0.4]
+CORRUPTION_TEST = "test: {test_size} images, Eq. 8 corruption in pixel space"
+
+# The FC's in-NINR catapult sigma_eps. The paper's value diverges (NaN loss)
+# with App. A's initialisation in every seed tried; find_phase_boundaries.py
+# measured this network's catapult/divergent boundary between 133.4 and
+# 154.0 (results/phase_boundaries_fc.md), so 133 stands for the catapult.
+FC_IN_NINR_CATAPULT = 133.0
+FC_CATAPULT_NOTE = (
+    f"- The FC's in-NINR catapult is σ_ε = {FC_IN_NINR_CATAPULT:g}, not the "
+    f"paper's {zoo.noise_preset('fc', 'input', 'catapult'):g}, which "
+    "diverges with this initialisation (see fmnist_fc_robustness.py)."
+)
+_NINR_NAMES = {"in-ninr": ("in-NINR", "input"), "full-ninr": ("full-NINR", "full")}
 
 
-def make_parser(doc, methods, quick_help, tiny_help, default_out):
-    """A parser with the flags every sweep example takes."""
-    parser = argparse.ArgumentParser(
-        description=doc.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--quick", action="store_true", help=quick_help)
-    group.add_argument("--tiny", action="store_true", help=tiny_help)
-    parser.add_argument(
-        "--methods", nargs="+", choices=list(methods), help="method keys"
-    )
-    parser.add_argument("--seeds", nargs="+", type=int)
-    parser.add_argument("--epochs", type=int, help="epoch cap")
-    parser.add_argument("--train-size", type=int)
-    parser.add_argument("--test-size", type=int)
-    parser.add_argument("--data-dir")
-    parser.add_argument("--out", default=str(default_out))
-    parser.add_argument(
-        "--replicas",
-        type=int,
-        metavar="K",
-        help="train up to K runs of one method together (run_sweep replicas)",
-    )
-    parser.add_argument("--no-progress", action="store_true")
-    return parser
+def cdt_method(sigma_noise):
+    """Corrupted-data training at `sigma_noise`, labelled with it."""
+    label = f"CDT (σ_noise = {sigma_noise:g})"
+    return dict(regularization="cdt", cdt_sigma_noise=sigma_noise, label=label)
 
 
-def mode_settings(args, modes):
-    """`(mode, settings)`: the mode's defaults, overridden by given flags."""
-    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
-    settings = dict(modes[mode])
-    for key in settings:
-        if getattr(args, key) is not None:
-            settings[key] = getattr(args, key)
-    return mode, settings
+def ninr_method(architecture, regularization, phase, optimizer="sgd", sigma=None):
+    """in-/full-NINR at the zoo's sigma_eps preset (or `sigma`), labelled.
 
-
-def run(grid, args):
-    """Run (or resume) the sweep into `<out>/results.jsonl`."""
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    records = sweep.run_sweep(
-        grid,
-        out / "results.jsonl",
-        progress=not args.no_progress,
-        data_dir=args.data_dir,
-        replicas=args.replicas,
-    )
-    return out, records
-
-
-def mode_suffix(mode):
-    """`""` in full mode, else `"_quick"` or `"_tiny"` (output names)."""
-    return "" if mode == "full" else f"_{mode}"
-
-
-def mode_title(title, mode):
-    """A figure title that names the quick or tiny settings."""
-    return title + ("" if mode == "full" else f" ({mode} settings)")
-
-
-def architecture_grid(
-    methods_of, architectures, epochs, tiny, dataset="fashion_mnist", **fields
-):
-    """The sweep's configs: one `expand_grid` per architecture.
-
-    `methods_of(architecture)` gives the method dicts of that network (its
-    own sigma_eps); `epochs=None` takes `FULL_EPOCHS`; `tiny` narrows the
-    networks (`TINY_ARCHITECTURES`); `fields` go to every config.
+    The value (a float, not the preset's name) goes into the config, as in
+    the results files these examples wrote, so their run ids still match.
     """
-    grid = []
-    for architecture in architectures:
-        grid += sweep.expand_grid(
-            methods_of(architecture),
-            datasets=[dataset],
-            architectures=[architecture],
-            epochs=epochs or FULL_EPOCHS[architecture],
-            target_accuracy=0.98,
-            architecture_kwargs=(
-                TINY_ARCHITECTURES[architecture] if tiny else {}
-            ),
-            **fields,
-        )
-    return grid
+    name, topology = _NINR_NAMES[regularization]
+    if sigma is None:
+        sigma = zoo.noise_preset(architecture, topology, phase, optimizer)
+    return dict(
+        regularization=regularization,
+        noise_stddev=sigma,
+        label=f"{name} {phase} (σ_ε = {sigma:g})",
+    )
 
 
-def panel_example_main(
-    argv,
-    *,
-    doc,
-    script,
-    method_keys,
-    panel_flag,
-    panel_choices,
-    default_panels,
-    methods_of,
-    heading,
-    notes,
-    figure_function,
-    figure_name,
-    default_out,
-):
-    """`main` of the Fig. 7 and Fig. 8 examples.
-
-    The FC and the CNN on Fashion-MNIST, each method of `method_keys` once
-    per panel value (`--<panel_flag>`: a noise distribution, an
-    optimizer), tested under Eq. 8 corruption; writes `figure_name`.png
-    (`figure_function`'s layout) and `figure_name`.md (with the table).
-    `methods_of(architecture, method_keys, panels)` gives the method
-    dicts.
-    """
-    small = ["none", "in-ninr-decay"]
-    modes = {
-        "full": dict(
-            train_size=None,
-            test_size=None,
-            epochs=None,
-            seeds=[0, 1, 2],
-            methods=list(method_keys),
-        ),
-        "quick": dict(
-            train_size=5000, test_size=2000, epochs=3, seeds=[0], methods=small
-        ),
-        "tiny": dict(
-            train_size=512, test_size=256, epochs=1, seeds=[0], methods=small
-        ),
+def figure2_methods(architecture):
+    """Fig. 2's methods of the FC or the CNN, by key (Table 2's rows)."""
+    methods = {
+        "none": dict(regularization="none", label="None"),
+        "l2": dict(regularization="l2", label="L2"),
+        "dropout": dict(regularization="dropout", label="Dropout"),
+        "cdt": cdt_method(0.4),
     }
-    parser = make_parser(
-        doc,
-        method_keys,
-        quick_help="5,000 images, 3 epochs, seed 0, none/in-ninr-decay",
-        tiny_help="512 images, 1 epoch, narrow networks (smoke tests)",
-        default_out=default_out,
-    )
-    parser.add_argument(
-        "--architectures", nargs="+", choices=list(FULL_EPOCHS)
-    )
-    parser.add_argument(
-        f"--{panel_flag}", dest="panels", nargs="+", choices=panel_choices
-    )
-    args = parser.parse_args(argv)
-    mode, settings = mode_settings(args, modes)
-    methods = settings.pop("methods")
-    panels = args.panels or default_panels
+    for regularization in _NINR_NAMES:
+        for phase in ("decay", "catapult"):
+            methods[f"{regularization}-{phase}"] = ninr_method(
+                architecture, regularization, phase
+            )
+    if architecture == "fc":
+        methods["in-ninr-catapult"] = ninr_method(
+            "fc", "in-ninr", "catapult", sigma=FC_IN_NINR_CATAPULT
+        )
+    return methods
+
+
+def decay_methods(keys):
+    """Methods by key, labelled by the sweep: NINR at each network's decay
+    preset (a preset name, so one method serves the FC and the CNN)."""
+    return {
+        key: dict(regularization=key)
+        | ({"noise_stddev": "decay"} if key in _NINR_NAMES else {})
+        for key in keys
+    }
+
+
+def modes(full_epochs, quick, tiny=None, **per_mode):
+    """The settings of the full, quick and tiny modes.
+
+    full: every image, `full_epochs` (`None`: `FULL_EPOCHS`), seeds 0-2,
+    every method; quick: seed 0, `quick` = `(train_size, test_size,
+    epochs, methods)`; tiny: 512 training and 256 test images, 1 epoch,
+    seed 0, the methods `tiny` (defaults to quick's). `per_mode`: more
+    settings, each a `(full, quick, tiny)` tuple.
+    """
+    train_size, test_size, epochs, methods = quick
+    settings = {
+        "full": dict(train_size=None, test_size=None, epochs=full_epochs),
+        "quick": dict(train_size=train_size, test_size=test_size, epochs=epochs),
+        "tiny": dict(train_size=512, test_size=256, epochs=1),
+    }
+    for mode, chosen in zip(settings, (None, methods, tiny or methods)):
+        settings[mode].update(seeds=[0] if chosen else [0, 1, 2], methods=chosen)
+    for key, values in per_mode.items():
+        for mode, value in zip(settings, values):
+            settings[mode][key] = value
+    return settings
+
+
+def corruption_evaluations(args):
+    """Clean accuracy and the Eq. 8 curve (two points with `--tiny`)."""
     sigmas = TINY_SIGMAS if args.tiny else SIGMAS
-    try:
-        grid = architecture_grid(
-            lambda architecture: methods_of(architecture, methods, panels),
-            architectures=args.architectures or list(FULL_EPOCHS),
-            tiny=args.tiny,
-            evaluations={"clean": True, "corruption_curve": sigmas},
-            **settings,
+    return {"clean": True, "corruption_curve": sigmas}
+
+
+def clean_table(*sigma_noise):
+    """Table 2's columns: clean accuracy, then at each `sigma_noise`."""
+    return functools.partial(reports.clean_accuracy_table, sigma_noise=sigma_noise)
+
+
+@dataclasses.dataclass
+class SweepExample:
+    """One example script: the sweep it runs and the page it writes.
+
+    Attributes:
+        doc: The script's docstring (`--help`).
+        script: Its file name, for the command line on the page.
+        methods: Method dicts (`expand_grid`'s) by key: `--methods`.
+        modes: `modes(...)`; the full mode's methods default to all.
+        heading: The page's title, and its figures'.
+        figures: `{stem: function}`: each figure saved as `<stem>.png`
+            from `function(records, title=heading)`.
+        page: The page's file stem.
+        results: The default output folder under `examples/results/`.
+            Defaults to the script's name.
+        table: The page's table, from the records. Defaults to the clean
+            accuracy and the accuracy at sigma_noise = 0.4.
+        architectures: The networks; more than one adds
+            `--architectures`.
+        dataset: The training data set.
+        test: What the page says was tested, formatted with the first
+            record's `config` and `data` fields.
+        evaluations: `(args) -> the configs' evaluations`.
+        arguments: More flags, `{name: add_argument kwargs}`.
+        methods_of: `(architecture, method keys, args) -> method dicts`;
+            defaults to the dicts of `methods`.
+        notes: More Markdown lines of the page.
+    """
+
+    doc: str
+    script: str
+    methods: dict
+    modes: dict
+    heading: str
+    figures: dict
+    page: str
+    results: str = None
+    table: object = clean_table(0.4)
+    architectures: tuple = ("fc", "cnn")
+    dataset: str = "fashion_mnist"
+    test: str = CORRUPTION_TEST
+    evaluations: object = corruption_evaluations
+    arguments: dict = dataclasses.field(default_factory=dict)
+    methods_of: object = None
+    notes: list = dataclasses.field(default_factory=list)
+
+    def main(self, argv=None):
+        """Parse `argv`, run (or resume) the sweep, write the page."""
+        parser = self.parser()
+        args = parser.parse_args(argv)
+        mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+        settings = dict(self.modes[mode])
+        settings["methods"] = settings["methods"] or list(self.methods)
+        for key in settings:
+            if getattr(args, key) is not None:
+                settings[key] = getattr(args, key)
+        try:
+            grid = self.configs(args, **settings)
+        except ValueError as error:
+            parser.error(str(error))
+        out = pathlib.Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        records = sweep.run_sweep(
+            grid,
+            out / "results.jsonl",
+            progress=not args.no_progress,
+            data_dir=args.data_dir,
+            replicas=args.replicas,
         )
-    except ValueError as error:
-        parser.error(str(error))
+        self.write_page(out, mode, records)
+        return 0
 
-    out, records = run(grid, args)
-    command = command_line(script, records)
-    header = corruption_header(heading, records, command, mode, notes)
-    figure = figure_function(records, title=mode_title(heading, mode))
-    table = reports.clean_accuracy_table(records, sigma_noise=(0.4,))
-    write_report(out, mode, figure, figure_name, header, table, figure_name)
-    return 0
+    def parser(self):
+        """The flags every sweep example takes, and this one's own."""
+        parser = argparse.ArgumentParser(
+            description=self.doc.splitlines()[0],
+            epilog=__doc__.split("\n\n", 2)[2],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        group = parser.add_mutually_exclusive_group()
+        for mode in ("quick", "tiny"):
+            group.add_argument(
+                f"--{mode}", action="store_true", help=self._mode_help(mode)
+            )
+        parser.add_argument("--methods", nargs="+", choices=list(self.methods))
+        parser.add_argument("--seeds", nargs="+", type=int)
+        parser.add_argument("--epochs", type=int, help="epoch cap")
+        parser.add_argument("--train-size", type=int)
+        parser.add_argument("--test-size", type=int)
+        parser.add_argument("--data-dir")
+        results = self.results or self.script.removesuffix(".py")
+        parser.add_argument("--out", default=str(RESULTS / results))
+        parser.add_argument(
+            "--replicas",
+            type=int,
+            metavar="K",
+            help="train up to K runs of one method together (run_sweep replicas)",
+        )
+        parser.add_argument("--no-progress", action="store_true")
+        if len(self.architectures) > 1:
+            parser.add_argument(
+                "--architectures", nargs="+", choices=self.architectures
+            )
+        for name, kwargs in self.arguments.items():
+            parser.add_argument(name, **kwargs)
+        return parser
 
+    def _mode_help(self, mode):
+        settings = self.modes[mode]
+        words = [
+            f"{settings['train_size']:,} images",
+            f"{settings['epochs']} epoch" + "s" * (settings["epochs"] > 1),
+            "seed 0",
+            "/".join(settings["methods"]),
+        ]
+        words += [
+            f"{key.replace('_', ' ')} {value}"
+            for key, value in settings.items()
+            if key not in ("train_size", "test_size", "epochs", "seeds", "methods")
+        ]
+        if mode == "tiny":
+            words.append("narrow networks (smoke tests)")
+        return ", ".join(words)
 
-def corruption_header(title, records, command, mode, notes=()):
-    """The Markdown lines above a corruption figure of several networks."""
-    first = records[0]
-    epochs = {
-        r["config"]["architecture"]: r["config"]["epochs"] for r in records
-    }
-    diverged = sorted(
-        {
-            f"{r['config']['architecture'].upper()} {r['label']}"
-            for r in records
-            if r["status"] == "diverged"
+    def configs(self, args, methods, epochs, **fields):
+        """The sweep's `RunConfig`s: one `expand_grid` per network."""
+        grid = []
+        for architecture in getattr(args, "architectures", None) or (
+            self.architectures
+        ):
+            if self.methods_of is None:
+                chosen = [self.methods[key] for key in methods]
+            else:
+                chosen = self.methods_of(architecture, methods, args)
+            architecture_kwargs = {}
+            if getattr(args, "hidden_units", None):
+                architecture_kwargs = {"hidden_units": args.hidden_units}
+            elif args.tiny:
+                architecture_kwargs = TINY_ARCHITECTURES[architecture]
+            grid += sweep.expand_grid(
+                chosen,
+                datasets=[self.dataset],
+                architectures=[architecture],
+                epochs=epochs or FULL_EPOCHS[architecture],
+                target_accuracy=0.98,
+                evaluations=self.evaluations(args),
+                architecture_kwargs=architecture_kwargs,
+                **fields,
+            )
+        return grid
+
+    def write_page(self, out, mode, records):
+        """Save the figures and `<page>.md`: header, figures, table."""
+        suffix = "" if mode == "full" else f"_{mode}"
+        title = self.heading + ("" if mode == "full" else f" ({mode} settings)")
+        lines = self.header(mode, records)
+        for stem, function in self.figures.items():
+            path = out / f"{stem}{suffix}.png"
+            function(records, title=title).savefig(path, dpi=150)
+            lines += [f"![{stem}]({path.name})", ""]
+        table = self.table(records)
+        lines += [
+            "Accuracy in %, mean ± 2 standard deviations over seeds.",
+            "",
+            table,
+        ]
+        page_path = out / f"{self.page}{suffix}.md"
+        page_path.write_text("\n".join(lines))
+        print(table)
+        print(f"Wrote {out / 'results.jsonl'}, {page_path} and its figures")
+        return page_path
+
+    def header(self, mode, records):
+        """The page's title, mode, settings, provenance and notes."""
+        first = records[0]
+        epochs = {
+            r["config"]["architecture"]: r["config"]["epochs"] for r in records
         }
-    )
-    notes = list(notes)
-    if diverged:
-        notes.append(f"- Diverged: {', '.join(diverged)}.")
-    if mode == "tiny":
-        notes.append("- Narrow networks for a smoke test.")
-    return "\n".join(
-        [
-            f"# {title}",
+        cap = ", ".join(
+            f"{n} epochs" + (f" ({a})" if len(epochs) > 1 else "")
+            for a, n in epochs.items()
+        )
+        epochs_run = ", ".join(map(str, sorted({r["epochs_run"] for r in records})))
+        test = self.test.format(**{**first["config"], **first["data"]})
+        notes = list(self.notes)
+        if any(r["noise_stddev_value"] == FC_IN_NINR_CATAPULT for r in records):
+            notes.append(FC_CATAPULT_NOTE)
+        diverged = sorted(
+            {
+                f"{reports.network_name(r['config'])}: {r['label']}"
+                for r in records
+                if r["status"] == "diverged"
+            }
+        )
+        if diverged:
+            notes.append(f"- Diverged: {'; '.join(diverged)}.")
+        if first["config"]["architecture_kwargs"]:
+            notes.append("- Narrow networks, for a smoke test.")
+        return [
+            f"# {self.heading}",
             "",
             MODE_TEXT[mode],
             "",
             f"- Training: {first['data']['train_size']} images, at most "
-            + ", ".join(f"{n} epochs ({a})" for a, n in epochs.items())
-            + " or until 98% training accuracy; test: "
-            f"{first['data']['test_size']} images, Eq. 8 corruption in "
-            "pixel space",
-            *run_metadata(records, command),
+            f"{cap} or until 98% training accuracy (epochs run: "
+            f"{epochs_run}); {test}",
+            *run_metadata(records, self.command_line(records)),
+            *notes,
+            "",
         ]
-        + notes
-        + [""]
+
+    def command_line(self, records):
+        """The command that made `records`, with the backends that ran them.
+
+        Runs found in the results file were trained by an earlier command,
+        perhaps under another backend: all of theirs are named.
+        """
+        backends = sorted({r["backend"] for r in records})
+        return f"KERAS_BACKEND={'|'.join(backends)} python " + shlex.join(
+            [f"examples/{self.script}", *sys.argv[1:]]
+        )
+
+
+def figure2_example(doc, architecture, modes, **fields):
+    """Fig. 2a (`"fc"`) or 2b (`"cnn"`) and Table 2: Fig. 2's methods on
+    Fashion-MNIST under Eq. 8 corruption."""
+    letter, name = {"fc": ("a", "FC"), "cnn": ("b", "CNN")}[architecture]
+    return SweepExample(
+        doc,
+        f"fmnist_{architecture}_robustness.py",
+        figure2_methods(architecture),
+        modes,
+        heading=f"Fig. 2{letter} / Table 2: the {name} on Fashion-MNIST",
+        figures={f"fig2{letter}": reports.corruption_figure},
+        page="table2" + ("_cnn" if architecture == "cnn" else ""),
+        results=f"fmnist_{architecture}",
+        table=clean_table(0.4, 0.6),
+        architectures=(architecture,),
+        **fields,
     )
 
 
-def write_report(out, mode, figure, figure_stem, header, table, page_stem):
-    """Save the figure and a Markdown page (header, figure, table)."""
-    suffix = mode_suffix(mode)
-    figure_path = out / f"{figure_stem}{suffix}.png"
-    figure.savefig(figure_path, dpi=150)
-    page_path = out / f"{page_stem}{suffix}.md"
-    page_path.write_text(
-        header
-        + "\n"
-        + f"![{figure_stem}]({figure_path.name})\n\n"
-        + "Accuracy in %, mean ± 2 standard deviations over seeds.\n\n"
-        + table
-    )
-    print(table)
-    print(f"Wrote {out / 'results.jsonl'}, {figure_path}, {page_path}")
-    return figure_path, page_path
-
-
-def command_line(script, records):
-    """The command that made `records`, with the backends that ran them."""
-    backends = sorted({r["backend"] for r in records})
-    return f"KERAS_BACKEND={'|'.join(backends)} python " + shlex.join(
-        [f"examples/{script}", *sys.argv[1:]]
+def panel_example(
+    doc, script, heading, figure, panels, methods, methods_of, **fields
+):
+    """Figs. 7 and 8: each method on the FC and the CNN once per panel
+    value (`panels`: flag, choices, default), under Eq. 8 corruption."""
+    flag, choices, default = panels
+    return SweepExample(
+        doc,
+        script,
+        methods,
+        modes(None, (5000, 2000, 3, ["none", "in-ninr-decay"])),
+        heading=heading,
+        figures=figure,
+        page=next(iter(figure)),
+        arguments={flag: dict(nargs="+", choices=list(choices), default=default)},
+        methods_of=methods_of,
+        **fields,
     )
 
 
-def run_metadata(records, command, evaluation_time=False):
+def run_metadata(records, command):
     """Markdown lines: seeds, backend, device, time and command."""
     first = records[0]
     train_s = reports.training_seconds(records)
-    time_line = f"- Total training time: {train_s:.0f} s"
-    if evaluation_time:
-        evaluate_s = sum(r["timings"]["evaluate_s"] for r in records)
-        time_line += f"; evaluation (attacks included): {evaluate_s:.0f} s"
+    evaluate_s = sum(r["timings"]["evaluate_s"] for r in records)
     return [
         f"- Seeds: {sorted({r['config']['seed'] for r in records})}",
         f"- Backend: {', '.join(sorted({r['backend'] for r in records}))}"
@@ -273,6 +419,7 @@ def run_metadata(records, command, evaluation_time=False):
         f"- Device: {first['machine']['device']} "
         f"({first['machine']['processor']}, "
         f"{first['machine']['cpu_count']} CPUs)",
-        time_line,
+        f"- Total training time: {train_s:.0f} s; evaluation: "
+        f"{evaluate_s:.0f} s",
         f"- Command: `{command}`",
     ]

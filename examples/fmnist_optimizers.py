@@ -19,32 +19,26 @@ illegible, so the FC has in-NINR only. The presets are the paper's and may
 diverge with this initialisation (the SGD in-NINR catapult of the FC does):
 a diverged run is recorded and listed, and the sweep goes on.
 
-A thin wrapper (`_sweep_example.panel_example_main`) over
-`keras_ninr.experiments.sweep` and `keras_ninr.experiments.reports`, resumable like the other
-sweep examples.
-
-    # Full protocol (a GPU): all 60,000 images, 20 (FC) and 10 (CNN)
-    # epochs cap, 3 seeds (the paper: 5), every method and optimizer.
-    KERAS_BACKEND=jax python examples/fmnist_optimizers.py
-    # A few minutes on a 2-core CPU: 5,000 images, 3 epochs, seed 0,
-    # none and in-NINR decay.
+    KERAS_BACKEND=jax python examples/fmnist_optimizers.py  # a GPU
     KERAS_BACKEND=jax python examples/fmnist_optimizers.py --quick
-    # Seconds, for smoke tests only: 512 images, 1 epoch, narrow networks.
-    KERAS_BACKEND=jax python examples/fmnist_optimizers.py --tiny
 
-Outputs under `--out` (default `examples/results/fmnist_optimizers/`):
-`results.jsonl`, `fig8.png` (a row per network, a panel per optimizer) and
-`fig8.md` (with a `_quick` or `_tiny` suffix in those modes), naming the
-command, backend and device.
+The full protocol trains on all 60,000 images, 20 (FC) and 10 (CNN)
+epochs cap, 3 seeds (the paper: 5), every method and optimizer; `--quick`
+(a few minutes on a 2-core CPU) on 5,000 images for 3 epochs, seed 0,
+none and in-NINR decay; `--tiny` is a smoke test. Outputs under `--out`
+(default `examples/results/fmnist_optimizers/`): `results.jsonl`,
+`fig8.png` (a row per network, a panel per optimizer) and `fig8.md` (with
+a `_quick` or `_tiny` suffix in those modes), naming the command, backend
+and device.
 """
 
-import pathlib
 import sys
 
 from keras_ninr.experiments import reports
 from keras_ninr.experiments import zoo
 
-from _sweep_example import panel_example_main
+from _sweep_example import panel_example
+from _sweep_example import ninr_method
 
 # Method key: (regularization, sigma_eps preset or None).
 METHODS = {
@@ -55,64 +49,42 @@ METHODS = {
     "full-ninr-catapult": ("full-ninr", "catapult"),
 }
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}
-# Display name and `keras_ninr.experiments.zoo` topology of each NINR method.
-_NINR_NAMES = {
-    "in-ninr": ("in-NINR", "input"),
-    "full-ninr": ("full-NINR", "full"),
-}
-DEFAULT_OPTIMIZERS = ["adam", "rmsprop"]
-DEFAULT_OUT = pathlib.Path(__file__).parent / "results" / "fmnist_optimizers"
+PANELS = ("--optimizers", OPTIMIZERS, ["adam", "rmsprop"])
+HEADING = "Fig. 8: NINR with Adam and RMSprop, Fashion-MNIST"
+FIGURE = reports.optimizer_figure
 
 
-def methods_of(architecture, methods, optimizers):
+def methods_of(architecture, keys, args):
     """The method dicts of one network: each method per optimizer.
 
     A NINR method without a Table 3 sigma_eps for this network and
     optimizer (the FC's full-NINR) is left out.
     """
     chosen = []
-    for optimizer in optimizers:
-        for key in methods:
+    for optimizer in args.optimizers:
+        for key in keys:
             regularization, phase = METHODS[key]
-            name = "None"
-            method = dict(regularization=regularization, optimizer=optimizer)
+            method = dict(regularization=regularization, label="None")
             if phase is not None:
-                name, topology = _NINR_NAMES[regularization]
-                if (architecture, topology, optimizer) not in (
-                    zoo.NOISE_PRESETS
-                ):
+                topology = "input" if regularization == "in-ninr" else "full"
+                if (architecture, topology, optimizer) not in zoo.NOISE_PRESETS:
                     continue
-                sigma = zoo.noise_preset(
-                    architecture, topology, phase, optimizer
+                # The preset's name, not its value, in the config (run ids).
+                method = dict(
+                    ninr_method(architecture, regularization, phase, optimizer),
+                    noise_stddev=phase,
                 )
-                name = f"{name} {phase} (σ_ε = {sigma:g})"
-                method["noise_stddev"] = phase
             # The table has no optimizer column: the label says.
-            method["label"] = f"{name}, {OPTIMIZERS[optimizer]}"
-            chosen.append(method)
+            method["label"] += f", {OPTIMIZERS[optimizer]}"
+            chosen.append(dict(method, optimizer=optimizer))
     return chosen
 
 
-def main(argv=None):
-    return panel_example_main(
-        argv,
-        doc=__doc__,
-        script="fmnist_optimizers.py",
-        method_keys=list(METHODS),
-        panel_flag="optimizers",
-        panel_choices=list(OPTIMIZERS),
-        default_panels=DEFAULT_OPTIMIZERS,
-        methods_of=methods_of,
-        heading="Fig. 8: NINR with Adam and RMSprop, Fashion-MNIST",
-        notes=[
-            "- σ_ε: the paper's Table 3 presets per optimizer; learning "
-            "rates of App. C.3."
-        ],
-        figure_function=reports.optimizer_figure,
-        figure_name="fig8",
-        default_out=DEFAULT_OUT,
-    )
-
+EXAMPLE = panel_example(
+    __doc__, "fmnist_optimizers.py", HEADING, {"fig8": FIGURE}, PANELS,
+    METHODS, methods_of,
+    notes=["- σ_ε: Table 3's presets per optimizer; learning rates of App. C.3."],
+)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(EXAMPLE.main())
