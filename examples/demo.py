@@ -24,13 +24,23 @@ import numpy as np
 import keras_ninr
 from keras_ninr import datasets
 from keras_ninr import robustness
+from keras_ninr.experiments import zoo
 
 SIGMA_NOISE = 0.4
 
 
-def build_fc(input_shape=(28, 28), width=1024, depth=3, num_classes=10):
-    """The paper's FC network (App. A): weights N(0, 1/d), d = fan-in + 1."""
-    layers = [keras.Input(input_shape), keras.layers.Flatten()]
+def build_fc(mean, std, input_shape=(28, 28), width=1024, depth=3, num_classes=10):
+    """The paper's FC network (App. A) on [0, 1] pixels.
+
+    It standardises its own input with the training set's `mean` and `std`
+    (Sec. 3), so it takes pixels, as every evaluation gives it. Weights are
+    N(0, 1/d), d = fan-in + 1.
+    """
+    layers = [
+        keras.Input(input_shape),
+        datasets.Standardization(mean, std),
+        keras.layers.Flatten(),
+    ]
     fan_in = int(np.prod(input_shape))
     for units in [width] * depth + [num_classes]:
         layers.append(
@@ -57,29 +67,26 @@ def train(model, x, y, epochs, batch_size=128):
     return model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=2)
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--train-size",
-        type=int,
-        default=60000,
-        help="training images, a random subset (default: all 60000)",
-    )
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument(
-        "--noise-stddev",
-        type=float,
-        default=51.8,
-        help="sigma_eps of the NIN (default: 51.8, the paper's decay phase)",
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--data-dir",
-        default=None,
-        help="folder holding fashion-mnist/ (default: see datasets.load)",
-    )
-    args = parser.parse_args()
+    decay = zoo.noise_preset("fc", "input", "decay")
+    for flag, default, kind, text in [
+        ("--train-size", 60000, int, "training images, a random subset"),
+        ("--epochs", 6, int, "training epochs"),
+        ("--noise-stddev", decay, float, "sigma_eps of the NIN (the "
+         "paper's decay phase)"),
+        ("--seed", 0, int, "seed of the subset, the weights and the noise"),
+        ("--data-dir", None, str, "folder holding fashion-mnist/ (see "
+         "datasets.load)"),
+    ]:
+        parser.add_argument(
+            flag, type=kind, default=default, help=f"{text} (default: {default})"
+        )
+    return parser.parse_args()
 
+
+def main():
+    args = parse_args()
     start = time.time()
     keras.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = datasets.load(
@@ -87,11 +94,11 @@ def main():
     )
     subset = np.random.default_rng(args.seed).permutation(len(x_train))
     subset = subset[: args.train_size]
-    x_train, y_train = x_train[subset], y_train[subset]
-    # Test images stay pixels: corrupted_accuracy corrupts, then standardises.
-    (x_train, _), (mean, std) = datasets.standardize(x_train)
+    x_train, y_train = datasets.scale_pixels(x_train[subset]), y_train[subset]
+    # Only the statistics: the model standardises its own pixel input.
+    _, (mean, std) = datasets.standardize(x_train)
 
-    base = build_fc()
+    base = build_fc(mean, std)
     # Built before `base` trains, so both runs start from the same weights.
     ninr = keras_ninr.NINRModel.from_model(
         base, topology="input", noise_stddev=args.noise_stddev, seed=args.seed
@@ -101,11 +108,9 @@ def main():
     for name, model in runs.items():
         print(f"\nTraining: {name}")
         history = train(model, x_train, y_train, args.epochs)
-        clean = robustness.corrupted_accuracy(
-            model, x_test, y_test, 0.0, mean, std
-        )
+        clean = robustness.corrupted_accuracy(model, x_test, y_test, 0.0)
         corrupted = robustness.corrupted_accuracy(
-            model, x_test, y_test, SIGMA_NOISE, mean, std, seed=args.seed
+            model, x_test, y_test, SIGMA_NOISE, seed=args.seed
         )
         niw_norm = history.history.get("niw_norm", [None])[-1]
         rows.append((name, clean, corrupted, niw_norm))

@@ -17,6 +17,7 @@ each confirmation run) and `phase_boundaries_fc.md`.
 """
 
 import argparse
+import functools
 import json
 import math
 import pathlib
@@ -31,14 +32,20 @@ from keras_ninr.experiments import zoo
 from keras_ninr.callbacks import PhaseMonitor
 
 
-def build(noise_stddev, seed=0):
-    model = zoo.build("fc", "in-ninr", noise_stddev=noise_stddev, seed=seed)
+def build(noise_stddev, statistics, seed=0):
+    """The paper's FC with in-NINR, on [0, 1] pixels standardised with the
+    training `statistics` (mean, std)."""
+    mean, std = statistics
+    model = zoo.build(
+        "fc", "in-ninr", noise_stddev=noise_stddev, seed=seed, pixel_mean=mean,
+        pixel_std=std,
+    )
     return zoo.compile_model(model, "fc")
 
 
-def full_run(noise_stddev, x, y, x_test, y_test, epochs, seed=0):
+def full_run(noise_stddev, statistics, x, y, x_test, y_test, epochs, seed=0):
     keras.utils.set_random_seed(seed)
-    model = build(noise_stddev, seed)
+    model = build(noise_stddev, statistics, seed)
     monitor = PhaseMonitor(every_n_batches=50)
     start = time.time()
     history = model.fit(
@@ -122,9 +129,13 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     (x, y), (x_test, y_test) = datasets.load("fashion_mnist", data_dir=args.data_dir)
     x, y = x[: args.train_size], y[: args.train_size]
-    (x, x_test), _ = datasets.standardize(x, x_test)
+    # The models take [0, 1] pixels and standardise them with these.
+    _, statistics = datasets.standardize(x)
+    x, x_test = datasets.scale_pixels(x), datasets.scale_pixels(x_test)
 
-    found = phases.find_phase_boundaries(build, x, y, steps=args.steps)
+    found = phases.find_phase_boundaries(
+        functools.partial(build, statistics=statistics), x, y, steps=args.steps
+    )
     print(found.table(), flush=True)
     results = {
         "backend": keras.backend.backend(),
@@ -150,7 +161,7 @@ def main(argv=None):
     if args.no_confirm or bracket is None:
         return
     for sigma in bracket:
-        run = full_run(sigma, x, y, x_test, y_test, args.epochs)
+        run = full_run(sigma, statistics, x, y, x_test, y_test, args.epochs)
         results["confirm"].append(run)
         print(run, flush=True)
         write(out, results)

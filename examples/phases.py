@@ -22,15 +22,20 @@ from keras_ninr.experiments import zoo
 from keras_ninr.callbacks import PhaseMonitor
 from keras_ninr.phases import phase_figure
 
-D_IN, LEARNING_RATE, BATCH_SIZE = 785, 0.01, 1000
+# Fig. 3's unit: sigma_eps^2 = d_in / eta, the zoo's "fc1" catapult preset.
+D_IN_OVER_ETA = zoo.noise_preset("fc1", "input", "catapult") ** 2
+BATCH_SIZE = zoo.BATCH_SIZES["fc1"]
 PAPER_PHASES = {0.0: "decoupled", 0.1: "decay", 1.0: "catapult", 1.8: "divergent"}
 
 
 def run(fraction, data, epochs, seed):
-    x_train, y_train, x_test, y_test = data
-    sigma = float(np.sqrt(fraction * D_IN / LEARNING_RATE))
+    x_train, y_train, x_test, y_test, (mean, std) = data
+    sigma = float(np.sqrt(fraction * D_IN_OVER_ETA))
     keras.utils.set_random_seed(seed)
-    model = zoo.build("fc1", "in-ninr", noise_stddev=sigma, seed=seed)
+    model = zoo.build(
+        "fc1", "in-ninr", noise_stddev=sigma, seed=seed, pixel_mean=mean,
+        pixel_std=std,
+    )
     zoo.compile_model(model, "fc1")
     monitor = PhaseMonitor(every_n_batches=2, stop_on_divergence=False)
     history = model.fit(
@@ -68,8 +73,10 @@ def main(argv=None):
         "fashion_mnist", data_dir=args.data_dir
     )
     x_train, y_train = x_train[: args.train_size], y_train[: args.train_size]
-    (x_train, x_test), _ = datasets.standardize(x_train, x_test)
-    data = (x_train, y_train, x_test, y_test)
+    # The models take [0, 1] pixels and standardise them with these.
+    _, statistics = datasets.standardize(x_train)
+    x_train, x_test = datasets.scale_pixels(x_train), datasets.scale_pixels(x_test)
+    data = (x_train, y_train, x_test, y_test, statistics)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     runs = []

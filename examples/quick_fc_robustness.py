@@ -17,9 +17,7 @@ Markdown table is rewritten from that file at the end.
 
 import argparse
 import json
-import os
 import pathlib
-import platform
 import sys
 import time
 
@@ -28,12 +26,16 @@ import numpy as np
 
 from keras_ninr import datasets
 from keras_ninr import robustness
+from keras_ninr.experiments import provenance
+from keras_ninr.experiments import sweep
 from keras_ninr.experiments import zoo
 
+DECAY = zoo.noise_preset("fc", "input", "decay")
+# The keys name the runs in the results file (a rerun skips them): keep them.
 METHODS = {
     "none": dict(regularization="none"),
-    "in-NINR (decay, sigma_eps=51.8)": dict(
-        regularization="in-ninr", noise_stddev=51.8
+    f"in-NINR (decay, sigma_eps={DECAY:g})": dict(
+        regularization="in-ninr", noise_stddev=DECAY
     ),
     "dropout 0.5": dict(regularization="dropout"),
 }
@@ -41,18 +43,23 @@ SIGMA_NOISE = 0.4
 
 
 def load_data(train_size, seed=0, data_dir=None):
+    """Training subset and test set as [0, 1] pixels, and the subset's
+    mean and std, which the models standardise their input with."""
     (x_train, y_train), (x_test, y_test) = datasets.load(
         "fashion_mnist", data_dir=data_dir
     )
     subset = np.random.default_rng(seed).permutation(len(x_train))[:train_size]
-    (x_train, _), (mean, std) = datasets.standardize(x_train[subset])
-    return x_train, y_train[subset], x_test, y_test, float(mean), float(std)
+    x_train = datasets.scale_pixels(x_train[subset])
+    _, statistics = datasets.standardize(x_train)
+    return x_train, y_train[subset], x_test, y_test, statistics
 
 
 def run_one(method, seed, data, epochs):
-    x_train, y_train, x_test, y_test, mean, std = data
+    x_train, y_train, x_test, y_test, (mean, std) = data
     keras.utils.set_random_seed(seed)
-    model = zoo.build("fc", seed=seed, **METHODS[method])
+    model = zoo.build(
+        "fc", seed=seed, pixel_mean=mean, pixel_std=std, **METHODS[method]
+    )
     zoo.compile_model(model, "fc")
     start = time.time()
     history = model.fit(
@@ -73,10 +80,10 @@ def run_one(method, seed, data, epochs):
         "train_accuracy": history.history["accuracy"][-1],
         "diverged": bool(not np.isfinite(loss[-1])),
         "clean_accuracy": robustness.corrupted_accuracy(
-            model, x_test, y_test, 0.0, mean, std
+            model, x_test, y_test, 0.0
         ),
         "corrupted_accuracy": robustness.corrupted_accuracy(
-            model, x_test, y_test, SIGMA_NOISE, mean, std, seed=seed
+            model, x_test, y_test, SIGMA_NOISE, seed=seed
         ),
         "niw_norm": history.history.get("niw_norm", [None])[-1],
         "train_seconds": seconds,
@@ -89,13 +96,6 @@ def read_results(path):
         return []
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-def append_result(path, result):
-    with open(path, "a") as f:
-        f.write(json.dumps(result) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def markdown_table(results, command):
@@ -128,9 +128,8 @@ def markdown_table(results, command):
         "",
         f"- Training: {first['train_size']} images, {first['epochs']} epochs "
         "(not the paper's stopping rule)",
-        f"- Backend: {first['backend']}, keras {keras.version()}",
-        f"- Machine: {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} CPUs, {platform.platform()}",
+        f"- Backend: {first['backend']}; {provenance.library_versions()}",
+        f"- Machine: {provenance.machine_description()}",
         f"- Total training time: {seconds:.0f} s",
         f"- Command: `{command}`",
         "",
@@ -168,7 +167,7 @@ def main(argv=None):
     for index, (method, seed) in enumerate(todo, start=total - len(todo) + 1):
         print(f"[{index}/{total}] {method}, seed {seed}", flush=True)
         result = run_one(method, seed, data, args.epochs)
-        append_result(results_path, result)
+        sweep.append_record(results_path, result)
         print(
             f"    clean {result['clean_accuracy']:.4f}, sigma_noise=0.4 "
             f"{result['corrupted_accuracy']:.4f}, "
