@@ -26,27 +26,30 @@ given.
 
 import argparse
 import dataclasses
-import datetime
 import gc
 import pathlib
-import shlex
 import statistics
 import sys
-import time
 
 import keras
 import numpy as np
-from keras import ops
 
 import keras_ninr
 from keras_ninr.experiments import provenance
+from keras_ninr.experiments import zoo
+
+from _benchmark import EpochTimer
+from _benchmark import command_line
+from _benchmark import positive_int
+from _benchmark import results_section as _section
 
 INPUT_DIM = 784
 HIDDEN_UNITS = (1024, 1024, 1024)
 NUM_CLASSES = 10
 LEARNING_RATE = 0.05
-IN_NINR_NOISE_STDDEV = 51.8
-FULL_NINR_NOISE_STDDEV = 16.4
+# The paper's decay sigma_eps of the FC (Fig. 2 caption).
+IN_NINR_NOISE_STDDEV = zoo.noise_preset("fc", "input", "decay")
+FULL_NINR_NOISE_STDDEV = zoo.noise_preset("fc", "full", "decay")
 GAUSSIAN_NOISE_STDDEV = 1.0
 
 VARIANTS = {
@@ -170,22 +173,6 @@ def make_data(
     return x, y
 
 
-class _EpochTimer(keras.callbacks.Callback):
-    """Wall time of each epoch, up to the end of its last training step."""
-
-    def on_train_begin(self, logs=None):
-        self.durations = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        # JAX and TensorFlow return before a step has run; reading a variable
-        # the last step wrote waits for it, so the epoch's steps all count.
-        ops.convert_to_numpy(self.model.optimizer.iterations.value)
-        self.durations.append(time.perf_counter() - self._start)
-
-
 @dataclasses.dataclass
 class OverheadResult:
     """Timings of `time_variants`, with the settings that produced them.
@@ -263,16 +250,17 @@ def time_variants(
             f"Expected `variants` to include the baseline {BASELINE!r}. "
             f"Received: variants={variants}"
         )
-    for name, value in (
-        ("batch_size", batch_size),
-        ("steps", steps),
-        ("repeats", repeats),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(
-                f"Expected `{name}` to be a positive integer. "
-                f"Received: {name}={value!r}"
-            )
+    counts = dict(batch_size=batch_size, steps=steps, repeats=repeats)
+    wrong = [
+        f"{name}={value!r}"
+        for name, value in counts.items()
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1
+    ]
+    if wrong:
+        raise ValueError(
+            "Expected `batch_size`, `steps` and `repeats` to be positive "
+            f"integers. Received: {', '.join(wrong)}"
+        )
 
     # Exactly `steps` full batches: a smaller last batch would be retraced.
     x, y = make_data(steps * batch_size, seed=seed)
@@ -284,7 +272,7 @@ def time_variants(
     }
 
     def fit_one_epoch(model):
-        timer = _EpochTimer()
+        timer = EpochTimer()
         # Collect now, so that the collector does not run inside the timing.
         gc.collect()
         model.fit(
@@ -296,7 +284,7 @@ def time_variants(
             verbose=0,
             callbacks=[timer],
         )
-        return timer.durations[0]
+        return timer.seconds[0]
 
     for name in variants:
         fit_one_epoch(models[name])
@@ -336,22 +324,12 @@ def format_table(result):
     return "\n".join(lines)
 
 
-def results_section(result, backend, command, date=None):
-    """The Markdown section of `benchmarks/results/overhead.md` for `backend`.
+def results_section(result, command, date=None):
+    """The Markdown section of `benchmarks/results/overhead.md` for the
+    backend (and accelerator) that produced `result` with `command`.
 
-    Args:
-        result: An `OverheadResult`.
-        backend: Name of the Keras backend that produced `result`.
-        command: The exact command line that produced `result`.
-        date: Optional string. Defaults to `None`, meaning now, in UTC.
-
-    Returns:
-        The section, starting with its `## Backend: <backend>` heading.
+    `date` defaults to now, in UTC.
     """
-    if date is None:
-        date = datetime.datetime.now(datetime.timezone.utc).strftime(
-            "%Y-%m-%d %H:%M UTC"
-        )
     resolved = set(result.jit_compile.values())
     resolved = resolved.pop() if len(resolved) == 1 else result.jit_compile
     widths = "-".join(
@@ -364,36 +342,12 @@ def results_section(result, backend, command, date=None):
         f"jit_compile={result.jit_compile_requested!r} (resolved: "
         f"{resolved}), seed {result.seed}"
     )
-    accelerator = provenance.accelerator_description()
-    heading = f"## Backend: {backend}"
-    machine = provenance.machine_description()
-    if accelerator:
-        heading += f" on {accelerator}"
-        machine = f"{accelerator}; host {machine}"
-    return "\n".join(
-        [
-            heading,
-            "",
-            f"- Machine: {machine}",
-            f"- Versions: {provenance.library_versions()}",
-            f"- Date: {date}",
-            f"- Command: `{command}`",
-            f"- Settings: {settings}",
-            "",
-            format_table(result),
-        ]
-    )
+    return _section(command, settings, format_table(result), date=date)
 
 
 def update_results_file(path, section):
     """Write `section` into `path`, replacing the section of its heading."""
     provenance.update_markdown_section(path, section, _RESULTS_PREAMBLE)
-
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer: {text}")
-    return value
 
 
 def _jit_compile(text):
@@ -408,19 +362,19 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--steps",
-        type=_positive_int,
+        type=positive_int,
         help=f"training steps per epoch (default {DEFAULT_STEPS}; "
         f"{QUICK_STEPS} with --quick)",
     )
     parser.add_argument(
         "--repeats",
-        type=_positive_int,
+        type=positive_int,
         help=f"timed epochs per variant (default {DEFAULT_REPEATS}; "
         f"{QUICK_REPEATS} with --quick)",
     )
     parser.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=positive_int,
         default=128,
         help="samples per step (default 128, as in the paper)",
     )
@@ -483,11 +437,8 @@ def main(argv=None):
     if out is None and not args.quick:
         out = DEFAULT_OUT
     if out is not None:
-        command = (
-            f"KERAS_BACKEND={backend} python benchmarks/overhead.py "
-            f"{shlex.join(argv)}"
-        ).strip()
-        update_results_file(out, results_section(result, backend, command))
+        command = command_line("overhead.py", argv)
+        update_results_file(out, results_section(result, command))
         print(f"Wrote the {backend} section of {out}")
 
 

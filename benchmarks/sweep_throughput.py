@@ -25,21 +25,23 @@ run that writes nothing unless `--out` is given.
 """
 
 import argparse
-import datetime
 import pathlib
-import shlex
 import statistics
 import sys
-import time
 
 import keras
 import numpy as np
 
 from keras_ninr import datasets
-from keras_ninr.experiments import zoo
 from keras_ninr.experiments import provenance
+from keras_ninr.experiments import zoo
 from keras_ninr.experiments.replicas import EpochBatches
 from keras_ninr.experiments.replicas import fit_replicas
+
+from _benchmark import EpochTimer
+from _benchmark import command_line
+from _benchmark import positive_int
+from _benchmark import results_section
 
 DEFAULT_OUT = (
     pathlib.Path(__file__).resolve().parent / "results" / "sweep_throughput.md"
@@ -67,23 +69,12 @@ def _build(architecture, seed, input_shape, **kwargs):
     )
 
 
-class _Timer(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
-
-
 def time_sequential(architecture, x, y, epochs, batch_size, **kwargs):
     """Epoch seconds of one run trained alone, as `run_sweep` trains it."""
     keras.utils.clear_session()
     model = _build(architecture, 0, x.shape[1:], **kwargs)
     zoo.compile_model(model, architecture)
-    timer = _Timer()
+    timer = EpochTimer()
     model.fit(
         EpochBatches(x, y, batch_size, 0),
         epochs=epochs,
@@ -133,12 +124,18 @@ def measure(
     """
     (x_train, y_train), _ = datasets.load("fashion_mnist", data_dir=data_dir)
     order = np.random.default_rng(0).permutation(len(x_train))[:train_size]
-    (x, _), _ = datasets.standardize(x_train[order])
+    # As a sweep feeds them: [0, 1] pixels, standardised inside the model.
+    x = datasets.scale_pixels(x_train[order])
+    _, (mean, std) = datasets.standardize(x)
     y = np.asarray(y_train[order]).astype("int32")
     rows = []
     for architecture in architectures:
         xa = x[..., None] if architecture == "cnn" else x
-        kwargs = (architecture_kwargs or {}).get(architecture, {})
+        kwargs = dict(
+            (architecture_kwargs or {}).get(architecture, {}),
+            pixel_mean=mean,
+            pixel_std=std,
+        )
         seconds = time_sequential(
             architecture, xa, y, epochs, batch_size, **kwargs
         )
@@ -199,34 +196,6 @@ def format_table(rows):
     return "\n".join(lines + [_row_text(row) for row in rows])
 
 
-def results_section(rows, settings, command):
-    backend = keras.backend.backend()
-    accelerator = provenance.accelerator_description()
-    networks = ", ".join(dict.fromkeys(row["architecture"] for row in rows))
-    heading = f"## Backend: {backend}"
-    machine = provenance.machine_description()
-    if accelerator:
-        heading += f" on {accelerator}"
-        machine = f"{accelerator}; host {machine}"
-    heading += f" ({networks})"
-    date = datetime.datetime.now(datetime.timezone.utc).strftime(
-        "%Y-%m-%d %H:%M UTC"
-    )
-    return "\n".join(
-        [
-            heading,
-            "",
-            f"- Machine: {machine}",
-            f"- Versions: {provenance.library_versions()}",
-            f"- Date: {date}",
-            f"- Command: `{command}`",
-            f"- Settings: {settings}",
-            "",
-            format_table(rows),
-        ]
-    )
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -235,10 +204,12 @@ def parse_args(argv):
         default=["fc", "cnn"],
         choices=["fc", "cnn"],
     )
-    parser.add_argument("--replicas", nargs="+", type=int, default=[1, 4, 16])
-    parser.add_argument("--train-size", type=int, default=4096)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument(
+        "--replicas", nargs="+", type=positive_int, default=[1, 4, 16]
+    )
+    parser.add_argument("--train-size", type=positive_int, default=4096)
+    parser.add_argument("--epochs", type=positive_int, default=3)
+    parser.add_argument("--batch-size", type=positive_int, default=128)
     parser.add_argument(
         "--conv",
         nargs="+",
@@ -253,13 +224,7 @@ def parse_args(argv):
         help="smoke run: tiny networks, 256 images, 2 epochs",
     )
     parser.add_argument("--out", help=f"results file (default {DEFAULT_OUT})")
-    args = parser.parse_args(argv)
-    for name in ("train_size", "epochs", "batch_size"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be positive")
-    if any(k < 1 for k in args.replicas):
-        parser.error(f"--replicas must be positive, got {args.replicas}")
-    return args
+    return parser.parse_args(argv)
 
 
 def main(argv=None):
@@ -298,18 +263,14 @@ def main(argv=None):
             else ", the paper's networks"
         )
     )
-    command = (
-        "KERAS_BACKEND={} python benchmarks/sweep_throughput.py {}".format(
-            keras.backend.backend(), shlex.join(argv)
-        ).strip()
+    networks = ", ".join(dict.fromkeys(row["architecture"] for row in rows))
+    section = results_section(
+        command_line("sweep_throughput.py", argv),
+        settings,
+        table,
+        heading_suffix=f" ({networks})",
     )
-    out = pathlib.Path(out)
-    if not out.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(PREAMBLE)
-    provenance.update_markdown_section(
-        out, results_section(rows, settings, command), PREAMBLE
-    )
+    provenance.update_markdown_section(out, section, PREAMBLE)
     print(f"Wrote {out}")
     return rows
 

@@ -193,18 +193,7 @@ class SweepExample:
 
     def main(self, argv=None):
         """Parse `argv`, run (or resume) the sweep, write the page."""
-        parser = self.parser()
-        args = parser.parse_args(argv)
-        mode = "tiny" if args.tiny else "quick" if args.quick else "full"
-        settings = dict(self.modes[mode])
-        settings["methods"] = settings["methods"] or list(self.methods)
-        for key in settings:
-            if getattr(args, key) is not None:
-                settings[key] = getattr(args, key)
-        try:
-            grid = self.configs(args, **settings)
-        except ValueError as error:
-            parser.error(str(error))
+        args, mode, grid = self.grid(argv)
         out = pathlib.Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         records = sweep.run_sweep(
@@ -216,6 +205,21 @@ class SweepExample:
         )
         self.write_page(out, mode, records)
         return 0
+
+    def grid(self, argv=None):
+        """`(args, mode, configs)`: what `main(argv)` runs, untrained."""
+        parser = self.parser()
+        args = parser.parse_args(argv)
+        mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+        settings = dict(self.modes[mode])
+        settings["methods"] = settings["methods"] or list(self.methods)
+        for key in settings:
+            if getattr(args, key) is not None:
+                settings[key] = getattr(args, key)
+        try:
+            return args, mode, self.configs(args, **settings)
+        except ValueError as error:
+            parser.error(str(error))
 
     def parser(self):
         """The flags every sweep example takes, and this one's own."""

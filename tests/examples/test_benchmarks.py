@@ -1,35 +1,29 @@
-"""Smoke test of `benchmarks/overhead.py` on a tiny network, on any backend."""
+"""Smoke tests of the benchmark scripts on tiny networks, on any backend."""
 
-import importlib.util
+import importlib
 import math
-import pathlib
-import sys
 
 import keras
+import pytest
 
 import keras_ninr
+from keras_ninr.experiments import zoo
+from tests.examples.test_examples import ROOT
+from tests.examples.test_examples import needs_data
 
-_OVERHEAD_PATH = (
-    pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "overhead.py"
-)
 
-
-def _load_overhead():
-    # `benchmarks` is not an installed package, and pytest does not put the
-    # repository root on sys.path; load the script from its file.
-    spec = importlib.util.spec_from_file_location(
-        "benchmarks_overhead", _OVERHEAD_PATH
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def benchmarks(monkeypatch):
+    """Imports a benchmark script as a module, as Python runs it: with its
+    folder (and so `_benchmark`) on the path."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    return importlib.import_module
 
 
 def test_time_variants_quick_times_every_variant_and_writes_its_section(
-    tmp_path,
+    benchmarks, tmp_path
 ):
-    overhead = _load_overhead()
+    overhead = benchmarks("overhead")
     result = overhead.time_variants(
         hidden_units=(8, 8, 8), batch_size=16, steps=2, repeats=2
     )
@@ -51,17 +45,26 @@ def test_time_variants_quick_times_every_variant_and_writes_its_section(
         f"## Backend: {backend}\n\nstale\n"
     )
     overhead.update_results_file(
-        out, overhead.results_section(result, backend, "python overhead.py")
+        out, overhead.results_section(result, "python overhead.py")
     )
     text = out.read_text()
     assert "kept" in text and "stale" not in text
     assert text.count(f"## Backend: {backend}") == 1
+    assert "- Command: `python overhead.py`" in text
     for variant in overhead.VARIANTS:
         assert f"| `{variant}`: " in text
 
 
-def test_build_fc_puts_noise_where_each_variant_says():
-    overhead = _load_overhead()
+def test_time_variants_names_every_count_that_is_not_positive(benchmarks):
+    overhead = benchmarks("overhead")
+    with pytest.raises(ValueError, match=r"steps=0, repeats=True"):
+        overhead.time_variants(steps=0, repeats=True)
+
+
+def test_build_fc_puts_the_zoos_decay_presets_where_each_variant_says(
+    benchmarks,
+):
+    overhead = benchmarks("overhead")
 
     def noise_stddevs(variant):
         model = overhead.build_fc(variant, hidden_units=(8, 8, 8))
@@ -73,25 +76,22 @@ def test_build_fc_puts_noise_where_each_variant_says():
             for layer in model.layers
         ]
 
+    in_ninr = zoo.noise_preset("fc", "input", "decay")
+    full_ninr = zoo.noise_preset("fc", "full", "decay")
+    assert (in_ninr, full_ninr) == (51.8, 16.4)
     assert noise_stddevs("dense") == ["Dense"] * 4
-    assert noise_stddevs("in_ninr") == [51.8, "Dense", "Dense", "Dense"]
-    assert noise_stddevs("full_ninr") == [16.4] * 4
+    assert noise_stddevs("in_ninr") == [in_ninr, "Dense", "Dense", "Dense"]
+    assert noise_stddevs("full_ninr") == [full_ninr] * 4
     assert noise_stddevs("gaussian_noise") == ["GaussianNoise"] + ["Dense"] * 4
 
 
-def test_sweep_throughput_quick_times_sequential_and_replicas(tmp_path):
-    import os
-
-    import pytest
-
-    if not os.environ.get("KERAS_NINR_DATA_DIR"):
-        pytest.skip("reads Fashion-MNIST from $KERAS_NINR_DATA_DIR")
-    path = _OVERHEAD_PATH.parent / "sweep_throughput.py"
-    spec = importlib.util.spec_from_file_location("benchmarks_sweep", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+@needs_data
+def test_sweep_throughput_quick_times_sequential_and_replicas(
+    benchmarks, tmp_path
+):
+    sweep_throughput = benchmarks("sweep_throughput")
     out = tmp_path / "throughput.md"
-    rows = module.main(
+    rows = sweep_throughput.main(
         ["--quick", "--architectures", "fc", "--replicas", "2", "--out", str(out)]
     )
     assert [(r["mode"], r["replicas"]) for r in rows] == [
@@ -103,5 +103,6 @@ def test_sweep_throughput_quick_times_sequential_and_replicas(tmp_path):
         assert row["speedup"] > 0
     assert rows[1]["run_epoch_s"] == rows[1]["epoch_s"] / 2
     text = out.read_text()
+    assert text.startswith("# Sweep throughput")
     assert f"## Backend: {keras.backend.backend()}" in text
     assert "| fc | 2 replicas |" in text

@@ -1,4 +1,4 @@
-"""Every example runs end to end in a tiny mode, so none can rot."""
+"""Every example runs end to end in a tiny setting, so none can rot."""
 
 import os
 import pathlib
@@ -10,31 +10,37 @@ import keras
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-@pytest.mark.skipif(
+needs_data = pytest.mark.skipif(
     not os.environ.get("KERAS_NINR_DATA_DIR"),
-    reason="the demo reads Fashion-MNIST from $KERAS_NINR_DATA_DIR",
+    reason="reads the data sets from $KERAS_NINR_DATA_DIR",
 )
-def test_demo_runs_and_prints_both_models():
+
+
+def run_script(path, *arguments):
+    """Run `path` (from the repository root) on this test's backend.
+
+    Returns its standard output; fails the test, with the end of its
+    standard error, if it exits with an error.
+    """
     completed = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "examples" / "demo.py"),
-            "--train-size",
-            "256",
-            "--epochs",
-            "1",
-        ],
+        [sys.executable, str(ROOT / path), *map(str, arguments)],
         env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed.stdout
+
+
+@needs_data
+def test_demo_runs_and_prints_both_models():
+    stdout = run_script(
+        "examples/demo.py", "--train-size", 256, "--epochs", 1
+    )
     rows = re.findall(
         r"^\| (none|in-NINR \(sigma_eps=51.8\)) \| ([0-9.]+) \| ([0-9.]+) \| (\S+) \|$",
-        completed.stdout,
+        stdout,
         flags=re.MULTILINE,
     )
     assert [row[0] for row in rows] == ["none", "in-NINR (sigma_eps=51.8)"]
@@ -44,46 +50,24 @@ def test_demo_runs_and_prints_both_models():
     assert rows[0][3] == "-" and float(rows[1][3]) > 0
 
 
-@pytest.mark.skipif(
-    not os.environ.get("KERAS_NINR_DATA_DIR"),
-    reason="the example reads Fashion-MNIST from $KERAS_NINR_DATA_DIR",
-)
+@needs_data
 def test_quick_fc_robustness_runs_and_resumes(tmp_path):
-    command = [
-        sys.executable,
-        str(ROOT / "examples" / "quick_fc_robustness.py"),
-        "--train-size",
-        "256",
-        "--epochs",
-        "1",
-        "--seeds",
-        "0",
-        "--out",
-        str(tmp_path),
-    ]
-    env = dict(os.environ, KERAS_BACKEND=keras.backend.backend())
-    first = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert first.returncode == 0, first.stderr[-3000:]
+    arguments = ["--train-size", 256, "--epochs", 1, "--seeds", 0]
+    run_script("examples/quick_fc_robustness.py", *arguments, "--out", tmp_path)
     results = (tmp_path / "quick_fc_robustness.jsonl").read_text().splitlines()
     assert len(results) == 3
     table = (tmp_path / "quick_fc_robustness.md").read_text()
-    for method in ("none", "in-NINR", "dropout"):
+    for method in ("none", "in-NINR (decay, sigma_eps=51.8)", "dropout"):
         assert f"| {method}" in table
     # A rerun finds every run done: nothing is trained or appended again.
-    second = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=300
+    second = run_script(
+        "examples/quick_fc_robustness.py", *arguments, "--out", tmp_path
     )
-    assert second.returncode == 0, second.stderr[-3000:]
-    assert "seed 0" not in second.stdout.split("# Quick")[0]
+    assert "seed 0" not in second.split("# Quick")[0]
     assert (tmp_path / "quick_fc_robustness.jsonl").read_text().splitlines() == results
 
 
-@pytest.mark.skipif(
-    not os.environ.get("KERAS_NINR_DATA_DIR"),
-    reason="the examples read Fashion-MNIST from $KERAS_NINR_DATA_DIR",
-)
+@needs_data
 @pytest.mark.parametrize(
     "script, arguments, outputs",
     [
@@ -100,14 +84,6 @@ def test_quick_fc_robustness_runs_and_resumes(tmp_path):
     ],
 )
 def test_phase_examples_run(script, arguments, outputs, tmp_path):
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / script), *arguments,
-         "--out", str(tmp_path)],
-        env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    run_script(f"examples/{script}", *arguments, "--out", tmp_path)
     for name in outputs:
         assert (tmp_path / name).stat().st_size > 0

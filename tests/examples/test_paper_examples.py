@@ -1,47 +1,72 @@
-"""Smoke tests of the issue-4 examples in their `--tiny` mode.
+"""The sweep examples (Figs. 2, 6-9, Table 1).
 
-Each script runs in a subprocess on a few hundred real images for one epoch
-with narrow networks (seconds), so that none of them can rot. Some tests
-narrow the method list further to stay fast on a 2-core CPU.
+Their grids still hold the runs of the committed results files (a rerun
+resumes them), and each script runs end to end in its `--tiny` mode, in a
+subprocess, on a few hundred real images for one epoch with narrow networks
+(seconds), so that none of them can rot. Some tests narrow the method list
+further to stay fast on a 2-core CPU.
 """
 
+import importlib
 import json
-import os
-import pathlib
-import subprocess
-import sys
 
-import keras
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("KERAS_NINR_DATA_DIR"),
-    reason="reads the data sets from $KERAS_NINR_DATA_DIR",
-)
+from tests.examples.test_examples import ROOT
+from tests.examples.test_examples import needs_data
+from tests.examples.test_examples import run_script
+
+# The commands that made the committed results (their folders' READMEs).
+COMMITTED_RESULTS = [
+    ("fmnist_fc_robustness", [], "fmnist_fc_gpu"),
+    ("fmnist_cnn_robustness", ["--quick"], "quick_cpu/fmnist_cnn"),
+    (
+        "fmnist_cnn_robustness",
+        ["--quick", "--seeds", "0", "1", "2", "--epochs", "10"],
+        "quick_cpu/fmnist_cnn_10ep",
+    ),
+    (
+        "adversarial",
+        ["--quick", "--seeds", "0", "1", "2", "--epochs", "10"],
+        "quick_cpu/adversarial_10ep",
+    ),
+    ("mnist_to_usps", ["--quick"], "quick_cpu/mnist_to_usps"),
+    (
+        "cifar10_vgg",
+        "--quick --train-size 8000 --test-size 2000 --epochs 5 --methods "
+        "none in-ninr-decay in-ninr-catapult".split(),
+        "quick_cpu/cifar10_vgg",
+    ),
+]
+
+
+@pytest.mark.parametrize("script, arguments, folder", COMMITTED_RESULTS)
+def test_examples_still_make_the_runs_of_their_committed_results(
+    script, arguments, folder, monkeypatch
+):
+    # A rerun of the command must find its runs done (same run ids) and
+    # report them under the same names.
+    monkeypatch.syspath_prepend(str(ROOT / "examples"))
+    example = importlib.import_module(script).EXAMPLE
+    _, _, configs = example.grid(arguments)
+    labels = {config.run_id: config.method_label for config in configs}
+    path = ROOT / "examples" / "results" / folder / "results.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert records
+    for record in records:
+        assert labels.get(record["run_id"]) == record["label"], record["label"]
 
 
 def run_example(script, out, *arguments):
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "examples" / script),
-            "--tiny",
-            "--no-progress",
-            "--out",
-            str(out),
-            *arguments,
-        ],
-        env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
-        capture_output=True,
-        text=True,
-        timeout=300,
+    run_script(
+        f"examples/{script}", "--tiny", "--no-progress", "--out", out,
+        *arguments,
     )
-    assert completed.returncode == 0, completed.stderr[-3000:]
     lines = (out / "results.jsonl").read_text().splitlines()
     return [json.loads(line) for line in lines]
 
 
+@needs_data
 def test_fmnist_cnn_robustness_tiny(tmp_path):
     # Two seeds of each method, trained as pairs of replicas.
     records = run_example(
@@ -65,6 +90,7 @@ def test_fmnist_cnn_robustness_tiny(tmp_path):
     assert "| CNN on Fashion-MNIST | full-NINR catapult (σ_ε = 62) |" in table
 
 
+@needs_data
 def test_mnist_to_usps_tiny(tmp_path):
     records = run_example("mnist_to_usps.py", tmp_path, "--methods", "in-ninr")
     assert [r["config"]["architecture"] for r in records] == ["fc", "cnn"]
@@ -81,6 +107,7 @@ def test_mnist_to_usps_tiny(tmp_path):
     assert "| CNN on MNIST | in-NINR (decay, σ_ε = 2.8) |" in table
 
 
+@needs_data
 def test_adversarial_tiny(tmp_path):
     records = run_example("adversarial.py", tmp_path, "--methods", "in-ninr")
     assert [r["config"]["architecture"] for r in records] == ["fc", "cnn"]
@@ -93,6 +120,7 @@ def test_adversarial_tiny(tmp_path):
     assert "FC on Fashion-MNIST" in (tmp_path / "fig6_tiny.md").read_text()
 
 
+@needs_data
 def test_cifar10_vgg_tiny(tmp_path):
     records = run_example(
         "cifar10_vgg.py",
@@ -110,6 +138,7 @@ def test_cifar10_vgg_tiny(tmp_path):
     assert "| VGG on CIFAR-10 | in-NINR decay (σ_ε = 17.5) |" in table
 
 
+@needs_data
 def test_fmnist_distributions_tiny(tmp_path):
     records = run_example("fmnist_distributions.py", tmp_path)
     described = [
@@ -138,6 +167,7 @@ def test_fmnist_distributions_tiny(tmp_path):
     )
 
 
+@needs_data
 def test_fmnist_optimizers_tiny(tmp_path):
     records = run_example(
         "fmnist_optimizers.py", tmp_path, "--methods", "in-ninr-decay"
