@@ -53,6 +53,14 @@ def command_line(script, argv):
     ).strip()
 
 
+def markdown_table(header, rows, right=()):
+    """A Markdown table; the columns whose indices are in `right` are
+    right-aligned (numbers)."""
+    rule = ["---:" if index in right else "---" for index in range(len(header))]
+    lines = [header, rule, *rows]
+    return "\n".join("| " + " | ".join(map(str, line)) + " |" for line in lines)
+
+
 def results_section(command, settings, table, heading_suffix="", date=None):
     """The Markdown section of this backend (and accelerator) in a results
     file: machine, versions, date, command, settings, then `table`.

@@ -40,6 +40,7 @@ from keras_ninr.experiments import zoo
 
 from _benchmark import EpochTimer
 from _benchmark import command_line
+from _benchmark import markdown_table
 from _benchmark import positive_int
 from _benchmark import results_section as _section
 
@@ -312,16 +313,17 @@ def time_variants(
 
 def format_table(result):
     """Markdown table: variant, median s/step, ratio to the baseline."""
-    lines = [
-        "| variant | median s/step | ratio vs Dense |",
-        "| --- | ---: | ---: |",
-    ]
-    for name in result.seconds_per_step:
-        lines.append(
-            f"| `{name}`: {VARIANTS[name]} | {result.median(name):.4g} "
-            f"| {result.ratio(name):.3f} |"
+    rows = [
+        (
+            f"`{name}`: {VARIANTS[name]}",
+            f"{result.median(name):.4g}",
+            f"{result.ratio(name):.3f}",
         )
-    return "\n".join(lines)
+        for name in result.seconds_per_step
+    ]
+    return markdown_table(
+        ("variant", "median s/step", "ratio vs Dense"), rows, right=(1, 2)
+    )
 
 
 def results_section(result, command, date=None):

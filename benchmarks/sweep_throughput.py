@@ -40,6 +40,7 @@ from keras_ninr.experiments.replicas import fit_replicas
 
 from _benchmark import EpochTimer
 from _benchmark import command_line
+from _benchmark import markdown_table
 from _benchmark import positive_int
 from _benchmark import results_section
 
@@ -170,30 +171,36 @@ def measure(
                     speedup=sequential / (epoch / count),
                 )
             )
-            print(_row_text(rows[-1]), flush=True)
+            print(" | ".join(_cells(rows[-1])), flush=True)
     return rows
 
 
-def _row_text(row):
+def _cells(row):
     mode = "sequential"
     if row["mode"] != "sequential":
         mode = f"{row['replicas']} replicas"
         if row["conv"]:
             mode += f" (conv {row['conv']})"
     return (
-        f"| {row['architecture']} | {mode} | {row['first_s']:.3f} | "
-        f"{row['epoch_s']:.3f} | {row['run_epoch_s']:.4f} | "
-        f"{row['speedup']:.2f}x |"
+        row["architecture"],
+        mode,
+        f"{row['first_s']:.3f}",
+        f"{row['epoch_s']:.3f}",
+        f"{row['run_epoch_s']:.4f}",
+        f"{row['speedup']:.2f}x",
     )
 
 
 def format_table(rows):
-    lines = [
-        "| network | how | first epoch (s, compiles) | epoch (s) | "
-        "per run-epoch (s) | speed-up vs sequential |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
-    ]
-    return "\n".join(lines + [_row_text(row) for row in rows])
+    header = (
+        "network",
+        "how",
+        "first epoch (s, compiles)",
+        "epoch (s)",
+        "per run-epoch (s)",
+        "speed-up vs sequential",
+    )
+    return markdown_table(header, map(_cells, rows), right=(2, 3, 4, 5))
 
 
 def parse_args(argv):

@@ -90,17 +90,17 @@ def test_fmnist_cnn_robustness_tiny(tmp_path):
     assert "| CNN on Fashion-MNIST | full-NINR catapult (σ_ε = 62) |" in table
 
 
+def run_fc_and_cnn_example(script, out):
+    """The finished in-NINR runs of a tiny example on the FC and the CNN."""
+    records = run_example(script, out, "--methods", "in-ninr")
+    assert [r["config"]["architecture"] for r in records] == ["fc", "cnn"]
+    return [r["evaluations"] for r in records if r["status"] == "finished"]
+
+
 @needs_data
 def test_mnist_to_usps_tiny(tmp_path):
-    records = run_example("mnist_to_usps.py", tmp_path, "--methods", "in-ninr")
-    assert [r["config"]["architecture"] for r in records] == ["fc", "cnn"]
-    for r in records:
-        if r["status"] == "finished":
-            assert set(r["evaluations"]["domain_shift"]) == {
-                "lecun",
-                "pad",
-                "resize28",
-            }
+    for evaluations in run_fc_and_cnn_example("mnist_to_usps.py", tmp_path):
+        assert set(evaluations["domain_shift"]) == {"lecun", "pad", "resize28"}
     table = (tmp_path / "table1_tiny.md").read_text()
     assert "USPS accuracy, lecun (%)" in table
     assert "USPS accuracy, resize28 (%)" in table
@@ -109,15 +109,14 @@ def test_mnist_to_usps_tiny(tmp_path):
 
 @needs_data
 def test_adversarial_tiny(tmp_path):
-    records = run_example("adversarial.py", tmp_path, "--methods", "in-ninr")
-    assert [r["config"]["architecture"] for r in records] == ["fc", "cnn"]
-    for r in records:
-        if r["status"] == "finished":
-            assert r["evaluations"]["fgsm"]["epsilon"] == [0.0, 0.1]
-            assert r["evaluations"]["pgd"]["epsilon"] == [0.0, 0.1]
+    for evaluations in run_fc_and_cnn_example("adversarial.py", tmp_path):
+        assert evaluations["fgsm"]["epsilon"] == [0.0, 0.1]
+        assert evaluations["pgd"]["epsilon"] == [0.0, 0.1]
     for name in ("fig6_fgsm_tiny.png", "fig6_pgd_tiny.png"):
         assert (tmp_path / name).stat().st_size > 0
-    assert "FC on Fashion-MNIST" in (tmp_path / "fig6_tiny.md").read_text()
+    page = (tmp_path / "fig6_tiny.md").read_text()
+    assert "on the first 64 test images" in page
+    assert "| FC on Fashion-MNIST | in-NINR (decay, σ_ε = 51.8) |" in page
 
 
 @needs_data
