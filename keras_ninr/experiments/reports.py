@@ -1,5 +1,7 @@
-"""Figures and Markdown tables from sweep records (see `keras_ninr.src.experiments.reports`)."""
+"""Figures and Markdown tables from sweep records (see
+`keras_ninr.src.experiments.reports`)."""
 
+from keras_ninr.src.experiments.reports import CORRUPTION_FIGURES
 from keras_ninr.src.experiments.reports import attack_figure
 from keras_ninr.src.experiments.reports import cifar10_figure
 from keras_ninr.src.experiments.reports import clean_accuracy_table
@@ -10,10 +12,14 @@ from keras_ninr.src.experiments.reports import mean_and_spread
 from keras_ninr.src.experiments.reports import network_name
 from keras_ninr.src.experiments.reports import noise_distribution_figure
 from keras_ninr.src.experiments.reports import optimizer_figure
+from keras_ninr.src.experiments.reports import provenance_lines
 from keras_ninr.src.experiments.reports import training_seconds
 from keras_ninr.src.experiments.reports import unique_runs
+from keras_ninr.src.experiments.reports import write_report
+from keras_ninr.src.experiments.reports import write_results_report
 
 __all__ = [
+    "CORRUPTION_FIGURES",
     "attack_figure",
     "cifar10_figure",
     "clean_accuracy_table",
@@ -24,6 +30,9 @@ __all__ = [
     "network_name",
     "noise_distribution_figure",
     "optimizer_figure",
+    "provenance_lines",
     "training_seconds",
     "unique_runs",
+    "write_report",
+    "write_results_report",
 ]

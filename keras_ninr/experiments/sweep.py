@@ -1,5 +1,7 @@
-"""Sweeps of training runs with resumable JSON-lines results (see `keras_ninr.src.experiments.sweep`)."""
+"""Sweeps of training runs with resumable JSON-lines results (see
+`keras_ninr.src.experiments.sweep`)."""
 
+from keras_ninr.src.experiments.sweep import DEFAULT_EVALUATIONS
 from keras_ninr.src.experiments.sweep import EVALUATIONS
 from keras_ninr.src.experiments.sweep import ConsoleProgress
 from keras_ninr.src.experiments.sweep import RunConfig
@@ -13,6 +15,7 @@ from keras_ninr.src.experiments.sweep import train_and_evaluate
 from keras_ninr.src.experiments.sweep import train_and_evaluate_replicas
 
 __all__ = [
+    "DEFAULT_EVALUATIONS",
     "EVALUATIONS",
     "ConsoleProgress",
     "RunConfig",

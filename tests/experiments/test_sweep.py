@@ -1,7 +1,9 @@
 """The sweep runner: configs, resume, truncated lines, divergence, records."""
 
+import io
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -277,3 +279,40 @@ def test_domain_shift_evaluation_on_usps(tmp_path):
     )
     assert list(record["evaluations"]["domain_shift"]) == ["lecun"]
     assert 0.1 < record["evaluations"]["domain_shift"]["lecun"] <= 1.0
+
+
+def test_console_progress_shows_runs_and_a_keras_progress_bar(tmp_path):
+    path = tmp_path / "results.jsonl"
+    configs = tiny_configs(seeds=(0, 1), epochs=30, target_accuracy=0.98)
+    sweep.append_record(path, stored(configs[0]))
+    stream = io.StringIO()  # Not a terminal: Keras's `verbose=2` lines.
+    _, record = sweep.run_sweep(
+        configs,
+        path,
+        progress=sweep.ConsoleProgress(stream),
+        load_data=easy_images,
+    )
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == (
+        "Sweep: 2 runs, 1 already in the results file, 1 to train."
+    )
+    assert lines[1] == "[1/2 done] run 2: fashion_mnist fc None, seed 1"
+    # The run stops at 98% training accuracy, before its cap of 30
+    # epochs: its bar is written once, as it stops.
+    epochs = record["epochs_run"]
+    assert epochs < 30
+    bar = re.fullmatch(
+        r" ?(\d+)/30 - \d+s - \d+\w?s/epoch - loss: \S+ - accuracy: (\S+)",
+        lines[2],
+    )
+    assert bar, lines[2]
+    assert int(bar.group(1)) == epochs
+    assert float(bar.group(2)) == pytest.approx(
+        record["history"]["accuracy"][-1], abs=1e-4
+    )
+    assert lines[3].startswith(f"    finished, {epochs} epochs, clean ")
+    assert lines[3].endswith("[2/2 done]")
+    assert lines[4].startswith("Sweep: 2/2 runs in the results file (")
+    assert len(lines) == 5
+    with pytest.raises(ValueError, match="verbose=3"):
+        sweep.ConsoleProgress(verbose=3)

@@ -7,7 +7,6 @@ import pathlib
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import keras
@@ -20,9 +19,10 @@ from tests.experiments.test_sweep import easy_images
 from tests.experiments.test_sweep import stored
 from tests.experiments.test_sweep import tiny_configs
 
-# Claim files and the data check are internal; their paths and errors are
-# what a user sees.
-sweep_module = importlib.import_module("keras_ninr.src.experiments.sweep")
+# Claim files and the config checks are internal; their paths and errors
+# are what a user sees.
+store = importlib.import_module("keras_ninr.src.experiments.sweep.store")
+checks = importlib.import_module("keras_ninr.src.experiments.sweep.checks")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 try:
     import fcntl
@@ -94,7 +94,7 @@ class Recorder(sweep.SweepProgress):
 
 
 def hold_claim(results, run_id):
-    path = sweep_module._claim_path(os.fspath(results), run_id)
+    path = store.claim_path(os.fspath(results), run_id)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_CLAIM, path],
@@ -242,7 +242,7 @@ def test_console_progress_says_which_runs_another_sweep_has(tmp_path):
 
 
 def test_without_fcntl_one_sweep_still_runs_unlocked(tmp_path, monkeypatch):
-    monkeypatch.setattr(sweep_module, "fcntl", None)
+    monkeypatch.setattr(store, "fcntl", None)
     results = tmp_path / "results.jsonl"
     (config,) = tiny_configs(epochs=1)
     recorder = Recorder()
@@ -316,10 +316,10 @@ def test_run_config_rejects_what_no_run_could_do(fields, message):
 
 def test_architecture_kwargs_keys_follow_the_zoos_builders():
     # Every architecture has a builder whose arguments are read.
-    assert set(sweep_module._ARCHITECTURE_BUILDERS) == set(zoo.ARCHITECTURES)
-    assert sweep_module._architecture_arguments("fc1") == ("hidden_units",)
-    assert "filters" in sweep_module._architecture_arguments("vgg")
-    assert "kernel_size" in sweep_module._architecture_arguments("cnn")
+    assert set(checks.ARCHITECTURE_BUILDERS) == set(zoo.ARCHITECTURES)
+    assert checks.architecture_arguments("fc1") == ("hidden_units",)
+    assert "filters" in checks.architecture_arguments("vgg")
+    assert "kernel_size" in checks.architecture_arguments("cnn")
     config = sweep.RunConfig(
         dataset="mnist",
         architecture="cnn",

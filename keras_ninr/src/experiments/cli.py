@@ -7,8 +7,9 @@
     keras-ninr report --results optimizers.jsonl --figure fig8
 
 `python -m keras_ninr` is the same command. Both subcommands are thin
-wrappers over `keras_ninr.experiments.sweep` and `keras_ninr.experiments.reports`; rerunning a
-sweep skips the runs already in its results file.
+wrappers over `keras_ninr.experiments.sweep` (`run_sweep`) and
+`keras_ninr.experiments.reports` (`write_results_report`); rerunning a sweep
+skips the runs already in its results file.
 """
 
 import argparse
@@ -16,6 +17,7 @@ import os
 import sys
 
 import keras_ninr
+from keras_ninr.src import training_rules
 from keras_ninr.src.datasets import loaders as datasets
 from keras_ninr.src.experiments import reports
 from keras_ninr.src.experiments import sweep
@@ -37,14 +39,6 @@ FULL_DEFAULTS = {
     "epochs": 500,
     "seeds": [0, 1, 2],
     "methods": ["none", "l2", "dropout", "cdt", "in-ninr", "full-ninr"],
-}
-
-# `report --figure`: the layout of the corruption figure, and its file.
-CORRUPTION_FIGURES = {
-    "fig2": ("corruption.png", reports.corruption_figure),
-    "fig7": ("fig7.png", reports.noise_distribution_figure),
-    "fig8": ("fig8.png", reports.optimizer_figure),
-    "fig9": ("fig9.png", reports.cifar10_figure),
 }
 
 _VALUELESS_METHODS = ("none", "l2", "dropout")
@@ -131,9 +125,9 @@ def build_parser():
     sweep_parser.add_argument(
         "--target-accuracy",
         type=_optional_float,
-        default=0.98,
+        default=training_rules.TARGET_ACCURACY,
         help="stop at this training accuracy; 'none' trains all epochs "
-        "(default: 0.98)",
+        f"(default: {training_rules.TARGET_ACCURACY})",
     )
     sweep_parser.add_argument("--train-size", type=int, help="default: all")
     sweep_parser.add_argument("--test-size", type=int, help="default: all")
@@ -221,7 +215,7 @@ def build_parser():
     )
     report_parser.add_argument(
         "--figure",
-        choices=list(CORRUPTION_FIGURES),
+        choices=list(reports.CORRUPTION_FIGURES),
         default="fig2",
         help="layout of the corruption figure: fig2, a panel per network "
         "(corruption.png); fig7, per noise distribution; fig8, per "
@@ -438,85 +432,17 @@ def _report(args, parser):
         parser.error(str(error))
     if not records:
         parser.error(f"--results {args.results}: holds no finished run")
-    # Warns once here, naming the runs recorded twice; the figures and
-    # tables below then see each run once.
-    records = reports.unique_runs(records)
-    out = args.out or os.path.dirname(os.path.abspath(args.results))
-    os.makedirs(out, exist_ok=True)
-    written = []
-    sections = [f"# Report of `{args.results}`", "", _provenance(records), ""]
-
-    def has(evaluation):
-        # Asked for in a config: a method whose runs all diverged still
-        # shows, as diverged.
-        return any(
-            (r["config"].get("evaluations") or {}).get(evaluation)
-            for r in records
-        )
-
-    corruption_name, corruption_function = CORRUPTION_FIGURES[args.figure]
-    figures = [
-        ("corruption_curve", corruption_name, corruption_function, {}),
-        ("fgsm", "fgsm.png", reports.attack_figure, {"attack": "fgsm"}),
-        ("pgd", "pgd.png", reports.attack_figure, {"attack": "pgd"}),
-    ]
-    for evaluation, name, function, kwargs in figures:
-        if has(evaluation):
-            path = os.path.join(out, name)
-            function(records, title=args.title, **kwargs).savefig(
-                path, dpi=150
-            )
-            written.append(path)
-            sections += [f"![{evaluation}]({name})", ""]
-    tables = [
-        (
-            "clean",
-            "clean_accuracy.md",
-            "Clean test accuracy (Table 2 style), mean ± 2σ over seeds",
-            lambda: reports.clean_accuracy_table(records, args.sigma_noise),
-        ),
-        (
-            "domain_shift",
-            "domain_shift.md",
-            "Domain shift to USPS (Table 1 style), mean ± 2σ over seeds",
-            lambda: reports.domain_shift_table(records),
-        ),
-    ]
-    for evaluation, name, heading, make in tables:
-        if has(evaluation):
-            table = make()
-            path = os.path.join(out, name)
-            with open(path, "w") as f:
-                f.write(table)
-            written.append(path)
-            sections += [f"## {heading}", "", table]
-    path = os.path.join(out, "report.md")
-    with open(path, "w") as f:
-        f.write("\n".join(sections))
-    written.append(path)
+    written = reports.write_results_report(
+        records,
+        args.out or os.path.dirname(os.path.abspath(args.results)),
+        source=args.results,
+        figure=args.figure,
+        sigma_noise=args.sigma_noise,
+        title=args.title,
+    )
     for path in written:
         print(path)
     return 0
-
-
-def _provenance(records):
-    """Backends, devices and versions of the records, as Markdown lines."""
-    def values(get):
-        return sorted({str(get(r)) for r in records})
-
-    lines = [
-        f"- Runs: {len(records)} "
-        f"({sum(r['status'] == 'diverged' for r in records)} diverged)",
-        f"- Backend: {', '.join(values(lambda r: r.get('backend')))}",
-        "- Device: "
-        + ", ".join(
-            values(lambda r: (r.get("machine") or {}).get("device"))
-        ),
-        "- Keras: "
-        + ", ".join(values(lambda r: (r.get("versions") or {}).get("keras"))),
-        f"- Training time: {reports.training_seconds(records):.0f} s",
-    ]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

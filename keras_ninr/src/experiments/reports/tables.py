@@ -1,0 +1,151 @@
+"""Markdown tables of sweep records: Table 1 (domain shift) and Table 2
+(clean accuracy, with corrupted accuracy and a validation split) styles.
+
+Accuracies in %, mean ± 2σ over seeds (`grouping`); a table is Markdown a
+README can include.
+"""
+
+from keras_ninr.src.experiments.reports.grouping import curve_point
+from keras_ninr.src.experiments.reports.grouping import group_runs
+from keras_ninr.src.experiments.reports.grouping import mean_and_spread
+from keras_ninr.src.experiments.reports.grouping import requested
+
+
+def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
+    """Table 2 style: clean test accuracy per method, mean ± 2σ, in %.
+
+    Args:
+        records: Sweep records with a `"clean"` evaluation.
+        sigma_noise: sigma_noise values whose corrupted accuracy gets a
+            column too (from the `"corruption_curve"` evaluation). Defaults
+            to `(0.4,)`, Fig. 2's CDT level.
+        validation: Whether to show the accuracy on the held-out part of
+            the training split (the `"validation"` evaluation of runs with
+            a `validation_split`, Table 2's 60/40) before the test
+            accuracy. Defaults to `None`: shown if any record's config has
+            a `validation_split`.
+
+    Returns:
+        A Markdown table: network, method, runs, epochs, validation
+        accuracy (if shown), clean test accuracy, and accuracy at each
+        `sigma_noise`.
+    """
+    sigma_noise = [float(sigma) for sigma in sigma_noise]
+    if validation is None:
+        validation = any(
+            r["config"].get("validation_split") is not None for r in records
+        )
+    header = ["network", "method", "runs", "epochs"]
+    if validation:
+        header += ["validation accuracy (%)", "clean test accuracy (%)"]
+    else:
+        header += ["clean accuracy (%)"]
+    header += [f"accuracy at σ_noise = {s:g} (%)" for s in sigma_noise]
+    columns = ["validation", "clean"] if validation else ["clean"]
+    rows = []
+    for group in _nonempty(group_runs(records), "clean accuracy"):
+        finished = group["finished"]
+        row = _row_start(group)
+        for name in columns:
+            values = [r["evaluations"].get(name) for r in finished]
+            row.append(_percent(values))
+        for sigma in sigma_noise:
+            values = [
+                _curve_value(r, "corruption_curve", "sigma_noise", sigma)
+                for r in finished
+            ]
+            row.append(_percent(values))
+        rows.append(row)
+    return _markdown(header, rows)
+
+
+def domain_shift_table(records, variants=None):
+    """Table 1 style: accuracy on USPS of MNIST-trained models, in %.
+
+    Args:
+        records: Sweep records with a `"domain_shift"` evaluation.
+        variants: USPS processing variants to show. Defaults to `None`:
+            every variant in the records.
+
+    Returns:
+        A Markdown table: network, method, runs, epochs, clean accuracy on
+        the training data set's test split, accuracy on USPS per variant.
+    """
+    groups = [
+        group
+        for group in _nonempty(group_runs(records), "domain shift")
+        if requested(group, "domain_shift")
+    ]
+    if not groups:
+        raise ValueError("No records with a 'domain_shift' evaluation.")
+    if variants is None:
+        variants = []
+        for group in groups:
+            for variant in group["runs"][0]["config"]["evaluations"][
+                "domain_shift"
+            ]:
+                if variant not in variants:
+                    variants.append(variant)
+    header = ["network", "method", "runs", "epochs", "clean accuracy (%)"]
+    header += [f"USPS accuracy, {variant} (%)" for variant in variants]
+    rows = []
+    for group in groups:
+        finished = group["finished"]
+        row = _row_start(group)
+        row.append(_percent([r["evaluations"].get("clean") for r in finished]))
+        for variant in variants:
+            row.append(
+                _percent(
+                    [
+                        r["evaluations"].get("domain_shift", {}).get(variant)
+                        for r in finished
+                    ]
+                )
+            )
+        rows.append(row)
+    return _markdown(header, rows)
+
+
+def _nonempty(groups, what):
+    if not groups:
+        raise ValueError(f"No records to make a {what} table from.")
+    return groups
+
+
+def _row_start(group):
+    runs = len(group["runs"])
+    count = f"{runs}"
+    if group["diverged"]:
+        count += f" ({group['diverged']} diverged)"
+    epochs = [r["epochs_run"] for r in group["finished"]]
+    if not epochs:
+        epochs_text = "-"
+    elif min(epochs) == max(epochs):
+        epochs_text = f"{min(epochs)}"
+    else:
+        epochs_text = f"{min(epochs)}-{max(epochs)}"
+    return [group["network"], group["label"], count, epochs_text]
+
+
+def _percent(values):
+    values = [v for v in values if v is not None]
+    mean, spread = mean_and_spread(values)
+    if mean is None:
+        return "-"
+    if spread is None:
+        return f"{100 * mean:.1f}"
+    return f"{100 * mean:.1f} ± {100 * spread:.1f}"
+
+
+def _markdown(header, rows):
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join("---" for _ in header) + " |",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _curve_value(record, evaluation, x_key, x):
+    curve = record["evaluations"].get(evaluation)
+    return curve_point(curve, x_key, x) if curve else None

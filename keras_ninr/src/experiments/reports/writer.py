@@ -1,0 +1,168 @@
+"""Reports on disk: figures as PNG files and a Markdown page that shows them.
+
+`write_report` is the one writer: the `keras-ninr report` command and the
+example scripts lay out their pages with it. `write_results_report` is the
+report of a results file that `keras-ninr report` writes: Fig. 2-style
+(or 7, 8, 9) corruption curves, Fig. 6-style attack curves and Table 1/2
+style tables, for the evaluations the runs asked for.
+"""
+
+import os
+
+from keras_ninr.src.experiments.reports import figures as figure_functions
+from keras_ninr.src.experiments.reports import tables as table_functions
+from keras_ninr.src.experiments.reports.grouping import training_seconds
+from keras_ninr.src.experiments.reports.grouping import unique_runs
+
+# The layouts of the corruption figure: its file and the function drawing it.
+CORRUPTION_FIGURES = {
+    "fig2": ("corruption.png", figure_functions.corruption_figure),
+    "fig7": ("fig7.png", figure_functions.noise_distribution_figure),
+    "fig8": ("fig8.png", figure_functions.optimizer_figure),
+    "fig9": ("fig9.png", figure_functions.cifar10_figure),
+}
+
+
+def write_report(out, page, header, figures=(), tables=(), dpi=150):
+    """Save figures and a Markdown page that shows them in the folder `out`.
+
+    The page is `header`, then each figure (`![alt](file)`), then each
+    table under its heading line.
+
+    Args:
+        out: Path of the folder; created if absent.
+        page: File name of the Markdown page, e.g. `"report.md"`.
+        header: List of Markdown lines at the top of the page (a title,
+            provenance, notes).
+        figures: Iterable of `(file name, alt text, matplotlib Figure)`;
+            each figure is saved as `out/<file name>`. Defaults to `()`.
+        tables: Iterable of `(heading, Markdown table, file name or None)`:
+            the heading line (e.g. `"## Clean accuracy"`) and the table go
+            on the page, and the table alone into `out/<file name>` when a
+            name is given. Defaults to `()`.
+        dpi: Resolution of the PNG files. Defaults to `150`.
+
+    Returns:
+        The paths written, as strings, the page last.
+    """
+    out = os.fspath(out)
+    os.makedirs(out, exist_ok=True)
+    written = []
+    lines = list(header)
+    for name, alt, figure in figures:
+        path = os.path.join(out, name)
+        figure.savefig(path, dpi=dpi)
+        written.append(path)
+        lines += [f"![{alt}]({name})", ""]
+    for heading, table, name in tables:
+        if name is not None:
+            path = os.path.join(out, name)
+            with open(path, "w") as f:
+                f.write(table)
+            written.append(path)
+        lines += [heading, "", table]
+    path = os.path.join(out, page)
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+    written.append(path)
+    return written
+
+
+def provenance_lines(records):
+    """Runs, backends, devices, Keras versions and training time of
+    `records`, as Markdown list lines."""
+
+    def values(get):
+        return ", ".join(sorted({str(get(r)) for r in records}))
+
+    diverged = sum(r["status"] == "diverged" for r in records)
+    return [
+        f"- Runs: {len(records)} ({diverged} diverged)",
+        f"- Backend: {values(lambda r: r.get('backend'))}",
+        "- Device: "
+        + values(lambda r: (r.get("machine") or {}).get("device")),
+        "- Keras: " + values(lambda r: (r.get("versions") or {}).get("keras")),
+        f"- Training time: {training_seconds(records):.0f} s",
+    ]
+
+
+def write_results_report(
+    records, out, source, figure="fig2", sigma_noise=(0.4,), title=None
+):
+    """The report of a results file: figures, tables and `report.md`.
+
+    Draws what the runs' configs asked for (a method whose runs all
+    diverged still shows, as diverged): the corruption curves
+    (`corruption_curve`) in the layout `figure`, FGSM and PGD curves,
+    the clean-accuracy table (`clean_accuracy.md`) and the domain-shift
+    table (`domain_shift.md`). A run recorded twice counts once, with a
+    warning (`unique_runs`).
+
+    Args:
+        records: Sweep records, e.g. `load_results(path)`.
+        out: Path of the output folder; created if absent.
+        source: What the page's title names, e.g. the results file's path.
+        figure: Layout of the corruption figure, a key of
+            `CORRUPTION_FIGURES`: `"fig2"` (a panel per network),
+            `"fig7"` (per noise distribution), `"fig8"` (per optimizer),
+            `"fig9"` (the VGG net on CIFAR-10). Defaults to `"fig2"`.
+        sigma_noise: sigma_noise columns of the clean-accuracy table.
+            Defaults to `(0.4,)`.
+        title: Optional title of the figures. Defaults to `None`.
+
+    Returns:
+        The paths written, as strings, `report.md` last.
+    """
+    if figure not in CORRUPTION_FIGURES:
+        raise ValueError(
+            f"Unrecognized `figure`. Expected one of "
+            f"{tuple(CORRUPTION_FIGURES)}. Received: figure={figure!r}"
+        )
+    # Warns once here, naming the runs recorded twice; the figures and
+    # tables below then see each run once.
+    records = unique_runs(records)
+    if not records:
+        raise ValueError(f"No records in {source} to report on.")
+    asked = {
+        name
+        for r in records
+        for name, value in (r["config"].get("evaluations") or {}).items()
+        if value
+    }
+    corruption_name, corruption_function = CORRUPTION_FIGURES[figure]
+    figures = []
+    if "corruption_curve" in asked:
+        drawn = corruption_function(records, title=title)
+        figures.append((corruption_name, "corruption_curve", drawn))
+    for attack in ("fgsm", "pgd"):
+        if attack in asked:
+            drawn = figure_functions.attack_figure(
+                records, attack=attack, title=title
+            )
+            figures.append((f"{attack}.png", attack, drawn))
+    tables = []
+    if "clean" in asked:
+        tables.append(
+            (
+                "## Clean test accuracy (Table 2 style), mean ± 2σ over "
+                "seeds",
+                table_functions.clean_accuracy_table(records, sigma_noise),
+                "clean_accuracy.md",
+            )
+        )
+    if "domain_shift" in asked:
+        tables.append(
+            (
+                "## Domain shift to USPS (Table 1 style), mean ± 2σ over "
+                "seeds",
+                table_functions.domain_shift_table(records),
+                "domain_shift.md",
+            )
+        )
+    header = [
+        f"# Report of `{source}`",
+        "",
+        "\n".join(provenance_lines(records)),
+        "",
+    ]
+    return write_report(out, "report.md", header, figures, tables)

@@ -1,0 +1,437 @@
+"""What a sweep's runs are: `RunConfig`, its display name, and grids of them.
+
+A run is data: the fields of a `RunConfig` (data set, network,
+regularization, sigma_eps, seed, the paper's training protocol of Sec. 3,
+what to evaluate) determine it, and its `run_id`, a hash of those fields,
+is how a results file remembers it. `expand_grid` makes the grids of
+Figs. 2, 6-9 and Tables 1-2 (methods x seeds x sigma_eps x data set x
+architecture).
+"""
+
+import dataclasses
+import hashlib
+import json
+import math
+
+from keras_ninr.src import noise
+from keras_ninr.src import training_rules
+from keras_ninr.src.corruption import check_sigma_noise
+from keras_ninr.src.datasets import loaders as datasets
+from keras_ninr.src.experiments import zoo
+from keras_ninr.src.experiments.sweep.checks import check_architecture_kwargs
+from keras_ninr.src.experiments.sweep.checks import check_choice
+from keras_ninr.src.experiments.sweep.checks import check_int
+from keras_ninr.src.experiments.sweep.checks import is_real
+from keras_ninr.src.experiments.sweep.checks import normalize_evaluations
+from keras_ninr.src.experiments.sweep.checks import to_json
+
+NINR_REGULARIZATIONS = ("in-ninr", "full-ninr")
+DEFAULT_EVALUATIONS = {
+    "clean": True,
+    "corruption_curve": tuple(round(0.1 * i, 1) for i in range(11)),
+}
+
+# The data set the USPS domain shift applies to (Table 1).
+DOMAIN_SHIFT_DATASET = "mnist"
+
+# Fields in which runs trained as replicas of one another may differ.
+REPLICA_FIELDS = (
+    "seed",
+    "noise_stddev",
+    "noise_distribution",
+    "cdt_sigma_noise",
+    "evaluations",
+    "attack_size",
+    "label",
+)
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """Everything that determines one training run and its evaluations.
+
+    Two configs with the same fields have the same `run_id` (a hash of
+    `to_dict()` without `label`), on every machine and backend: it is how
+    a sweep recognises a finished run in its results file. Fields that a
+    regularization does not use are normalised away (`noise_stddev` and
+    `noise_distribution` outside NINR, `cdt_sigma_noise` outside CDT), so
+    they do not make distinct runs of identical ones.
+
+    Args:
+        dataset: One of `keras_ninr.datasets.KNOWN_DATASETS`, loaded by
+            `keras_ninr.datasets.load` (or by the sweep's `load_data`).
+            Defaults to `"fashion_mnist"`.
+        architecture: One of `keras_ninr.experiments.zoo.ARCHITECTURES`.
+            Defaults to `"fc"`.
+        regularization: One of
+            `keras_ninr.experiments.zoo.REGULARIZATIONS`. Defaults to
+            `"none"`.
+        noise_stddev: sigma_eps for NINR: a float, or `"decay"` /
+            `"catapult"` for the paper's preset (`keras_ninr.experiments.zoo.
+            noise_preset`). Defaults to `"decay"`.
+        noise_distribution: Distribution of the NINs. Defaults to
+            `"normal"`.
+        optimizer: `"sgd"`, `"adam"` or `"rmsprop"`. Defaults to `"sgd"`.
+        learning_rate: Optional float; defaults to the paper's
+            (`keras_ninr.experiments.zoo.LEARNING_RATES`).
+        seed: Int: weights, noise, dropout and shuffling. Defaults to `0`.
+        epochs: Int, the epoch cap. Defaults to `500` (the paper's).
+        target_accuracy: Stop once the epoch's training accuracy reaches
+            it (`StopAtTrainAccuracy`); `None` trains for `epochs`.
+            Defaults to `0.98`.
+        train_size: Optional int, the number of training images. Defaults
+            to `None` (all).
+        test_size: Optional int, the number of test images evaluated.
+            Defaults to `None` (all).
+        validation_split: Optional float in (0, 1): the fraction of the
+            training images (after `train_size`) held out as a validation
+            set, e.g. `0.4` for Table 2's 60/40 split. The held-out images
+            are a fixed draw, the same for every method and seed; the
+            model trains on the rest, standardised with their statistics
+            alone, and its clean accuracy on the held-out images is the
+            `"validation"` evaluation. Defaults to `None` (train on every
+            training image, no validation evaluation).
+        batch_size: Optional int; defaults to the paper's
+            (`keras_ninr.experiments.zoo.BATCH_SIZES`).
+        cdt_sigma_noise: sigma_noise of the training corruption for
+            `"cdt"`. Defaults to `0.4`.
+        evaluations: Dict of what to measure after training: `"clean"`
+            (`True`), `"corruption_curve"` (sigma_noise values in [0, 1]),
+            `"domain_shift"` (USPS processing variants, or `True` for
+            `("lecun",)`; `dataset="mnist"` only), `"fgsm"` and `"pgd"`
+            (epsilons in pixel units).
+            Defaults to clean accuracy and sigma_noise = 0, 0.1, ..., 1.
+        attack_size: Int, the number of test images attacked. Defaults to
+            `1000`.
+        architecture_kwargs: Dict passed to the architecture's builder,
+            e.g. `{"hidden_units": (16,)}`; its keys are arguments of that
+            builder (`keras_ninr.experiments.zoo.fc_network`, `cnn_network`,
+            `vgg_network`) that `keras_ninr.experiments.zoo.build` does not set.
+            Defaults to `{}`.
+        label: Optional display name of the method in reports; not part of
+            `run_id`. Defaults to `None` (a name made from the fields).
+    """
+
+    dataset: str = "fashion_mnist"
+    architecture: str = "fc"
+    regularization: str = "none"
+    noise_stddev: object = "decay"
+    noise_distribution: str = "normal"
+    optimizer: str = "sgd"
+    learning_rate: object = None
+    seed: int = 0
+    epochs: int = 500
+    target_accuracy: object = training_rules.TARGET_ACCURACY
+    train_size: object = None
+    test_size: object = None
+    validation_split: object = None
+    batch_size: object = None
+    cdt_sigma_noise: object = 0.4
+    evaluations: dict = dataclasses.field(
+        default_factory=lambda: dict(DEFAULT_EVALUATIONS)
+    )
+    attack_size: int = 1000
+    architecture_kwargs: dict = dataclasses.field(default_factory=dict)
+    label: object = None
+
+    def __post_init__(self):
+        check_choice(self.architecture, zoo.ARCHITECTURES, "architecture")
+        check_choice(
+            self.regularization, zoo.REGULARIZATIONS, "regularization"
+        )
+        check_choice(self.optimizer, zoo.OPTIMIZERS, "optimizer")
+        # Checked here, not when the run loads its data: a misspelt name
+        # would otherwise stop a sweep after its earlier runs trained.
+        check_choice(self.dataset, datasets.KNOWN_DATASETS, "dataset")
+        self.seed = check_int(self.seed, "seed", minimum=0)
+        self.epochs = check_int(self.epochs, "epochs", minimum=1)
+        self.attack_size = check_int(self.attack_size, "attack_size", 1)
+        for name in ("train_size", "test_size", "batch_size"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, check_int(value, name, minimum=1))
+        if self.target_accuracy is not None:
+            self.target_accuracy = training_rules.check_target_accuracy(
+                self.target_accuracy
+            )
+        if self.validation_split is not None:
+            if not is_real(self.validation_split) or not (
+                0.0 < self.validation_split < 1.0
+            ):
+                raise ValueError(
+                    "Expected `validation_split` to be a fraction in (0, 1), "
+                    "e.g. 0.4 for a 60/40 training/validation split, or "
+                    "None (no validation set). Received: "
+                    f"validation_split={self.validation_split!r}"
+                )
+            self.validation_split = float(self.validation_split)
+        if self.learning_rate is not None:
+            if not is_real(self.learning_rate) or not self.learning_rate > 0:
+                raise ValueError(
+                    "Expected `learning_rate` to be a positive number or "
+                    f"None. Received: learning_rate={self.learning_rate!r}"
+                )
+            self.learning_rate = float(self.learning_rate)
+
+        if self.regularization in NINR_REGULARIZATIONS:
+            if isinstance(self.noise_stddev, str):
+                # Raises for a phase or combination the paper has no value for.
+                zoo.noise_preset(
+                    self.architecture,
+                    self.topology,
+                    self.noise_stddev,
+                    self.optimizer,
+                )
+            elif (
+                not is_real(self.noise_stddev)
+                or not math.isfinite(self.noise_stddev)
+                or self.noise_stddev < 0
+            ):
+                raise ValueError(
+                    "Expected `noise_stddev` to be a finite non-negative "
+                    "number or a preset name ('decay', 'catapult'). "
+                    f"Received: noise_stddev={self.noise_stddev!r}"
+                )
+            else:
+                self.noise_stddev = float(self.noise_stddev)
+            if not isinstance(self.noise_distribution, str):
+                raise ValueError(
+                    "Expected `noise_distribution` to be a name (a sweep "
+                    "writes its configs as JSON), e.g. 'normal', 'uniform' "
+                    "or 'double_normal'. Received: "
+                    f"noise_distribution={self.noise_distribution!r}"
+                )
+            noise.get(self.noise_distribution)  # Raises for an unknown name.
+        else:
+            self.noise_stddev = None
+            self.noise_distribution = None
+        if self.regularization == "cdt":
+            self.cdt_sigma_noise = check_sigma_noise(self.cdt_sigma_noise)
+        else:
+            self.cdt_sigma_noise = None
+
+        self.evaluations = normalize_evaluations(self.evaluations)
+        if (
+            "domain_shift" in self.evaluations
+            and self.dataset != DOMAIN_SHIFT_DATASET
+        ):
+            raise ValueError(
+                "Expected the 'domain_shift' evaluation only with "
+                f"dataset={DOMAIN_SHIFT_DATASET!r}: it tests MNIST-trained "
+                "models on USPS digits in MNIST's format (Table 1). "
+                f"Received: dataset={self.dataset!r}"
+            )
+        check_architecture_kwargs(self.architecture, self.architecture_kwargs)
+        self.architecture_kwargs = {
+            key: to_json(value)
+            for key, value in sorted(self.architecture_kwargs.items())
+        }
+        if self.label is not None and not isinstance(self.label, str):
+            raise ValueError(
+                f"Expected `label` to be a string or None. Received: "
+                f"label={self.label!r}"
+            )
+
+    @property
+    def topology(self):
+        """`"input"` or `"full"` for NINR, else `None`."""
+        if self.regularization not in NINR_REGULARIZATIONS:
+            return None
+        return "input" if self.regularization == "in-ninr" else "full"
+
+    @property
+    def noise_stddev_value(self):
+        """sigma_eps as a float (a preset resolved), or `None` if not NINR."""
+        if self.noise_stddev is None or not isinstance(self.noise_stddev, str):
+            return self.noise_stddev
+        return float(
+            zoo.noise_preset(
+                self.architecture,
+                self.topology,
+                self.noise_stddev,
+                self.optimizer,
+            )
+        )
+
+    @property
+    def method_label(self):
+        """`label`, or a display name made from the fields."""
+        return self.label if self.label is not None else method_label(self)
+
+    def to_dict(self):
+        """The fields as a JSON-ready dict (lists for tuples)."""
+        return {
+            field.name: to_json(getattr(self, field.name))
+            for field in dataclasses.fields(self)
+        }
+
+    @classmethod
+    def from_dict(cls, config):
+        """The `RunConfig` of `to_dict()` output (e.g. a record's config)."""
+        names = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(config) - names)
+        if unknown:
+            raise ValueError(
+                f"Unknown RunConfig field(s) {unknown}. Expected some of "
+                f"{sorted(names)}."
+            )
+        return cls(**config)
+
+    @property
+    def run_id(self):
+        """A 16-hex-digit hash of the config, without `label`.
+
+        Fields added after the first results files were written leave the
+        hash when they hold their default, so those files keep their ids.
+        """
+        config = self.to_dict()
+        del config["label"]
+        for name in _FIELDS_HASHED_WHEN_SET:
+            if config[name] is None:
+                del config[name]
+        text = json.dumps(config, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+# Fields newer than the first results files, hashed only when not None.
+_FIELDS_HASHED_WHEN_SET = ("validation_split",)
+
+_DISPLAY_NAMES = {
+    "none": "None",
+    "l2": "L2",
+    "dropout": "Dropout",
+    "cdt": "CDT",
+    "in-ninr": "in-NINR",
+    "full-ninr": "full-NINR",
+}
+
+
+def method_label(config):
+    """A display name for a `RunConfig` or a record's config dict.
+
+    E.g. `"None"`, `"CDT (σ_noise = 0.4)"`, `"in-NINR (decay, σ_ε = 51.8)"`,
+    `"full-NINR (σ_ε = 20)"`; a config's own `label` wins.
+    """
+    if isinstance(config, RunConfig):
+        config = config.to_dict()
+    if config.get("label"):
+        return config["label"]
+    regularization = config["regularization"]
+    name = _DISPLAY_NAMES.get(regularization, regularization)
+    if regularization == "cdt":
+        return f"{name} (σ_noise = {config['cdt_sigma_noise']:g})"
+    if regularization in NINR_REGULARIZATIONS:
+        sigma = config["noise_stddev"]
+        parts = []
+        if isinstance(sigma, str):
+            parts.append(sigma)
+            try:
+                sigma = RunConfig.from_dict(config).noise_stddev_value
+            except ValueError:
+                sigma = None
+        if sigma is not None:
+            parts.append(f"σ_ε = {sigma:g}")
+        distribution = config.get("noise_distribution")
+        if distribution and distribution != "normal":
+            parts.append(distribution)
+        return f"{name} ({', '.join(parts)})"
+    return name
+
+
+def expand_grid(
+    methods,
+    *,
+    seeds=(0,),
+    noise_stddevs=("decay",),
+    datasets=("fashion_mnist",),
+    architectures=("fc",),
+    **fields,
+):
+    """The configs of a grid, in the order a sweep should run them.
+
+    The order is data set, architecture, seed, method, sigma_eps (the
+    fastest), so that a sweep stopped early has every method for its first
+    seeds rather than every seed of its first methods.
+
+    Args:
+        methods: Iterable of methods, each a regularization name
+            (`"none"`, `"l2"`, `"dropout"`, `"cdt"`, `"in-ninr"`,
+            `"full-ninr"`) or a dict of `RunConfig` fields (e.g.
+            `{"regularization": "in-ninr", "noise_stddev": 133.0,
+            "label": "in-NINR (catapult)"}`).
+        seeds: Iterable of ints. Defaults to `(0,)`.
+        noise_stddevs: sigma_eps values (floats or preset names) for the
+            NINR methods that do not fix their own. Defaults to
+            `("decay",)`.
+        datasets: Iterable of data set names. Defaults to
+            `("fashion_mnist",)`.
+        architectures: Iterable of architecture names. Defaults to
+            `("fc",)`.
+        **fields: Further `RunConfig` fields shared by every config (e.g.
+            `epochs=20`, `train_size=5000`, `evaluations={...}`); a method
+            dict overrides them.
+
+    Returns:
+        A list of `RunConfig`s without duplicates (by `run_id`).
+    """
+    for name, value in (
+        ("seeds", seeds),
+        ("noise_stddevs", noise_stddevs),
+        ("datasets", datasets),
+        ("architectures", architectures),
+        ("methods", methods),
+    ):
+        if isinstance(value, (str, bytes, dict)) or not hasattr(
+            value, "__iter__"
+        ):
+            raise ValueError(
+                f"Expected `{name}` to be a list. Received: {name}={value!r}"
+            )
+    methods = [
+        {"regularization": method} if isinstance(method, str) else method
+        for method in methods
+    ]
+    for method in methods:
+        if not isinstance(method, dict) or "regularization" not in method:
+            raise ValueError(
+                "Expected each method to be a regularization name or a dict "
+                "of RunConfig fields with a 'regularization'. Received: "
+                f"{method!r}"
+            )
+    configs = []
+    seen = set()
+    for dataset in datasets:
+        for architecture in architectures:
+            for seed in seeds:
+                for method in methods:
+                    sigmas = [None]
+                    if (
+                        method["regularization"] in NINR_REGULARIZATIONS
+                        and "noise_stddev" not in method
+                    ):
+                        sigmas = list(noise_stddevs)
+                    for sigma in sigmas:
+                        arguments = dict(
+                            fields,
+                            dataset=dataset,
+                            architecture=architecture,
+                            seed=seed,
+                        )
+                        arguments.update(method)
+                        if sigma is not None:
+                            arguments["noise_stddev"] = sigma
+                        config = RunConfig(**arguments)
+                        if config.run_id not in seen:
+                            seen.add(config.run_id)
+                            configs.append(config)
+    return configs
+
+
+
+def replica_key(config):
+    """What runs trained as replicas of one another share: `config`
+    without `REPLICA_FIELDS`, as text."""
+    fields = config.to_dict()
+    for name in REPLICA_FIELDS:
+        fields.pop(name)
+    return json.dumps(fields, sort_keys=True)

@@ -1,0 +1,249 @@
+"""Training one run, or K runs as replicas, the way the paper trains.
+
+Sec. 3: the zoo's network (which standardises its [0, 1] pixel input),
+SGD with the paper's learning rate and batch size, until the paper's
+stopping rule (98% training accuracy, `keras_ninr.src.training_rules`) or
+the epoch cap. A run sees its training data in
+`epoch_order(config.seed, epoch, n)`
+(`keras_ninr.src.experiments.replicas.batches`), not in Keras's
+backend-dependent shuffle, so that it sees the same batches on every
+backend and when trained as a replica.
+"""
+
+import math
+import time
+import warnings
+
+import keras
+import numpy as np
+
+from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
+from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
+from keras_ninr.src.experiments import zoo
+from keras_ninr.src.experiments.replicas.batches import EpochBatches
+from keras_ninr.src.experiments.replicas.model import fit_replicas
+from keras_ninr.src.experiments.sweep.checks import finite_or_none
+from keras_ninr.src.experiments.sweep.config import NINR_REGULARIZATIONS
+from keras_ninr.src.experiments.sweep.config import REPLICA_FIELDS
+from keras_ninr.src.experiments.sweep.config import replica_key
+from keras_ninr.src.experiments.sweep.data import DataCache
+from keras_ninr.src.experiments.sweep.evaluation import make_record
+from keras_ninr.src.experiments.sweep.progress import EpochRelay
+
+# What a record's history keeps of each epoch's logs (with `seconds`).
+_HISTORY_KEYS = ("loss", "accuracy", "niw_norm")
+
+
+def _build_model(config, prepared):
+    """The run's network, initialised as the run starts (seeded); it takes
+    [0, 1] pixels and standardises them with the training statistics."""
+    keras.utils.set_random_seed(config.seed)
+    return zoo.build(
+        config.architecture,
+        config.regularization,
+        noise_stddev=(
+            config.noise_stddev if config.noise_stddev is not None else "decay"
+        ),
+        noise_distribution=config.noise_distribution or "normal",
+        optimizer=config.optimizer,
+        cdt_sigma_noise=(
+            config.cdt_sigma_noise
+            if config.cdt_sigma_noise is not None
+            else 0.4
+        ),
+        pixel_mean=prepared.mean,
+        pixel_std=prepared.std,
+        input_shape=prepared.x_train.shape[1:],
+        num_classes=prepared.num_classes,
+        seed=config.seed,
+        **config.architecture_kwargs,
+    )
+
+
+def _batch_size(config):
+    return config.batch_size or zoo.BATCH_SIZES[config.architecture]
+
+
+def train_and_evaluate(config, progress=None, data_dir=None, data=None):
+    """Train one config and evaluate it; returns its record (a dict).
+
+    The record holds `run_id`, `label`, `config`, `status` (`"finished"` or
+    `"diverged"`), `epochs_run`, `reached_target`, `phase` (NINR runs: the
+    `PhaseMonitor` label) and `message`, `history` (per epoch: `loss`,
+    `accuracy`, `niw_norm` for NINR, `seconds`), `evaluations` (empty for
+    a diverged run), `data` (sizes and standardisation), `timings`,
+    `backend`, `versions`, `machine` and `finished_at`.
+
+    Args:
+        config: A `RunConfig`.
+        progress: Optional `SweepProgress`, told the end of every epoch.
+        data_dir: Passed to `keras_ninr.datasets.load`.
+        data: Internal: a sweep's data cache.
+    """
+    start = time.time()
+    data = data if data is not None else DataCache(data_dir, None)
+    prepared = data.prepare(config)
+    loaded = time.time()
+
+    keras.utils.clear_session()
+    model = _build_model(config, prepared)
+    zoo.compile_model(
+        model, config.architecture, config.optimizer, config.learning_rate
+    )
+    built = time.time()
+
+    batch_size = _batch_size(config)
+    steps_per_epoch = math.ceil(len(prepared.x_train) / batch_size)
+    relay = EpochRelay(progress, config.epochs)
+    callbacks = [keras.callbacks.TerminateOnNaN(), relay]
+    stopper = None
+    if config.target_accuracy is not None:
+        stopper = StopAtTrainAccuracy(config.target_accuracy)
+        callbacks.append(stopper)
+    monitor = None
+    if config.regularization in NINR_REGULARIZATIONS:
+        monitor = PhaseMonitor(every_n_batches=min(10, steps_per_epoch))
+        callbacks.append(monitor)
+    batches = EpochBatches(
+        prepared.x_train, prepared.y_train, batch_size, config.seed
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        history = model.fit(
+            batches,
+            epochs=config.epochs,
+            callbacks=callbacks,
+            shuffle=False,
+            verbose=0,
+        )
+    trained = time.time()
+    for warning in caught:
+        if not issubclass(warning.category, RuntimeWarning):
+            warnings.warn_explicit(
+                warning.message,
+                warning.category,
+                warning.filename,
+                warning.lineno,
+            )
+
+    logs = history.history
+    record_history = {
+        key: [finite_or_none(value) for value in logs[key]]
+        for key in _HISTORY_KEYS
+        if key in logs
+    }
+    record_history["seconds"] = relay.seconds
+    return make_record(
+        config,
+        model,
+        prepared,
+        data,
+        history=record_history,
+        monitor_diverged=monitor is not None and monitor.diverged,
+        reached_target=(
+            stopper is not None and stopper.stopped_epoch is not None
+        ),
+        phase=monitor.phase if monitor is not None else None,
+        message=monitor.message if monitor is not None else None,
+        times=(start, loaded, built, trained),
+        batch_size=batch_size,
+    )
+
+
+def train_and_evaluate_replicas(
+    configs, progress=None, data_dir=None, data=None
+):
+    """Train K configs as replicas in one compiled step; returns K records.
+
+    The configs must differ only in the fields `run_sweep(replicas=...)`
+    groups by (seed, sigma_eps, noise distribution, CDT strength,
+    evaluations). Each record is what `train_and_evaluate` gives for its
+    config alone, up to floating-point order, except that `history.loss`
+    is the cross-entropy without the weight-decay penalty, `seconds` and
+    `timings.train_s` are the group's, and `replicas` gives the group size.
+
+    Args:
+        configs: List of `RunConfig`.
+        progress: Optional `SweepProgress`, told the end of every epoch
+            (the mean loss and accuracy of the replicas still training).
+        data_dir: Passed to `keras_ninr.datasets.load`.
+        data: Internal: a sweep's data cache.
+    """
+    configs = list(configs)
+    keys = {replica_key(config) for config in configs}
+    if len(keys) > 1:
+        raise ValueError(
+            "Replicas must differ only in "
+            f"{', '.join(REPLICA_FIELDS)}. Received configs of "
+            f"{len(keys)} different kinds: {sorted(keys)}"
+        )
+    start = time.time()
+    data = data if data is not None else DataCache(data_dir, None)
+    first = configs[0]
+    prepared = data.prepare(first)
+    loaded = time.time()
+
+    keras.utils.clear_session()
+    models = [_build_model(config, prepared) for config in configs]
+    built = time.time()
+    batch_size = _batch_size(first)
+
+    def on_epoch_end(epoch, runs, active):
+        if progress is None:
+            return
+        logs = {"replicas_training": len(active)}
+        for key in _HISTORY_KEYS:
+            values = [
+                run.history[key][epoch]
+                for run in runs
+                if key in run.history and len(run.history[key]) > epoch
+            ]
+            if values:
+                logs[key] = finite_or_none(float(np.mean(values)))
+        progress.on_epoch_end(epoch, first.epochs, logs)
+
+    runs = fit_replicas(
+        models,
+        prepared.x_train,
+        prepared.y_train,
+        [config.seed for config in configs],
+        optimizer=zoo.make_optimizer(
+            first.optimizer, first.architecture, first.learning_rate
+        ),
+        batch_size=batch_size,
+        epochs=first.epochs,
+        target_accuracy=first.target_accuracy,
+        monitor_phases=first.regularization in NINR_REGULARIZATIONS,
+        every_n_batches=10,
+        on_epoch_end=on_epoch_end,
+    )
+    trained = time.time()
+
+    records = []
+    for config, model, run in zip(configs, models, runs):
+        zoo.compile_model(
+            model, config.architecture, config.optimizer, config.learning_rate
+        )
+        history = {
+            key: [finite_or_none(value) for value in values]
+            for key, values in run.history.items()
+            if key != "seconds"
+        }
+        history["seconds"] = run.history["seconds"]
+        trace = run.trace
+        record = make_record(
+            config,
+            model,
+            prepared,
+            data,
+            history=history,
+            monitor_diverged=run.diverged,
+            reached_target=run.stopped_epoch is not None,
+            phase=trace.phase if trace is not None else None,
+            message=trace.message if trace is not None else None,
+            times=(start, loaded, built, trained),
+            batch_size=batch_size,
+        )
+        record["replicas"] = len(configs)
+        records.append(record)
+    return records
