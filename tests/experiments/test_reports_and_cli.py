@@ -13,12 +13,24 @@ import pytest
 from keras_ninr.experiments import cli
 from keras_ninr.experiments import reports
 from keras_ninr.experiments import sweep
+from tests.examples.test_examples import run_script
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 needs_data = pytest.mark.skipif(
     not os.environ.get("KERAS_NINR_DATA_DIR"),
     reason="reads Fashion-MNIST from $KERAS_NINR_DATA_DIR",
 )
+# A few real images, one epoch, a narrow FC: seconds on a CPU.
+TINY_FC_FLAGS = [
+    "--train-size",
+    "256",
+    "--test-size",
+    "128",
+    "--epochs",
+    "1",
+    "--hidden-units",
+    "16",
+]
 
 
 def record(regularization, seed, clean, curve=None, status="finished", **more):
@@ -235,14 +247,7 @@ def test_cli_sweep_then_report_end_to_end(tmp_path):
         str(results),
         "--methods",
         "in-ninr:5",
-        "--train-size",
-        "256",
-        "--test-size",
-        "128",
-        "--epochs",
-        "1",
-        "--hidden-units",
-        "16",
+        *TINY_FC_FLAGS,
         "--sigmas",
         "0",
         "0.5",
@@ -277,31 +282,16 @@ def test_cli_sweep_then_report_end_to_end(tmp_path):
 
 @needs_data
 def test_fmnist_fc_example_tiny_mode(tmp_path):
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "examples" / "fmnist_fc_robustness.py"),
-            "--quick",
-            "--methods",
-            "in-ninr-catapult",
-            "--train-size",
-            "256",
-            "--test-size",
-            "128",
-            "--epochs",
-            "1",
-            "--hidden-units",
-            "16",
-            "--no-progress",
-            "--out",
-            str(tmp_path),
-        ],
-        env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
-        capture_output=True,
-        text=True,
-        timeout=300,
+    run_script(
+        "examples/fmnist_fc_robustness.py",
+        "--quick",
+        "--methods",
+        "in-ninr-catapult",
+        *TINY_FC_FLAGS,
+        "--no-progress",
+        "--out",
+        tmp_path,
     )
-    assert completed.returncode == 0, completed.stderr[-3000:]
     assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 1
     assert (tmp_path / "fig2a_quick.png").stat().st_size > 0
     table = (tmp_path / "table2_quick.md").read_text()

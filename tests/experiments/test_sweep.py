@@ -316,3 +316,14 @@ def test_console_progress_shows_runs_and_a_keras_progress_bar(tmp_path):
     assert len(lines) == 5
     with pytest.raises(ValueError, match="verbose=3"):
         sweep.ConsoleProgress(verbose=3)
+
+
+def test_replicas_must_differ_only_in_seed_noise_and_evaluations():
+    (first,) = tiny_configs()
+    (seed,) = tiny_configs(seeds=(1,))
+    (smaller,) = tiny_configs(train_size=128)  # Other data, other statistics.
+    with pytest.raises(ValueError) as error:
+        sweep.train_and_evaluate_replicas([first, seed, smaller])
+    message = str(error.value)
+    assert f"differ from the first ({first.run_id})" in message
+    assert f"run ids ['{smaller.run_id}']" in message

@@ -170,16 +170,18 @@ def train_and_evaluate_replicas(
         data: Internal: a sweep's data cache.
     """
     configs = list(configs)
-    keys = {replica_key(config) for config in configs}
-    if len(keys) > 1:
+    first = configs[0]
+    # Replicas share one network and one data set, hence one
+    # standardisation (the training statistics of that data).
+    unlike = [c.run_id for c in configs if replica_key(c) != replica_key(first)]
+    if unlike:
         raise ValueError(
-            "Replicas must differ only in "
-            f"{', '.join(REPLICA_FIELDS)}. Received configs of "
-            f"{len(keys)} different kinds: {sorted(keys)}"
+            f"Replicas must differ only in {', '.join(REPLICA_FIELDS)}. "
+            f"Received configs that differ from the first ({first.run_id}) "
+            f"in other fields: run ids {unlike}"
         )
     start = time.time()
     data = data if data is not None else DataCache(data_dir, None)
-    first = configs[0]
     prepared = data.prepare(first)
     loaded = time.time()
 
