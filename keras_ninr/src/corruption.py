@@ -3,8 +3,15 @@
     x -> sqrt(1 - sigma_noise**2) * x + sigma_noise * delta,  delta ~ N(0, 1)
 
 per pixel. `corrupt` applies it to NumPy test inputs (the robustness
-toolkit); `corrupt_tensor` to a batch inside a model, noise from a
-`SeedGenerator` (the CDT layer `InputCorruption` and the replicas).
+toolkit); `corrupt_tensor` to a batch of [0, 1] pixels inside a model,
+noise from a `SeedGenerator` (the CDT layer `InputCorruption`, which sits
+before a model's `Standardization` layer, and the replicas).
+
+Eq. 8 keeps the variance of inputs of unit variance, which the paper's
+standardised inputs have; on [0, 1] pixels it is the same map up to the
+affine standardisation (the test curves of Fig. 2 corrupt pixels). Both
+places where it can act are offered: `space="pixel"` corrupts the pixels,
+`space="standardized"` the standardised pixels `(x - mean) / std`.
 """
 
 import math
@@ -30,6 +37,34 @@ def check_sigma_noise(sigma_noise):
             f"noise). Received: sigma_noise={sigma_noise!r}"
         )
     return float(sigma_noise)
+
+
+def check_space(space):
+    """Return `space`, or raise if it is not one of `SPACES`."""
+    if space not in SPACES:
+        raise ValueError(
+            f"Unrecognized `space`. Expected one of {SPACES}. "
+            f"Received: space={space!r}"
+        )
+    return space
+
+
+def check_standardization(mean, std):
+    """Return `(mean, std)` as floats, or raise unless they are finite
+    numbers with `std > 0` (the statistics of a standardisation)."""
+    for name, value in (("mean", mean), ("std", std)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or not math.isfinite(value)
+        ):
+            raise ValueError(
+                f"Expected `{name}` to be a finite number. "
+                f"Received: {name}={value!r}"
+            )
+    if not std > 0:
+        raise ValueError(f"Expected `std` > 0. Received: std={std!r}")
+    return float(mean), float(std)
 
 
 def corrupt(x, sigma_noise, seed=None):
@@ -66,15 +101,31 @@ def corrupt(x, sigma_noise, seed=None):
     return x
 
 
-def corrupt_tensor(inputs, sigma_noise, mean, std, space, seed_generator, dtype):
-    """Eq. 8 applied to standardised `inputs`, noise from `seed_generator`."""
+def corrupt_tensor(
+    inputs, sigma_noise, mean, std, space, seed_generator, dtype
+):
+    """Eq. 8 on a batch of [0, 1] pixels, noise from `seed_generator`.
+
+    Args:
+        inputs: A tensor of pixels (before the model's standardisation).
+        sigma_noise: Float in [0, 1], the corruption strength.
+        mean, std: The training pixel statistics; used only with
+            `space="standardized"` (may be `None` otherwise).
+        space: `"pixel"`: Eq. 8 on `inputs`. `"standardized"`: on
+            `(inputs - mean) / std`, the result mapped back to pixels.
+        seed_generator: The `keras.random.SeedGenerator` of the noise.
+        dtype: The dtype of the noise.
+
+    Returns:
+        The corrupted pixels, a tensor of the shape of `inputs`.
+    """
     if sigma_noise == 0:
         return inputs
     x = inputs
-    if space == "pixel":
-        x = x * std + mean
+    if space == "standardized":
+        x = (x - mean) / std
     delta = keras.random.normal(ops.shape(x), dtype=dtype, seed=seed_generator)
     x = math.sqrt(1.0 - sigma_noise**2) * x + sigma_noise * delta
-    if space == "pixel":
-        x = (x - mean) / std
+    if space == "standardized":
+        x = x * std + mean
     return x
