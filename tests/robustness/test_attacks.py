@@ -6,6 +6,7 @@ import pytest
 
 from keras_ninr import NoiseInjectionDense
 from keras_ninr import robustness as attacks
+from keras_ninr.datasets import Standardization
 
 EPSILON = 0.15  # In pixels; the blobs' classes are about 0.5 apart per pixel.
 
@@ -21,31 +22,37 @@ def _pixel_blobs(n, seed):
 
 @pytest.fixture(scope="module")
 def trained():
-    """A small classifier of standardised pixels, close to 100% accurate."""
+    """A small classifier of [0, 1] pixels, close to 100% accurate.
+
+    It standardises its pixels in its first layer, as the zoo's networks
+    do; `network` is the same network without that layer (a model of
+    standardised inputs).
+    """
     keras.utils.clear_session()
     keras.utils.set_random_seed(0)
     x_train, y_train = _pixel_blobs(384, seed=1)
     x_test, y_test = _pixel_blobs(192, seed=2)
     mean, std = float(x_train.mean()), float(x_train.std())
-    model = keras.Sequential(
+    network = keras.Sequential(
         [
             keras.Input((10,)),
             keras.layers.Dense(32, activation="relu"),
             keras.layers.Dense(3),
         ]
     )
+    model = keras.Sequential(
+        [keras.Input((10,)), Standardization(mean, std), network]
+    )
     model.compile(
         optimizer=keras.optimizers.Adam(0.01),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
-    model.fit(
-        (x_train - mean) / std, y_train, epochs=6, batch_size=64, verbose=0
-    )
-    return model, x_test, y_test, mean, std
+    model.fit(x_train, y_train, epochs=6, batch_size=64, verbose=0)
+    return model, network, x_test, y_test, mean, std
 
 
-def _accuracy(model, x_pixels, y, mean, std):
-    outputs = model.predict((x_pixels - mean) / std, verbose=0)
+def _accuracy(model, x_pixels, y):
+    outputs = model.predict(x_pixels, verbose=0)
     return float(np.mean(outputs.argmax(axis=-1) == y))
 
 
@@ -177,7 +184,7 @@ def test_input_gradient_of_a_nin_model_is_noise_free():
         [nin_layer.kernel.numpy(), nin_layer.bias.numpy()]
     )
     plain.layers[1].set_weights(dense.get_weights())
-    x = np.random.default_rng(9).standard_normal((32, 6)).astype("float32")
+    x = np.random.default_rng(9).uniform(size=(32, 6)).astype("float32")
     y = np.arange(32) % 3
     first = attacks.input_gradient(model, x, y)
     np.testing.assert_array_equal(attacks.input_gradient(model, x, y), first)
@@ -215,43 +222,99 @@ def test_input_gradient_uses_inference_mode_batch_norm_and_dropout():
 
 
 def test_fgsm_and_pgd_reduce_accuracy(trained):
-    model, x, y, mean, std = trained
-    kwargs = dict(mean=mean, std=std, clip_min=0.0, clip_max=1.0)
-    clean = _accuracy(model, x, y, mean, std)
+    model, _, x, y, _, _ = trained
+    clean = _accuracy(model, x, y)
     assert clean >= 0.95
-    x_fgsm = attacks.fgsm(model, x, y, EPSILON, **kwargs)
-    x_pgd = attacks.pgd(model, x, y, EPSILON, steps=5, **kwargs)
-    fgsm_accuracy = _accuracy(model, x_fgsm, y, mean, std)
-    pgd_accuracy = _accuracy(model, x_pgd, y, mean, std)
+    x_fgsm = attacks.fgsm(model, x, y, EPSILON)
+    x_pgd = attacks.pgd(model, x, y, EPSILON, steps=5)
+    fgsm_accuracy = _accuracy(model, x_fgsm, y)
+    pgd_accuracy = _accuracy(model, x_pgd, y)
     assert fgsm_accuracy <= clean - 0.3
     assert pgd_accuracy <= fgsm_accuracy
     for x_adv in (x_fgsm, x_pgd):
-        assert x_adv.shape == x.shape and x_adv.dtype == x.dtype
+        assert x_adv.shape == x.shape and x_adv.dtype == np.float32
         assert np.abs(x_adv - x).max() <= EPSILON + 1e-6
+        # Clipped to [0, 1] by default.
         assert x_adv.min() >= 0.0 and x_adv.max() <= 1.0
     # FGSM moves every pixel by exactly epsilon unless clipped.
     inside = (x > EPSILON) & (x < 1 - EPSILON)
     np.testing.assert_allclose(np.abs(x_fgsm - x)[inside], EPSILON, rtol=1e-5)
+    # Without bounds nothing is clipped.
+    unclipped = attacks.fgsm(model, x, y, 0.3, clip_min=None, clip_max=None)
+    np.testing.assert_allclose(np.abs(unclipped - x), 0.3, rtol=1e-5)
+
+
+def _reference_pgd(network, x, y, epsilon, mean, std, steps, step_size):
+    """The former pixel-space PGD (`mean=`, `std=`): gradients of the
+    network of standardised inputs at `(x_adv - mean) / std`, steps and
+    projection in pixels."""
+    lower, upper = np.clip(x - epsilon, 0, 1), np.clip(x + epsilon, 0, 1)
+    x_adv = x.copy()
+    for _ in range(steps):
+        standardized = (x_adv - np.float32(mean)) / np.float32(std)
+        gradient = attacks.input_gradient(network, standardized, y)
+        x_adv += np.float32(step_size) * np.sign(gradient)
+        np.clip(x_adv, lower, upper, out=x_adv)
+    return x_adv
+
+
+def test_attacks_through_standardization_match_the_former_pixel_attacks(
+    trained,
+):
+    """The gradient through the Standardization layer has the sign of the
+    gradient at the standardised inputs (std > 0): the attacks are those
+    the package ran on pixels before, with the statistics passed in."""
+    model, network, x, y, mean, std = trained
+    fgsm = attacks.fgsm(model, x, y, EPSILON)
+    np.testing.assert_allclose(
+        fgsm,
+        _reference_pgd(network, x, y, EPSILON, mean, std, 1, EPSILON),
+        atol=1e-6,
+    )
+    pgd = attacks.pgd(model, x, y, EPSILON, steps=3)
+    np.testing.assert_allclose(
+        pgd,
+        _reference_pgd(network, x, y, EPSILON, mean, std, 3, 2.5 * EPSILON / 3),
+        atol=1e-6,
+    )
+    # And so are the accuracies.
+    accuracies = attacks.adversarial_accuracy(
+        model, x, y, "pgd", epsilons=[EPSILON], steps=3
+    )
+    standardized = (pgd - np.float32(mean)) / np.float32(std)
+    assert accuracies[EPSILON] == _accuracy(network, standardized, y)
 
 
 def test_adversarial_accuracy_per_epsilon(trained):
-    model, x, y, mean, std = trained
-    kwargs = dict(mean=mean, std=std, clip_min=0.0, clip_max=1.0)
+    model, _, x, y, _, _ = trained
     fgsm = attacks.adversarial_accuracy(
-        model, x, y, "fgsm", epsilons=[0.0, 0.1, 0.2], **kwargs
+        model, x, y, "fgsm", epsilons=[0.0, 0.1, 0.2]
     )
     pgd = attacks.adversarial_accuracy(
-        model, x, y, "pgd", epsilons=[0, 0.2], steps=5, **kwargs
+        model, x, y, "pgd", epsilons=[0, 0.2], steps=5
     )
     assert list(fgsm) == [0.0, 0.1, 0.2] and list(pgd) == [0.0, 0.2]
-    assert fgsm[0.0] == pgd[0.0] == _accuracy(model, x, y, mean, std)
+    assert fgsm[0.0] == pgd[0.0] == _accuracy(model, x, y)
     assert fgsm[0.0] > fgsm[0.1] > fgsm[0.2]
     assert pgd[0.2] <= fgsm[0.2]
+    assert fgsm[0.1] == _accuracy(model, attacks.fgsm(model, x, y, 0.1), y)
+
+
+def test_uint8_images_are_scaled_to_pixels(trained):
+    model, _, x, y, _, _ = trained
+    x_uint8 = np.round(x * 255).astype("uint8")
+    pixels = x_uint8.astype("float32") / np.float32(255)
+    np.testing.assert_array_equal(
+        attacks.fgsm(model, x_uint8, y, 0.1), attacks.fgsm(model, pixels, y, 0.1)
+    )
+    assert attacks.adversarial_accuracy(
+        model, x_uint8, y, epsilons=[0.1]
+    ) == attacks.adversarial_accuracy(model, pixels, y, epsilons=[0.1])
 
 
 def test_pgd_random_start_stays_in_ball_and_is_seeded(trained):
-    model, x, y, mean, std = trained
-    kwargs = dict(mean=mean, std=std, clip_min=0.0, clip_max=1.0, steps=2)
+    model, _, x, y, _, _ = trained
+    kwargs = dict(steps=2)
     first = attacks.pgd(model, x, y, 0.1, random_start=True, seed=1, **kwargs)
     np.testing.assert_array_equal(
         attacks.pgd(model, x, y, 0.1, random_start=True, seed=1, **kwargs),
@@ -266,27 +329,15 @@ def test_pgd_random_start_stays_in_ball_and_is_seeded(trained):
 
 
 def test_epsilon_zero_leaves_inputs_unchanged(trained):
-    model, x, y, mean, std = trained
+    model, _, x, y, _, _ = trained
     np.testing.assert_array_equal(attacks.fgsm(model, x, y, 0.0), x)
     np.testing.assert_array_equal(
-        attacks.pgd(model, x, y, 0, random_start=True, mean=mean, std=std), x
-    )
-
-
-def test_attacks_in_standardized_space_match_pixel_space(trained):
-    """Without `mean`/`std` the same attack runs on the model's own inputs."""
-    model, x, y, mean, std = trained
-    pixel = attacks.pgd(model, x, y, EPSILON, steps=3, mean=mean, std=std)
-    standardized = attacks.pgd(
-        model, (x - mean) / std, y, EPSILON / std, steps=3
-    )
-    np.testing.assert_allclose(
-        (pixel - mean) / std, standardized, rtol=1e-4, atol=1e-4
+        attacks.pgd(model, x, y, 0, random_start=True), x
     )
 
 
 def test_bad_arguments_raise_naming_the_argument(trained):
-    model, x, y, _, _ = trained
+    model, _, x, y, _, _ = trained
     bad_calls = {
         "epsilon=-0.1": lambda: attacks.fgsm(model, x, y, -0.1),
         "epsilon=nan": lambda: attacks.fgsm(model, x, y, float("nan")),
@@ -294,20 +345,25 @@ def test_bad_arguments_raise_naming_the_argument(trained):
         "steps=0": lambda: attacks.pgd(model, x, y, 0.1, steps=0),
         "step_size=-1": lambda: attacks.pgd(model, x, y, 0.1, step_size=-1),
         "norm='l2'": lambda: attacks.pgd(model, x, y, 0.1, norm="l2"),
-        "mean=None": lambda: attacks.fgsm(model, x, y, 0.1, std=0.5),
-        "std=0.0": lambda: attacks.fgsm(model, x, y, 0.1, mean=0.5, std=0.0),
         "clip_min=1": lambda: attacks.fgsm(
             model, x, y, 0.1, clip_min=1, clip_max=0
         ),
-        "dtype uint8": lambda: attacks.fgsm(
-            model, (x * 255).astype("uint8"), y, 1.0
+        "clip_max=nan": lambda: attacks.fgsm(
+            model, x, y, 0.1, clip_max=float("nan")
         ),
+        "dtype int32": lambda: attacks.fgsm(
+            model, (x * 255).astype("int32"), y, 0.1
+        ),
+        "values in [": lambda: attacks.pgd(model, (x - 0.5) * 4, y, 0.1),
         "labels": lambda: attacks.fgsm(model, x, y[:-1], 0.1),
         "attack='cw'": lambda: attacks.adversarial_accuracy(
             model, x, y, "cw", epsilons=[0.1]
         ),
         "epsilon=-1.0": lambda: attacks.adversarial_accuracy(
             model, x, y, epsilons=[0.1, -1.0]
+        ),
+        "epsilons=0.1": lambda: attacks.adversarial_accuracy(
+            model, x, y, epsilons=0.1
         ),
         "batch_size=0": lambda: attacks.input_gradient(
             model, x, y, batch_size=0

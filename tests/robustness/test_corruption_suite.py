@@ -319,14 +319,15 @@ def test_bad_names_severities_and_images_are_rejected():
 
 
 class _MeanModel:
-    """Predicts class 1 where an input's mean is positive, else class 0."""
+    """Predicts class 1 where an input's mean exceeds `threshold`, else 0."""
 
-    def __init__(self):
+    def __init__(self, threshold):
+        self.threshold = threshold
         self.calls = 0
 
     def predict(self, x, batch_size=None, verbose=None):
         self.calls += 1
-        positive = x.reshape(len(x), -1).mean(axis=1) > 0
+        positive = x.reshape(len(x), -1).mean(axis=1) > self.threshold
         return np.stack([~positive, positive], axis=1).astype(np.float32)
 
 
@@ -334,8 +335,8 @@ def test_corruption_accuracy_structure_and_means(images):
     x = (images[:8] * 255).astype(np.uint8)
     mean = float(x.mean()) / 255
     y = (x.reshape(8, -1).mean(axis=1) / 255 > mean).astype(int)
-    model = _MeanModel()
-    results = corruptions.corruption_accuracy(model, x, y, mean, 0.3)
+    model = _MeanModel(mean)
+    results = corruptions.corruption_accuracy(model, x, y)
     assert set(results) == {
         "accuracy",
         "mean_accuracy",
@@ -364,23 +365,23 @@ def test_corruption_accuracy_structure_and_means(images):
     # Each entry is corrupted_accuracy on the corrupted pixels.
     rotated = corruptions.rotate(x / np.float32(255), 4, seed=0)
     assert results["accuracy"]["rotate"][4] == robustness.corrupted_accuracy(
-        _MeanModel(), rotated, y, 0.0, mean, 0.3
+        _MeanModel(mean), rotated, y, 0.0
     )
 
 
 def test_corruption_accuracy_argument_checks(images):
-    model = _MeanModel()
+    model = _MeanModel(0.5)
     x, y = images[:2], [0, 1]
     with pytest.raises(ValueError, match="Unrecognized corruption name"):
         corruptions.corruption_accuracy(
-            model, x, y, 0.5, 0.5, corruptions=["rotate", "blur"]
+            model, x, y, corruptions=["rotate", "blur"]
         )
     with pytest.raises(ValueError, match="severity=6"):
-        corruptions.corruption_accuracy(model, x, y, 0.5, 0.5, severities=[6])
-    with pytest.raises(ValueError, match="needs the training `mean`"):
-        corruptions.corruption_accuracy(model, x, y, None, None)
+        corruptions.corruption_accuracy(model, x, y, severities=[6])
+    with pytest.raises(ValueError, match="values in \\[-1.0, 1.0\\]"):
+        corruptions.corruption_accuracy(model, x * 2 - 1, y)
     with pytest.raises(ValueError, match="as many labels"):
-        corruptions.corruption_accuracy(model, x, [0, 1, 1], 0.5, 0.5)
+        corruptions.corruption_accuracy(model, x, [0, 1, 1])
     assert model.calls == 0  # Every check before any prediction.
 
 
@@ -388,10 +389,11 @@ def test_corruption_accuracy_of_a_trained_model():
     keras.utils.set_random_seed(0)
     x_train = np.concatenate([synthetic_digits(10, seed=s) for s in range(20)])
     y_train = np.tile(np.arange(10), 20)
-    (x_standardized, _), (mean, std) = datasets.standardize(x_train)
+    _, (mean, std) = datasets.standardize(x_train)
     model = keras.Sequential(
         [
             keras.Input((28, 28)),
+            datasets.Standardization(mean, std),
             keras.layers.Flatten(),
             keras.layers.Dense(10),
         ]
@@ -400,15 +402,13 @@ def test_corruption_accuracy_of_a_trained_model():
         optimizer=keras.optimizers.Adam(0.01),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
-    model.fit(x_standardized, y_train, epochs=10, batch_size=50, verbose=0)
+    model.fit(x_train, y_train, epochs=10, batch_size=50, verbose=0)
     x_test = synthetic_digits(20, seed=100)
     y_test = np.tile(np.arange(10), 2)
     results = corruptions.corruption_accuracy(
         model,
         x_test,
         y_test,
-        mean,
-        std,
         corruptions=("stripe", "rotate"),
         severities=(1, 5),
     )
@@ -423,6 +423,16 @@ def test_corruption_accuracy_of_a_trained_model():
     )
     # Inverting 13 of 28 columns on both sides is far from the training set.
     assert results["accuracy"]["stripe"][5] < results["clean_accuracy"]
+    # The model's pixels are those of the corruption, as a model of
+    # standardised inputs saw them standardised.
+    network = keras.Sequential(model.layers[1:])  # No Standardization.
+    stripes = corruptions.stripe(x_test, 5)
+    outputs = network.predict(
+        (stripes - np.float32(mean)) / np.float32(std), verbose=0
+    )
+    assert results["accuracy"]["stripe"][5] == float(
+        np.mean(outputs.argmax(axis=-1) == y_test)
+    )
 
 
 def test_corruption_table():

@@ -6,24 +6,28 @@ FGSM moves every input by `epsilon` along the sign of the loss gradient,
 
 and PGD iterates such steps, projecting after each one back onto the L-inf
 ball of radius `epsilon` around the clean input and onto the valid pixel
-range (Madry et al., arXiv:1706.06083).
+range (Madry et al., arXiv:1706.06083). FGSM is PGD's single step of size
+`epsilon` from the clean input.
 
-The models of this package take standardised inputs `(pixels - mean) / std`,
-while a perturbation budget is naturally stated in pixels. With `mean` and
-`std` given, inputs, `epsilon`, the ball and the clipping range are all in
-pixel units and the model sees the standardised image. As `std > 0`, the
-pixel gradient `grad / std` has the sign of the standardised-input gradient,
-so only the projection and the clipping need the pixel space.
+The models take [0, 1] pixels (a zoo network standardises them in its
+first layer), so inputs, `epsilon`, the ball and the clipping range are all
+in pixel units, and the gradient is taken through the standardisation. As
+its `std > 0`, that gradient has the sign of the gradient with respect to
+the standardised inputs: the attacks are those of App. C.1 on the pixels.
 
 Gradients are taken in inference mode (no NIN noise, no dropout), see
 `keras_ninr.src.robustness.input_gradients`.
 """
 
-import math
 import numbers
 
 import numpy as np
 
+from keras_ninr.src.datasets.loaders import scale_pixels
+from keras_ninr.src.robustness.evaluation import accuracy
+from keras_ninr.src.robustness.evaluation import check_labels
+from keras_ninr.src.robustness.evaluation import check_non_negative
+from keras_ninr.src.robustness.evaluation import check_positive_integer
 from keras_ninr.src.robustness.input_gradients import input_gradient
 
 ATTACKS = ("fgsm", "pgd")
@@ -35,10 +39,8 @@ def fgsm(
     x,
     y,
     epsilon,
-    clip_min=None,
-    clip_max=None,
-    mean=None,
-    std=None,
+    clip_min=0.0,
+    clip_max=1.0,
     loss_fn=None,
     from_logits=True,
     batch_size=256,
@@ -49,20 +51,16 @@ def fgsm(
     the gradient of the loss of `model` in inference mode.
 
     Args:
-        model: A Keras model with a single input.
-        x: Clean inputs, a floating-point array of shape `(N, ...)`: pixels
-            if `mean` and `std` are given, else the model's own inputs.
+        model: A Keras model with a single input, taking [0, 1] pixels.
+        x: Clean images, `uint8` (0-255) or floats in [0, 1], shape
+            `(N, ...)`.
         y: Labels, integer `(N,)` or one-hot `(N, classes)`.
-        epsilon: Non-negative float, the size of the step in every
-            coordinate, in the units of `x`.
-        clip_min: Optional float, the smallest valid value of `x_adv` (e.g.
-            `0.0` for [0, 1] pixels). Defaults to `None` (no lower bound).
-        clip_max: Optional float, the largest valid value of `x_adv` (e.g.
-            `1.0`). Defaults to `None` (no upper bound).
-        mean: Optional float; with `std`, the model's input is
-            `(x - mean) / std` (`keras_ninr.datasets.standardize` returns
-            both). Defaults to `None` (the model takes `x` as it is).
-        std: Optional positive float, see `mean`. Defaults to `None`.
+        epsilon: Non-negative float, the size of the step in every pixel,
+            in [0, 1] pixel units.
+        clip_min: Optional float, the smallest valid value of `x_adv`.
+            Defaults to `0.0`; `None` for no lower bound.
+        clip_max: Optional float, the largest valid value of `x_adv`.
+            Defaults to `1.0`; `None` for no upper bound.
         loss_fn: Optional loss `(y_true, y_pred) -> per-sample losses`; see
             `input_gradient`. Defaults to `None` (sparse categorical
             cross-entropy).
@@ -72,25 +70,22 @@ def fgsm(
             `256`.
 
     Returns:
-        The adversarial inputs, a NumPy array in the space, shape and
-        floating dtype of `x`.
+        The adversarial images, a float32 NumPy array of the shape of `x`,
+        in [0, 1] pixel units.
     """
-    epsilon = _check_epsilon(epsilon)
-    x = _check_inputs(x)
-    clip_min, clip_max = _check_clip_range(clip_min, clip_max)
-    mean, std = _check_standardization(mean, std)
-    if epsilon == 0:
-        return _clip(x.copy(), clip_min, clip_max)
-    gradient = input_gradient(
+    return pgd(
         model,
-        _to_model_space(x, mean, std),
+        x,
         y,
+        epsilon,
+        steps=1,
+        step_size=epsilon,
+        clip_min=clip_min,
+        clip_max=clip_max,
         loss_fn=loss_fn,
         from_logits=from_logits,
         batch_size=batch_size,
     )
-    x_adv = x + x.dtype.type(epsilon) * np.sign(gradient).astype(x.dtype)
-    return _clip(x_adv, clip_min, clip_max)
 
 
 def pgd(
@@ -102,11 +97,9 @@ def pgd(
     step_size=None,
     random_start=False,
     seed=None,
-    clip_min=None,
-    clip_max=None,
+    clip_min=0.0,
+    clip_max=1.0,
     norm="linf",
-    mean=None,
-    std=None,
     loss_fn=None,
     from_logits=True,
     batch_size=256,
@@ -118,12 +111,10 @@ def pgd(
     `[clip_min, clip_max]` (paper App. C.1; Madry et al.).
 
     Args:
-        model: A Keras model with a single input.
-        x: Clean inputs, a floating-point array of shape `(N, ...)`: pixels
-            if `mean` and `std` are given, else the model's own inputs.
-        y: Labels, integer `(N,)` or one-hot `(N, classes)`.
-        epsilon: Non-negative float, the radius of the L-inf ball, in the
-            units of `x`.
+        model, x, y, clip_min, clip_max, loss_fn, from_logits, batch_size:
+            As in `fgsm`.
+        epsilon: Non-negative float, the radius of the L-inf ball, in
+            [0, 1] pixel units.
         steps: Positive integer, the number of gradient steps. Defaults to
             `10`.
         step_size: Optional non-negative float, the size of each step.
@@ -132,48 +123,26 @@ def pgd(
             of the ball rather than from `x`. Defaults to `False`.
         seed: Optional int (or `np.random.Generator`) for the random start.
             Defaults to `None`.
-        clip_min: Optional float, the smallest valid value of `x_adv`.
-            Defaults to `None` (no lower bound).
-        clip_max: Optional float, the largest valid value of `x_adv`.
-            Defaults to `None` (no upper bound).
         norm: The norm of the ball; only `"linf"` is implemented. Defaults
             to `"linf"`.
-        mean: Optional float; with `std`, the model's input is
-            `(x - mean) / std`. Defaults to `None`.
-        std: Optional positive float, see `mean`. Defaults to `None`.
-        loss_fn: Optional loss, see `input_gradient`. Defaults to `None`
-            (sparse categorical cross-entropy).
-        from_logits: Whether the model outputs logits (`True`) or
-            probabilities (`False`). Defaults to `True`.
-        batch_size: Batch size of the gradient computation. Defaults to
-            `256`.
 
     Returns:
-        The adversarial inputs, a NumPy array in the space, shape and
-        floating dtype of `x`.
+        The adversarial images, a float32 NumPy array of the shape of `x`,
+        in [0, 1] pixel units.
     """
-    epsilon = _check_epsilon(epsilon)
-    if (
-        isinstance(steps, bool)
-        or not isinstance(steps, numbers.Integral)
-        or steps < 1
-    ):
-        raise ValueError(
-            "Expected `steps` to be a positive integer. "
-            f"Received: steps={steps!r}"
-        )
+    epsilon = check_non_negative(epsilon, "epsilon")
+    steps = check_positive_integer(steps, "steps")
     if step_size is None:
         step_size = 2.5 * epsilon / steps
     else:
-        step_size = _check_epsilon(step_size, name="step_size")
+        step_size = check_non_negative(step_size, "step_size")
     if norm not in NORMS:
         raise ValueError(
             f"Unrecognized `norm`. Expected one of {NORMS}. "
             f"Received: norm={norm!r}"
         )
-    x = _check_inputs(x)
+    x = scale_pixels(x)
     clip_min, clip_max = _check_clip_range(clip_min, clip_max)
-    mean, std = _check_standardization(mean, std)
 
     dtype = x.dtype.type
     lower = _clip(x - dtype(epsilon), clip_min, clip_max)
@@ -188,7 +157,7 @@ def pgd(
     for _ in range(steps):
         gradient = input_gradient(
             model,
-            _to_model_space(x_adv, mean, std),
+            x_adv,
             y,
             loss_fn=loss_fn,
             from_logits=from_logits,
@@ -202,16 +171,7 @@ def pgd(
 
 
 def adversarial_accuracy(
-    model,
-    x,
-    y,
-    attack="fgsm",
-    *,
-    epsilons,
-    mean=None,
-    std=None,
-    batch_size=256,
-    **attack_kwargs,
+    model, x, y, attack="fgsm", *, epsilons, batch_size=256, **attack_kwargs
 ):
     """Accuracy of `model` on adversarial inputs, one value per epsilon.
 
@@ -220,16 +180,12 @@ def adversarial_accuracy(
     outputs (logits or probabilities).
 
     Args:
-        model: A Keras model with a single input.
-        x: Clean inputs, a floating-point array: pixels if `mean` and `std`
-            are given, else the model's own inputs.
+        model: A Keras model with a single input, taking [0, 1] pixels.
+        x: Clean images, `uint8` (0-255) or floats in [0, 1].
         y: Labels, integer `(N,)` or one-hot `(N, classes)`.
         attack: `"fgsm"` or `"pgd"`. Defaults to `"fgsm"`.
         epsilons: Iterable of non-negative floats, the perturbation sizes in
-            the units of `x`; `0` gives the clean accuracy.
-        mean: Optional float; with `std`, the model's input is
-            `(x - mean) / std`. Defaults to `None`.
-        std: Optional positive float, see `mean`. Defaults to `None`.
+            [0, 1] pixel units; `0` gives the clean accuracy.
         batch_size: Batch size of the attack and of `model.predict`.
             Defaults to `256`.
         **attack_kwargs: Further arguments of the attack (`clip_min`,
@@ -249,64 +205,17 @@ def adversarial_accuracy(
             "Expected `epsilons` to be an iterable of non-negative floats. "
             f"Received: epsilons={epsilons!r}"
         )
-    epsilons = [_check_epsilon(epsilon) for epsilon in epsilons]
-    x = _check_inputs(x)
-    mean, std = _check_standardization(mean, std)
-    labels = np.asarray(y)
-    if labels.ndim == 2:
-        labels = labels.argmax(axis=-1)
-    labels = labels.reshape(-1)
-    if len(labels) != len(x):
-        raise ValueError(
-            f"Expected as many labels as inputs. Received: {len(x)} inputs "
-            f"and {len(labels)} labels"
-        )
+    epsilons = [check_non_negative(epsilon, "epsilon") for epsilon in epsilons]
+    x = scale_pixels(x)
+    labels = check_labels(y, len(x))
     attack_function = fgsm if attack == "fgsm" else pgd
     accuracies = {}
     for epsilon in epsilons:
         x_adv = attack_function(
-            model,
-            x,
-            y,
-            epsilon,
-            mean=mean,
-            std=std,
-            batch_size=batch_size,
-            **attack_kwargs,
+            model, x, y, epsilon, batch_size=batch_size, **attack_kwargs
         )
-        outputs = model.predict(
-            _to_model_space(x_adv, mean, std), batch_size=batch_size, verbose=0
-        )
-        predictions = np.asarray(outputs).argmax(axis=-1)
-        accuracies[epsilon] = float(np.mean(predictions == labels))
+        accuracies[epsilon] = accuracy(model, x_adv, labels, batch_size)
     return accuracies
-
-
-def _check_epsilon(epsilon, name="epsilon"):
-    if (
-        isinstance(epsilon, bool)
-        or not isinstance(epsilon, numbers.Real)
-        or not math.isfinite(epsilon)
-        or epsilon < 0
-    ):
-        raise ValueError(
-            f"Expected `{name}` to be a finite non-negative number. "
-            f"Received: {name}={epsilon!r}"
-        )
-    return float(epsilon)
-
-
-def _check_inputs(x):
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(
-            "Expected floating-point inputs (for uint8 images, scale them to "
-            "[0, 1] with `keras_ninr.datasets.scale_pixels`). Received: an "
-            f"array of dtype {x.dtype}"
-        )
-    if x.dtype not in (np.float32, np.float64):
-        x = x.astype(np.float32)
-    return x
 
 
 def _check_clip_range(clip_min, clip_max):
@@ -314,7 +223,7 @@ def _check_clip_range(clip_min, clip_max):
         if value is not None and (
             isinstance(value, bool)
             or not isinstance(value, numbers.Real)
-            or math.isnan(value)
+            or np.isnan(value)
         ):
             raise ValueError(
                 f"Expected `{name}` to be a number or None. "
@@ -326,42 +235,6 @@ def _check_clip_range(clip_min, clip_max):
             f"clip_min={clip_min!r}, clip_max={clip_max!r}"
         )
     return clip_min, clip_max
-
-
-def _check_standardization(mean, std):
-    if (mean is None) != (std is None):
-        raise ValueError(
-            "Expected both `mean` and `std` (the model takes "
-            "(x - mean) / std) or neither. Received: "
-            f"mean={mean!r}, std={std!r}"
-        )
-    if mean is None:
-        return None, None
-    if (
-        isinstance(mean, bool)
-        or not isinstance(mean, numbers.Real)
-        or not math.isfinite(mean)
-    ):
-        raise ValueError(
-            f"Expected `mean` to be a finite number. Received: mean={mean!r}"
-        )
-    if (
-        isinstance(std, bool)
-        or not isinstance(std, numbers.Real)
-        or not math.isfinite(std)
-        or std <= 0
-    ):
-        raise ValueError(
-            "Expected `std` to be a finite positive number. "
-            f"Received: std={std!r}"
-        )
-    return float(mean), float(std)
-
-
-def _to_model_space(x, mean, std):
-    if mean is None:
-        return x
-    return (x - x.dtype.type(mean)) / x.dtype.type(std)
 
 
 def _clip(x, clip_min, clip_max):

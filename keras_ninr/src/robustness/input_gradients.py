@@ -20,12 +20,13 @@ Conventions:
   makes the result independent of how the inputs are split into batches.)
 """
 
-import numbers
 import weakref
 
 import keras
 import numpy as np
 from keras import ops
+
+from keras_ninr.src.robustness.evaluation import check_positive_integer
 
 
 def input_gradient(
@@ -41,8 +42,9 @@ def input_gradient(
     Args:
         model: A Keras model with a single input.
         x: Inputs, an array-like of shape `(N, ...)`, in the space the model
-            takes them (standardised inputs for the models of this package).
-            Cast to `keras.config.floatx()`.
+            takes them ([0, 1] pixels for the zoo's networks, which
+            standardise them in their first layer). Cast to
+            `keras.config.floatx()`.
         y: Labels. For the default loss: integer labels of shape `(N,)`, or
             one-hot labels of shape `(N, classes)`. For a custom `loss_fn`:
             anything of length `N`, passed to it unchanged.
@@ -61,15 +63,7 @@ def input_gradient(
     Returns:
         A NumPy array of the shape of `x`, dtype `keras.config.floatx()`.
     """
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, numbers.Integral)
-        or batch_size < 1
-    ):
-        raise ValueError(
-            "Expected `batch_size` to be a positive integer. "
-            f"Received: batch_size={batch_size!r}"
-        )
+    batch_size = check_positive_integer(batch_size, "batch_size")
     if loss_fn is not None and not callable(loss_fn):
         raise ValueError(
             "Expected `loss_fn` to be a callable (y_true, y_pred) -> losses "
