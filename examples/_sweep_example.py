@@ -304,22 +304,21 @@ class SweepExample:
         """Save the figures and `<page>.md`: header, figures, table."""
         suffix = "" if mode == "full" else f"_{mode}"
         title = self.heading + ("" if mode == "full" else f" ({mode} settings)")
-        lines = self.header(mode, records)
-        for stem, function in self.figures.items():
-            path = out / f"{stem}{suffix}.png"
-            function(records, title=title).savefig(path, dpi=150)
-            lines += [f"![{stem}]({path.name})", ""]
-        table = self.table(records)
-        lines += [
-            "Accuracy in %, mean ± 2 standard deviations over seeds.",
-            "",
-            table,
+        figures = [
+            (f"{stem}{suffix}.png", stem, function(records, title=title))
+            for stem, function in self.figures.items()
         ]
-        page_path = out / f"{self.page}{suffix}.md"
-        page_path.write_text("\n".join(lines))
+        table = self.table(records)
+        written = reports.write_report(
+            out,
+            f"{self.page}{suffix}.md",
+            self.header(mode, records),
+            figures,
+            [("Accuracy in %, mean ± 2 standard deviations over seeds.", table, None)],
+        )
         print(table)
-        print(f"Wrote {out / 'results.jsonl'}, {page_path} and its figures")
-        return page_path
+        print(f"Wrote {out / 'results.jsonl'}, {', '.join(written)}")
+        return written
 
     def header(self, mode, records):
         """The page's title, mode, settings, provenance and notes."""
@@ -328,7 +327,7 @@ class SweepExample:
             r["config"]["architecture"]: r["config"]["epochs"] for r in records
         }
         cap = ", ".join(
-            f"{n} epochs" + (f" ({a})" if len(epochs) > 1 else "")
+            f"{n} epoch{'s' * (n > 1)}" + (f" ({a})" if len(epochs) > 1 else "")
             for a, n in epochs.items()
         )
         epochs_run = ", ".join(map(str, sorted({r["epochs_run"] for r in records})))
@@ -355,7 +354,9 @@ class SweepExample:
             f"- Training: {first['data']['train_size']} images, at most "
             f"{cap} or until 98% training accuracy (epochs run: "
             f"{epochs_run}); {test}",
-            *run_metadata(records, self.command_line(records)),
+            f"- Seeds: {sorted({r['config']['seed'] for r in records})}",
+            *reports.provenance_lines(records),
+            f"- Command: `{self.command_line(records)}`",
             *notes,
             "",
         ]
@@ -409,21 +410,3 @@ def panel_example(
         methods_of=methods_of,
         **fields,
     )
-
-
-def run_metadata(records, command):
-    """Markdown lines: seeds, backend, device, time and command."""
-    first = records[0]
-    train_s = reports.training_seconds(records)
-    evaluate_s = sum(r["timings"]["evaluate_s"] for r in records)
-    return [
-        f"- Seeds: {sorted({r['config']['seed'] for r in records})}",
-        f"- Backend: {', '.join(sorted({r['backend'] for r in records}))}"
-        f", Keras {first['versions']['keras']}",
-        f"- Device: {first['machine']['device']} "
-        f"({first['machine']['processor']}, "
-        f"{first['machine']['cpu_count']} CPUs)",
-        f"- Total training time: {train_s:.0f} s; evaluation: "
-        f"{evaluate_s:.0f} s",
-        f"- Command: `{command}`",
-    ]
