@@ -77,12 +77,9 @@ def check_seed(seed, name="seed"):
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-@register
-class Normal:
-    """Unit normal draws: with scale sigma, eps ~ N(0, sigma^2)."""
-
-    def __call__(self, shape, seed_generator, dtype=None):
-        return keras.random.normal(shape, dtype=dtype, seed=seed_generator)
+class _UnitDistribution:
+    """Base of the distributions: their config (shape parameters, none by
+    default), rebuilt from it, and shown by it."""
 
     def get_config(self):
         return {}
@@ -92,11 +89,20 @@ class Normal:
         return cls(**config)
 
     def __repr__(self):
-        return "Normal()"
+        arguments = ", ".join(f"{k}={v}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({arguments})"
 
 
 @register
-class Uniform:
+class Normal(_UnitDistribution):
+    """Unit normal draws: with scale sigma, eps ~ N(0, sigma^2)."""
+
+    def __call__(self, shape, seed_generator, dtype=None):
+        return keras.random.normal(shape, dtype=dtype, seed=seed_generator)
+
+
+@register
+class Uniform(_UnitDistribution):
     """Unit uniform draws: with scale sigma, eps ~ U(-sigma, sigma)."""
 
     def __call__(self, shape, seed_generator, dtype=None):
@@ -104,19 +110,9 @@ class Uniform:
             shape, minval=-1.0, maxval=1.0, dtype=dtype, seed=seed_generator
         )
 
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return "Uniform()"
-
 
 @register
-class DoubleNormal:
+class DoubleNormal(_UnitDistribution):
     """Mixture of two Gaussians peaked at +-1 (times sigma: at +-sigma).
 
     App. C.2 compares NINR with "an asymmetric (double Gaussian peaked at
@@ -162,16 +158,6 @@ class DoubleNormal:
             "peak_stddev": self.peak_stddev,
             "positive_weight": self.positive_weight,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return (
-            f"DoubleNormal(peak_stddev={self.peak_stddev}, "
-            f"positive_weight={self.positive_weight})"
-        )
 
 
 _DISTRIBUTIONS = {

@@ -1,10 +1,11 @@
 """Finding the Noise Injection Nodes of any Keras model, and their norms."""
 
-import math
+import numbers
 
 import keras
 
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
+from keras_ninr.src.norms import l2_norm
 
 
 def iter_layers(model):
@@ -31,6 +32,19 @@ def find_noise_layers(model):
     return found
 
 
+def require_noise_layers(model, caller):
+    """`find_noise_layers(model)`, or a `ValueError` naming `caller` (a tool
+    that means nothing on a model without NINs) if there are none."""
+    layers = find_noise_layers(model)
+    if not layers:
+        raise ValueError(
+            f"{caller} found no Noise Injection Node in the model: add "
+            "NoiseInjectionDense / NoiseInjectionPixel layers or use "
+            f"NINRModel.from_model. Received: model={model.name!r}"
+        )
+    return layers
+
+
 def next_weight_layer(model, noise_layer):
     """The first layer with a `kernel` after `noise_layer` in model order.
 
@@ -52,26 +66,45 @@ def next_weight_layer(model, noise_layer):
     return None
 
 
-def weight_norm(tensor):
-    """L2 norm of a weight tensor of any shape, as a Python float."""
-    from keras import ops
+def noise_layer_pairs(model, caller, include_next_layer=True):
+    """`(NIN layer, next_weight_layer or None)` for every NIN of `model`.
 
-    return float(ops.convert_to_numpy(ops.norm(ops.ravel(tensor))))
+    Raises a `ValueError` naming `caller` if the model has no NIN.
+    """
+    return [
+        (layer, next_weight_layer(model, layer) if include_next_layer else None)
+        for layer in require_noise_layers(model, caller)
+    ]
 
 
-def combined_norms(noise_layers, following_layers):
+def combined_norms(pairs):
     """`{"niw_norm": ..., "data_weight_norm": ...}` over all NINs together.
 
-    The L2 norm of all NIWs as one vector, and of the kernels of the layers
-    after them (Fig. 3's |W_NI| and |W^(l_NI + 1)|), as the phase tools read
-    them. `data_weight_norm` is left out where no NIN has a following layer.
+    `pairs` as `noise_layer_pairs` gives them. The L2 norm of all NIWs as
+    one vector, and of the kernels of the layers after them (Fig. 3's
+    |W_NI| and |W^(l_NI + 1)|), as the phase tools read them.
+    `data_weight_norm` is left out where no NIN has a following layer.
     """
-    record = {
-        "niw_norm": math.sqrt(
-            sum(weight_norm(l.noise_kernel) ** 2 for l in noise_layers)
-        )
-    }
-    weights = [weight_norm(f.kernel) for f in following_layers if f is not None]
-    if weights:
-        record["data_weight_norm"] = math.sqrt(sum(w * w for w in weights))
+    record = {"niw_norm": l2_norm(layer.noise_kernel for layer, _ in pairs)}
+    following = [f.kernel for _, f in pairs if f is not None]
+    if following:
+        record["data_weight_norm"] = l2_norm(following)
     return record
+
+
+def check_every_n_batches(value, allow_none=False):
+    """Return `every_n_batches` if it is a positive int (or an allowed
+    `None`), else raise a `ValueError` naming it."""
+    if value is None and allow_none:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < 1
+    ):
+        raise ValueError(
+            "Expected `every_n_batches` to be a positive integer"
+            f"{' or None' if allow_none else ''}. "
+            f"Received: every_n_batches={value!r}"
+        )
+    return int(value)

@@ -5,10 +5,10 @@ import os
 
 import keras
 
+from keras_ninr.src.norms import l2_norm
+from keras_ninr.src.utils import check_every_n_batches
 from keras_ninr.src.utils import combined_norms
-from keras_ninr.src.utils import find_noise_layers
-from keras_ninr.src.utils import next_weight_layer
-from keras_ninr.src.utils import weight_norm
+from keras_ninr.src.utils import noise_layer_pairs
 
 
 class NIWNormLogger(keras.callbacks.Callback):
@@ -63,15 +63,9 @@ class NIWNormLogger(keras.callbacks.Callback):
         append=False,
     ):
         super().__init__()
-        if every_n_batches is not None and (
-            isinstance(every_n_batches, bool)
-            or not isinstance(every_n_batches, int)
-            or every_n_batches < 1
-        ):
-            raise ValueError(
-                "Expected `every_n_batches` to be a positive integer or None. "
-                f"Received: every_n_batches={every_n_batches!r}"
-            )
+        every_n_batches = check_every_n_batches(
+            every_n_batches, allow_none=True
+        )
         if not isinstance(append, bool):
             raise ValueError(
                 f"Expected `append` to be a bool. Received: append={append!r}"
@@ -86,21 +80,9 @@ class NIWNormLogger(keras.callbacks.Callback):
         self._summary_writer = None
 
     def on_train_begin(self, logs=None):
-        model = self.model
-        self._pairs = []
-        for layer in find_noise_layers(model):
-            following = (
-                next_weight_layer(model, layer)
-                if self.include_next_layer
-                else None
-            )
-            self._pairs.append((layer, following))
-        if not self._pairs:
-            raise ValueError(
-                "NIWNormLogger found no Noise Injection Node in the model: "
-                "add NoiseInjectionDense / NoiseInjectionPixel layers or use "
-                f"NINRModel.from_model. Received: model={model.name!r}"
-            )
+        self._pairs = noise_layer_pairs(
+            self.model, "NIWNormLogger", self.include_next_layer
+        )
         self.records = []
         self._epoch = 0
         self._step = 0
@@ -151,13 +133,12 @@ class NIWNormLogger(keras.callbacks.Callback):
 
     def _values(self):
         self.model  # On JAX, syncs the training state into the variables.
-        layers = [layer for layer, _ in self._pairs]
-        values = {"niw_norm": combined_norms(layers, [])["niw_norm"]}
+        values = {"niw_norm": combined_norms(self._pairs)["niw_norm"]}
         for layer, following in self._pairs:
-            values[f"niw_norm/{layer.name}"] = weight_norm(layer.noise_kernel)
+            values[f"niw_norm/{layer.name}"] = layer.noise_weight_norm()
             if following is not None:
-                values[f"data_weight_norm/{following.name}"] = weight_norm(
-                    following.kernel
+                values[f"data_weight_norm/{following.name}"] = l2_norm(
+                    [following.kernel]
                 )
         return values
 

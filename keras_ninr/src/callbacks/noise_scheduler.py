@@ -5,7 +5,7 @@ import inspect
 import keras
 
 from keras_ninr.src import noise
-from keras_ninr.src.utils import find_noise_layers
+from keras_ninr.src.utils import require_noise_layers
 
 
 def _schedule_arity(schedule):
@@ -20,6 +20,8 @@ def _schedule_arity(schedule):
         "Expected `schedule` to be a callable `schedule(epoch)` or "
         "`schedule(epoch, noise_stddev)`"
     )
+    if not callable(schedule):
+        raise ValueError(f"{usage}. Received: schedule={schedule!r}")
     try:
         signature = inspect.signature(schedule)
     except (TypeError, ValueError) as error:
@@ -88,22 +90,12 @@ class NoiseScheduler(keras.callbacks.Callback):
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
-        if not callable(schedule):
-            raise ValueError(
-                "Expected `schedule` to be a callable `schedule(epoch)` or "
-                f"`schedule(epoch, noise_stddev)`. Received: schedule={schedule!r}"
-            )
         self._schedule_arity = _schedule_arity(schedule)
         self.schedule = schedule
         self.verbose = verbose
 
     def on_train_begin(self, logs=None):
-        self._layers = find_noise_layers(self.model)
-        if not self._layers:
-            raise ValueError(
-                "NoiseScheduler found no Noise Injection Node in the model. "
-                f"Received: model={self.model.name!r}"
-            )
+        self._layers = require_noise_layers(self.model, "NoiseScheduler")
 
     def on_epoch_begin(self, epoch, logs=None):
         current = self._layers[0].noise_stddev
@@ -116,7 +108,9 @@ class NoiseScheduler(keras.callbacks.Callback):
         for layer in self._layers:
             layer.noise_stddev = value
         if self.verbose and value != current:
-            print(f"\nEpoch {epoch + 1}: NoiseScheduler sets noise_stddev to {value}.")
+            print(
+                f"\nEpoch {epoch + 1}: NoiseScheduler sets noise_stddev to {value}."
+            )
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:

@@ -8,9 +8,11 @@ import keras
 from keras_ninr.src.phases.classify import PHASES
 from keras_ninr.src.phases.classify import classify
 from keras_ninr.src.phases.windowed_loss import WindowedLoss
+from keras_ninr.src.training_rules import EXPLOSION_FACTOR
+from keras_ninr.src.training_rules import is_divergent
+from keras_ninr.src.utils import check_every_n_batches
 from keras_ninr.src.utils import combined_norms
-from keras_ninr.src.utils import find_noise_layers
-from keras_ninr.src.utils import next_weight_layer
+from keras_ninr.src.utils import noise_layer_pairs
 
 
 class PhaseMonitor(keras.callbacks.Callback):
@@ -43,22 +45,14 @@ class PhaseMonitor(keras.callbacks.Callback):
     def __init__(
         self,
         every_n_batches=10,
-        explosion_factor=100.0,
+        explosion_factor=EXPLOSION_FACTOR,
         stop_on_divergence=True,
         suggestion=None,
         verbose=0,
         **classify_kwargs,
     ):
         super().__init__()
-        if (
-            isinstance(every_n_batches, bool)
-            or not isinstance(every_n_batches, int)
-            or every_n_batches < 1
-        ):
-            raise ValueError(
-                "Expected `every_n_batches` to be a positive integer. "
-                f"Received: every_n_batches={every_n_batches!r}"
-            )
+        every_n_batches = check_every_n_batches(every_n_batches)
         if not explosion_factor > 1:
             raise ValueError(
                 "Expected `explosion_factor` > 1. "
@@ -72,14 +66,7 @@ class PhaseMonitor(keras.callbacks.Callback):
         self.classify_kwargs = classify_kwargs
 
     def on_train_begin(self, logs=None):
-        model = self.model
-        self._layers = find_noise_layers(model)
-        if not self._layers:
-            raise ValueError(
-                "PhaseMonitor found no Noise Injection Node in the model. "
-                f"Received: model={model.name!r}"
-            )
-        self._following = [next_weight_layer(model, l) for l in self._layers]
+        self._pairs = noise_layer_pairs(self.model, "PhaseMonitor")
         self.trace = PhaseTrace(
             self.explosion_factor, self.suggestion, **self.classify_kwargs
         )
@@ -96,7 +83,7 @@ class PhaseMonitor(keras.callbacks.Callback):
 
     def _norms(self):
         self.model  # On JAX, syncs the training state into the variables.
-        return combined_norms(self._layers, self._following)
+        return combined_norms(self._pairs)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -110,7 +97,7 @@ class PhaseMonitor(keras.callbacks.Callback):
             self._epoch, self._step, batch, running_mean, self._norms, due
         )
         if record is not None and self.trace.diverged_at(record):
-            sigmas = sorted({layer.noise_stddev for layer in self._layers})
+            sigmas = sorted({layer.noise_stddev for layer, _ in self._pairs})
             self.trace.stop(record, sigmas)
             if self.stop_on_divergence:
                 self.model.stop_training = True
@@ -121,7 +108,9 @@ class PhaseMonitor(keras.callbacks.Callback):
         if logs is not None and self.phase is not None:
             logs["phase_id"] = PHASES.index(self.phase)
         if self.verbose and self.phase is not None:
-            print(f"\nEpoch {epoch + 1}: NINR phase {self.report or self.phase}")
+            print(
+                f"\nEpoch {epoch + 1}: NINR phase {self.report or self.phase}"
+            )
 
 
 class PhaseTrace:
@@ -134,7 +123,9 @@ class PhaseTrace:
     divergence message.
     """
 
-    def __init__(self, explosion_factor=100.0, suggestion=None, **kwargs):
+    def __init__(
+        self, explosion_factor=EXPLOSION_FACTOR, suggestion=None, **kwargs
+    ):
         self.explosion_factor = explosion_factor
         self.suggestion = suggestion
         self.classify_kwargs = kwargs
@@ -178,15 +169,13 @@ class PhaseTrace:
         return record
 
     def diverged_at(self, record):
-        """Whether `record` shows divergence: non-finite, or an exploded loss."""
-        values = (record["loss"], record["niw_norm"])
-        if not all(math.isfinite(v) for v in values):
-            return True
-        start = self._start_loss
-        return (
-            start is not None
-            and start > 0
-            and record["loss"] > self.explosion_factor * start
+        """Whether `record` shows divergence (`training_rules.is_divergent`):
+        a non-finite loss or NIW norm, or an exploded loss."""
+        return is_divergent(
+            record["loss"],
+            record["niw_norm"],
+            self._start_loss,
+            self.explosion_factor,
         )
 
     def stop(self, record, sigmas):

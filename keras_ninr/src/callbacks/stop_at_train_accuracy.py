@@ -1,9 +1,15 @@
-"""`StopAtTrainAccuracy`: the paper's stopping rule (Sec. 3)."""
+"""`StopAtTrainAccuracy`: the paper's stopping rule (Sec. 3) as a callback.
+
+The rule itself lives in `keras_ninr.src.training_rules`.
+"""
 
 import warnings
 
 import keras
 
+from keras_ninr.src.training_rules import TARGET_ACCURACY
+from keras_ninr.src.training_rules import check_target_accuracy
+from keras_ninr.src.training_rules import reached_target_accuracy
 
 _ACCURACY_KEYS = (
     "accuracy",
@@ -35,18 +41,9 @@ class StopAtTrainAccuracy(keras.callbacks.Callback):
         stopped_epoch: The epoch (0-based) training stopped at, or `None`.
     """
 
-    def __init__(self, target=0.98, monitor=None, verbose=0):
+    def __init__(self, target=TARGET_ACCURACY, monitor=None, verbose=0):
         super().__init__()
-        try:
-            valid = 0.0 < float(target) <= 1.0
-        except (TypeError, ValueError):
-            valid = False
-        if not valid:
-            raise ValueError(
-                "Expected `target` to be an accuracy in (0, 1]. "
-                f"Received: target={target!r}"
-            )
-        self.target = float(target)
+        self.target = check_target_accuracy(target, name="target")
         self.monitor = monitor
         self.verbose = verbose
 
@@ -67,7 +64,7 @@ class StopAtTrainAccuracy(keras.callbacks.Callback):
                 stacklevel=2,
             )
             return
-        if logs[key] >= self.target:
+        if reached_target_accuracy(logs[key], self.target):
             self.stopped_epoch = epoch
             self.model.stop_training = True
             if self.verbose:

@@ -5,6 +5,9 @@ from keras import ops
 
 from keras_ninr.src.api_export import register
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
+from keras_ninr.src.layers.noise_injection_layer import default_initializer
+from keras_ninr.src.layers.noise_injection_layer import set_weight_options
+from keras_ninr.src.layers.noise_injection_layer import weight_options_config
 
 
 @register
@@ -28,10 +31,10 @@ class NoiseInjectionDense(NoiseInjectionLayer):
     and `bias` computes; with `training=True` and `noise_stddev=0` the added
     term is exactly zero.
 
-    Initialisation (App. A): by default the data kernel and the NIW are both
-    drawn from N(0, 1/d), where d = input_dim + 1 is the fan-in of the layer
-    counting the noise node (the paper's d_in = 785 for 28x28 images).
-    Biases start at zero.
+    Initialisation (App. A, `keras_ninr.src.initializers.FanInNormal`): by
+    default the data kernel and the NIW are both drawn from N(0, 1/d), where
+    d = input_dim + 1 is the fan-in of the layer counting the noise node
+    (the paper's d_in = 785 for 28x28 images). Biases start at zero.
 
     Args:
         units: Positive integer, dimensionality of the output space.
@@ -116,18 +119,17 @@ class NoiseInjectionDense(NoiseInjectionLayer):
         self.units = units
         self.activation = keras.activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = (
-            None
-            if kernel_initializer is None
-            else keras.initializers.get(kernel_initializer)
+        set_weight_options(
+            self,
+            "kernel",
+            kernel_initializer,
+            kernel_regularizer,
+            kernel_constraint,
         )
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.kernel_constraint = keras.constraints.get(kernel_constraint)
-        self.bias_constraint = keras.constraints.get(bias_constraint)
+        set_weight_options(
+            self, "bias", bias_initializer, bias_regularizer, bias_constraint
+        )
         self.input_spec = keras.layers.InputSpec(min_ndim=2)
-        self.supports_masking = True
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
@@ -137,16 +139,11 @@ class NoiseInjectionDense(NoiseInjectionLayer):
                 "to be known (it sets the shape of `kernel`). "
                 f"Received: input_shape={tuple(input_shape)}"
             )
-        fan_in = input_dim + 1
-        kernel_initializer = self.kernel_initializer
-        if kernel_initializer is None:
-            kernel_initializer = keras.initializers.RandomNormal(
-                stddev=fan_in**-0.5
-            )
+        fan_in = input_dim + 1  # App. A: the NIN counts as an input.
         self.kernel = self.add_weight(
             name="kernel",
             shape=(input_dim, self.units),
-            initializer=kernel_initializer,
+            initializer=default_initializer(self.kernel_initializer, fan_in),
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
@@ -172,7 +169,9 @@ class NoiseInjectionDense(NoiseInjectionLayer):
         if self.bias is not None:
             x = ops.add(x, self.bias)
         if training:
-            x = ops.add(x, ops.multiply(self.draw_noise(inputs), self.noise_kernel))
+            x = ops.add(
+                x, ops.multiply(self.draw_noise(inputs), self.noise_kernel)
+            )
         if self.activation is not None:
             x = self.activation(x)
         return x
@@ -186,25 +185,6 @@ class NoiseInjectionDense(NoiseInjectionLayer):
             "units": self.units,
             "activation": keras.activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": (
-                None
-                if self.kernel_initializer is None
-                else keras.initializers.serialize(self.kernel_initializer)
-            ),
-            "bias_initializer": keras.initializers.serialize(
-                self.bias_initializer
-            ),
-            "kernel_regularizer": keras.regularizers.serialize(
-                self.kernel_regularizer
-            ),
-            "bias_regularizer": keras.regularizers.serialize(
-                self.bias_regularizer
-            ),
-            "kernel_constraint": keras.constraints.serialize(
-                self.kernel_constraint
-            ),
-            "bias_constraint": keras.constraints.serialize(
-                self.bias_constraint
-            ),
+            **weight_options_config(self, "kernel", "bias"),
         }
         return {**base_config, **config}

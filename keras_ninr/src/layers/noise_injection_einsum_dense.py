@@ -72,9 +72,10 @@ class NoiseInjectionEinsumDense(NoiseInjectionLayer, keras.layers.EinsumDense):
         noise_regularizer: Optional regularizer of the NIW.
         noise_constraint: Optional constraint of the NIW.
         seed: Optional int, seed of the noise stream. Defaults to `None`.
-        **kwargs: Other arguments of `keras.layers.EinsumDense`
-            (initializers, regularizers, constraints of kernel and bias) and
-            base layer arguments.
+        **kwargs: The NIN's arguments above from `noise_initializer` on,
+            the other arguments of `keras.layers.EinsumDense` (initializers,
+            regularizers, constraints of kernel and bias) and base layer
+            arguments.
 
     Example:
 
@@ -92,10 +93,6 @@ class NoiseInjectionEinsumDense(NoiseInjectionLayer, keras.layers.EinsumDense):
         noise_distribution="normal",
         activation=None,
         bias_axes=None,
-        noise_initializer=None,
-        noise_regularizer=None,
-        noise_constraint=None,
-        seed=None,
         **kwargs,
     ):
         if kwargs.get("lora_rank"):
@@ -103,19 +100,21 @@ class NoiseInjectionEinsumDense(NoiseInjectionLayer, keras.layers.EinsumDense):
                 "NoiseInjectionEinsumDense does not support LoRA. "
                 f"Received: lora_rank={kwargs['lora_rank']!r}"
             )
+        # The NIN's other arguments (noise_initializer, noise_regularizer,
+        # noise_constraint, seed) travel in `kwargs` to NoiseInjectionLayer,
+        # the rest on to keras.layers.EinsumDense.
         super().__init__(
-            noise_stddev=noise_stddev,
-            noise_distribution=noise_distribution,
-            noise_initializer=noise_initializer,
-            noise_regularizer=noise_regularizer,
-            noise_constraint=noise_constraint,
-            seed=seed,
             equation=equation,
             output_shape=output_shape,
+            noise_stddev=noise_stddev,
+            noise_distribution=noise_distribution,
             activation=activation,
             bias_axes=bias_axes,
             **kwargs,
         )
+        # As keras.layers.EinsumDense: its output axes need not be the
+        # input's, so an input mask may not fit the output.
+        self.supports_masking = False
 
     def build(self, input_shape):
         keras.layers.EinsumDense.build(self, input_shape)

@@ -2,9 +2,10 @@
 
 A NIN is one extra input of a layer: a random scalar `eps`, drawn afresh for
 every sample at every training step, fed through its own trainable weights
-W_NI (the NIW, `noise_kernel`). Everything the two realisations share lives
+W_NI (the NIW, `noise_kernel`). Everything the realisations share lives
 here: the noise distribution and its seed generator, the sigma_eps variable
-that callbacks may change during training, and the initialisation of the NIW.
+that callbacks may change during training, the initialisation of the NIW
+(App. A, `keras_ninr.src.initializers`), and the configuration of weights.
 """
 
 import keras
@@ -12,6 +13,47 @@ import numpy as np
 from keras import ops
 
 from keras_ninr.src import noise
+from keras_ninr.src.initializers import FanInNormal
+from keras_ninr.src.norms import l2_norm
+
+
+def set_weight_options(layer, weight, initializer, regularizer, constraint):
+    """Set `layer.<weight>_initializer`, `_regularizer`, `_constraint`.
+
+    A `None` initializer stays `None`: it means App. A's default, made in
+    `build` once the fan-in is known (`default_initializer`).
+    """
+    setattr(
+        layer,
+        f"{weight}_initializer",
+        None if initializer is None else keras.initializers.get(initializer),
+    )
+    setattr(layer, f"{weight}_regularizer", keras.regularizers.get(regularizer))
+    setattr(layer, f"{weight}_constraint", keras.constraints.get(constraint))
+
+
+def weight_options_config(layer, *weights):
+    """The `get_config` entries that `set_weight_options` set, serialized."""
+    config = {}
+    for weight in weights:
+        initializer = getattr(layer, f"{weight}_initializer")
+        config[f"{weight}_initializer"] = (
+            None
+            if initializer is None
+            else keras.initializers.serialize(initializer)
+        )
+        config[f"{weight}_regularizer"] = keras.regularizers.serialize(
+            getattr(layer, f"{weight}_regularizer")
+        )
+        config[f"{weight}_constraint"] = keras.constraints.serialize(
+            getattr(layer, f"{weight}_constraint")
+        )
+    return config
+
+
+def default_initializer(initializer, fan_in):
+    """`initializer`, or App. A's N(0, 1/fan_in) where it is `None`."""
+    return FanInNormal(fan_in=fan_in) if initializer is None else initializer
 
 
 class NoiseInjectionLayer(keras.layers.Layer):
@@ -20,7 +62,8 @@ class NoiseInjectionLayer(keras.layers.Layer):
     Subclasses create `noise_kernel` in `build` through
     `_build_noise_weights` and add `noise_kernel * self.draw_noise(inputs)`
     in `call` when `training` is true. Callbacks and `NINRModel` find the
-    NINs of any model with `isinstance(layer, NoiseInjectionLayer)`.
+    NINs of any model with `isinstance(layer, NoiseInjectionLayer)`. The
+    noise is one scalar per sample, so masks pass through unchanged.
 
     Args:
         noise_stddev: Non-negative float, the scale sigma_eps of the injected
@@ -34,10 +77,11 @@ class NoiseInjectionLayer(keras.layers.Layer):
             `"normal"`.
         noise_initializer: Initializer of the NIW. Defaults to `None`, which
             means N(0, 1/d) with d the fan-in of the layer including the noise
-            node (paper Sec. 3 and App. A).
+            node (paper App. A, `FanInNormal`).
         noise_regularizer: Optional regularizer of the NIW. Defaults to `None`.
         noise_constraint: Optional constraint of the NIW. Defaults to `None`.
         seed: Optional int, seed of the noise stream. Defaults to `None`.
+        **kwargs: Base layer keyword arguments (`name`, `dtype`, ...).
     """
 
     def __init__(
@@ -53,17 +97,18 @@ class NoiseInjectionLayer(keras.layers.Layer):
         super().__init__(**kwargs)
         self._initial_noise_stddev = noise.check_noise_stddev(noise_stddev)
         self.noise_distribution = noise.get(noise_distribution)
-        self.noise_initializer = (
-            None
-            if noise_initializer is None
-            else keras.initializers.get(noise_initializer)
+        set_weight_options(
+            self,
+            "noise",
+            noise_initializer,
+            noise_regularizer,
+            noise_constraint,
         )
-        self.noise_regularizer = keras.regularizers.get(noise_regularizer)
-        self.noise_constraint = keras.constraints.get(noise_constraint)
         self.seed = noise.check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.noise_kernel = None
         self._noise_stddev_variable = None
+        self.supports_masking = True
 
     def _build_noise_weights(self, shape, fan_in):
         """Create the NIW of `shape` and the sigma_eps variable.
@@ -71,13 +116,10 @@ class NoiseInjectionLayer(keras.layers.Layer):
         `fan_in` counts the noise node, so the default NIW initialisation is
         N(0, 1/fan_in) as App. A prescribes.
         """
-        initializer = self.noise_initializer
-        if initializer is None:
-            initializer = keras.initializers.RandomNormal(stddev=fan_in**-0.5)
         self.noise_kernel = self.add_weight(
             name="noise_kernel",
             shape=shape,
-            initializer=initializer,
+            initializer=default_initializer(self.noise_initializer, fan_in),
             regularizer=self.noise_regularizer,
             constraint=self.noise_constraint,
             trainable=True,
@@ -131,26 +173,14 @@ class NoiseInjectionLayer(keras.layers.Layer):
 
     def noise_weight_norm(self):
         """L2 norm of the NIW, as a Python float."""
-        return float(
-            ops.convert_to_numpy(ops.norm(ops.ravel(self.noise_kernel)))
-        )
+        return l2_norm([self.noise_kernel])
 
     def get_config(self):
         base_config = super().get_config()
         config = {
             "noise_stddev": self.noise_stddev,
             "noise_distribution": noise.serialize(self.noise_distribution),
-            "noise_initializer": (
-                None
-                if self.noise_initializer is None
-                else keras.initializers.serialize(self.noise_initializer)
-            ),
-            "noise_regularizer": keras.regularizers.serialize(
-                self.noise_regularizer
-            ),
-            "noise_constraint": keras.constraints.serialize(
-                self.noise_constraint
-            ),
             "seed": self.seed,
+            **weight_options_config(self, "noise"),
         }
         return {**base_config, **config}

@@ -20,9 +20,10 @@ class NoiseInjectionPixel(NoiseInjectionLayer):
     node. Place it before a convolution, or before any other layer
     (footnote 8). At inference it is exactly the identity.
 
-    Initialisation: the NIW is drawn from N(0, 1/d) with
-    d = prod(input_shape[1:]) + 1, the size of the representation the NIN is
-    appended to, counting the node itself (App. A's 1/d_{l_NI}).
+    Initialisation (App. A, `keras_ninr.src.initializers.FanInNormal`): the
+    NIW is drawn from N(0, 1/d) with d = prod(input_shape[1:]) + 1, the
+    size of the representation the NIN is appended to, counting the node
+    itself (App. A's 1/d_{l_NI}).
 
     Args:
         noise_stddev: Non-negative float, sigma_eps. Defaults to `0.0`.
@@ -57,27 +58,6 @@ class NoiseInjectionPixel(NoiseInjectionLayer):
         - [Levi et al., Noise Injection Node Regularization for Robust
           Learning](https://arxiv.org/abs/2210.15764)
     """
-
-    def __init__(
-        self,
-        noise_stddev=0.0,
-        noise_distribution="normal",
-        noise_initializer=None,
-        noise_regularizer=None,
-        noise_constraint=None,
-        seed=None,
-        **kwargs,
-    ):
-        super().__init__(
-            noise_stddev=noise_stddev,
-            noise_distribution=noise_distribution,
-            noise_initializer=noise_initializer,
-            noise_regularizer=noise_regularizer,
-            noise_constraint=noise_constraint,
-            seed=seed,
-            **kwargs,
-        )
-        self.supports_masking = True
 
     def build(self, input_shape):
         sample_shape = tuple(input_shape[1:])

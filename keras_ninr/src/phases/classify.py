@@ -78,9 +78,7 @@ def _as_history(history):
         history = history.history
     if isinstance(history, (list, tuple)):  # Records, e.g. NIWNormLogger's.
         keys = {key for record in history for key in record}
-        history = {
-            key: [record.get(key) for record in history] for key in keys
-        }
+        history = {key: [record.get(key) for record in history] for key in keys}
     if not isinstance(history, dict):
         raise ValueError(
             "Expected `history` to be a keras History, a dict of lists or a "

@@ -47,8 +47,14 @@ def phase_figure(runs):
                 ("val_accuracy", "tab:green", "--"),
             ):
                 if epochs.get(key):
-                    twin.plot(x, epochs[key], color=color, linestyle=style,
-                              label=key, linewidth=1)
+                    twin.plot(
+                        x,
+                        epochs[key],
+                        color=color,
+                        linestyle=style,
+                        label=key,
+                        linewidth=1,
+                    )
             twin.set_ylim(0, max(2.5, min(10.0, max(epochs["loss"]))))
             if axis is axes[-1]:
                 twin.legend(loc="upper right", fontsize=7)

@@ -22,9 +22,10 @@ import numpy as np
 
 from keras_ninr.src.phases.classify import classify
 from keras_ninr.src.phases.windowed_loss import WindowedLoss
+from keras_ninr.src.training_rules import is_divergent
 from keras_ninr.src.utils import combined_norms
 from keras_ninr.src.utils import find_noise_layers
-from keras_ninr.src.utils import next_weight_layer
+from keras_ninr.src.utils import noise_layer_pairs
 
 DEFAULT_SIGMAS = tuple(float(s) for s in np.geomspace(1.0, 1000.0, 7))
 
@@ -67,7 +68,9 @@ class PhaseBoundaries:
 
     def largest_safe(self):
         """The largest sigma_eps below every divergent trial, or `None`."""
-        divergent = [t.noise_stddev for t in self.trials if t.phase == "divergent"]
+        divergent = [
+            t.noise_stddev for t in self.trials if t.phase == "divergent"
+        ]
         limit = min(divergent) if divergent else math.inf
         safe = [t.noise_stddev for t in self.trials if t.noise_stddev < limit]
         return max(safe) if safe else None
@@ -100,16 +103,10 @@ class _Recorder(keras.callbacks.Callback):
 
     def _norms(self):
         self.model  # On JAX, syncs the training state into the variables.
-        return combined_norms(self._layers, self._following)
+        return combined_norms(self._pairs)
 
     def on_train_begin(self, logs=None):
-        self._layers = find_noise_layers(self.model)
-        if not self._layers:
-            raise ValueError(
-                "find_phase_boundaries: `build_model` must return a model "
-                "with at least one Noise Injection Node."
-            )
-        self._following = [next_weight_layer(self.model, l) for l in self._layers]
+        self._pairs = noise_layer_pairs(self.model, "find_phase_boundaries")
         self.records = []
         self._start = self._norms()
         self._loss = WindowedLoss()
@@ -119,11 +116,12 @@ class _Recorder(keras.callbacks.Callback):
         mean = float((logs or {}).get("loss", math.nan))
         if step == 1:
             self.records.append({"step": 0, "loss": mean, **self._start})
-        if step % self.every and math.isfinite(mean):
+        diverged = is_divergent(mean)
+        if step % self.every and not diverged:
             return
         window = self._loss.update(batch, mean)
         self.records.append({"step": step, "loss": window, **self._norms()})
-        if not math.isfinite(mean):
+        if diverged:
             self.model.stop_training = True
 
 
@@ -149,21 +147,29 @@ class _TrialRunner:
             keras.ops.convert_to_numpy(v) for v in self.model.variables
         ]
         self._initial_optimizer = [
-            keras.ops.convert_to_numpy(v) for v in self.model.optimizer.variables
+            keras.ops.convert_to_numpy(v)
+            for v in self.model.optimizer.variables
         ]
 
     def __call__(self, x, y, noise_stddev, batch_size, every, classify_kwargs):
         model = self.model
         for variable, value in zip(model.variables, self._initial):
             variable.assign(value)
-        for variable, value in zip(model.optimizer.variables, self._initial_optimizer):
+        for variable, value in zip(
+            model.optimizer.variables, self._initial_optimizer
+        ):
             variable.assign(value)
         for layer in find_noise_layers(model):
             layer.noise_stddev = noise_stddev
         recorder = _Recorder(every)
         start = time.time()
         model.fit(
-            x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
+            x,
+            y,
+            batch_size=batch_size,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
             callbacks=[recorder],
         )
         seconds = time.time() - start

@@ -312,7 +312,23 @@ class LinearToyModel:
             and math.isfinite(loss)
         )
 
-    def _history(self, w0s, w1s, w_nis, losses, diverged_at):
+    def _trajectory(self, steps, noise_variance, update):
+        """Apply `update(w0, w1, w_ni) -> (w0, w1, w_ni)` `steps` times from
+        the initial weights, recording every step; stops at divergence."""
+        w0, w1, w_ni = self.w0, self.w1, self.w_ni
+        w0s, w1s, w_nis = [w0], [w1], [w_ni]
+        losses = [self.expected_loss(w0, w1, w_ni, noise_variance)]
+        diverged_at = None
+        for step in range(1, steps + 1):
+            w0, w1, w_ni = update(w0, w1, w_ni)
+            loss = self.expected_loss(w0, w1, w_ni, noise_variance)
+            w0s.append(w0)
+            w1s.append(w1)
+            w_nis.append(w_ni)
+            losses.append(loss)
+            if self._diverged(w0, w1, w_ni, loss):
+                diverged_at = step
+                break
         return {
             "step": np.arange(len(losses)),
             "w0": np.array(w0s),
@@ -326,61 +342,43 @@ class LinearToyModel:
         eta = self.learning_rate
         var_x = self.sigma_x**2
         M = self.M
-        w0, w1, w_ni = self.w0, self.w1, self.w_ni
-        w0s, w1s, w_nis = [w0], [w1], [w_ni]
-        losses = [self.expected_loss(w0, w1, w_ni, noise_variance)]
-        diverged_at = None
+
         # Plain floats: a step is a handful of scalar operations, for which
         # NumPy's per-call overhead would dominate. Overflow gives inf or
         # NaN, which `_diverged` catches.
-        for step in range(1, steps + 1):
+        def update(w0, w1, w_ni):
             residual = w1 * w0 - M
-            w0, w1, w_ni = (
+            return (
                 w0 - eta * residual * w1 * var_x,
                 w1 * (1.0 - eta * noise_variance * (w_ni * w_ni))
                 - eta * residual * w0 * var_x,
                 w_ni * (1.0 - eta * noise_variance * (w1 * w1)),
             )
-            loss = self.expected_loss(w0, w1, w_ni, noise_variance)
-            w0s.append(w0)
-            w1s.append(w1)
-            w_nis.append(w_ni)
-            losses.append(loss)
-            if self._diverged(w0, w1, w_ni, loss):
-                diverged_at = step
-                break
-        return self._history(w0s, w1s, w_nis, losses, diverged_at)
+
+        return self._trajectory(steps, noise_variance, update)
 
     def _run_minibatch(self, steps, noise_variance):
         eta = self.learning_rate
         batch = self.batch_size
         noise_scale = math.sqrt(noise_variance)
-        w0, w1, w_ni = self.w0, self.w1, self.w_ni
-        w0s, w1s, w_nis = [w0], [w1], [w_ni]
-        losses = [self.expected_loss(w0, w1, w_ni, noise_variance)]
-        diverged_at = None
+
+        def update(w0, w1, w_ni):
+            x = self._rng.normal(0.0, self.sigma_x, batch)
+            eps = self._rng.normal(0.0, 1.0, batch) * noise_scale
+            hidden = w0 * x + w_ni * eps
+            error = w1 * hidden - self.M * x
+            # Gradients of Eq. 9, (1 / 2B) sum error**2.
+            grad_w0 = float(np.mean(error * w1 * x))
+            grad_w1 = float(np.mean(error * hidden))
+            grad_w_ni = float(np.mean(error * w1 * eps))
+            return (
+                w0 - eta * grad_w0,
+                w1 - eta * grad_w1,
+                w_ni - eta * grad_w_ni,
+            )
+
         with np.errstate(over="ignore", invalid="ignore"):
-            for step in range(1, steps + 1):
-                x = self._rng.normal(0.0, self.sigma_x, batch)
-                eps = self._rng.normal(0.0, 1.0, batch) * noise_scale
-                hidden = w0 * x + w_ni * eps
-                error = w1 * hidden - self.M * x
-                # Gradients of Eq. 9, (1 / 2B) sum error**2.
-                grad_w0 = float(np.mean(error * w1 * x))
-                grad_w1 = float(np.mean(error * hidden))
-                grad_w_ni = float(np.mean(error * w1 * eps))
-                w0 = w0 - eta * grad_w0
-                w1 = w1 - eta * grad_w1
-                w_ni = w_ni - eta * grad_w_ni
-                loss = self.expected_loss(w0, w1, w_ni, noise_variance)
-                w0s.append(w0)
-                w1s.append(w1)
-                w_nis.append(w_ni)
-                losses.append(loss)
-                if self._diverged(w0, w1, w_ni, loss):
-                    diverged_at = step
-                    break
-        return self._history(w0s, w1s, w_nis, losses, diverged_at)
+            return self._trajectory(steps, noise_variance, update)
 
     def analytic_boundaries(self):
         """Phase boundaries in `sigma**2` from the initial weights.
