@@ -27,6 +27,12 @@ ARCHITECTURE_BUILDERS = {
 }
 
 
+# Builder arguments `zoo.build` sets from other arguments of its own: the
+# Keras model's `name` (not a property of the run; "fc1" sets it), and
+# CDT's `input_corruption` layer (from `cdt_sigma_noise`).
+_SET_BY_BUILD = ("name", "input_corruption")
+
+
 def check_choice(value, choices, name):
     if value not in choices:
         raise ValueError(
@@ -127,13 +133,11 @@ def architecture_arguments(architecture):
     check_choice(architecture, zoo.ARCHITECTURES, "architecture")
     builder = inspect.signature(ARCHITECTURE_BUILDERS[architecture])
     build = inspect.signature(zoo.build)
-    # `name` is the Keras model's name, not a property of the run (and
-    # `zoo.build` sets it for "fc1").
     return tuple(
         name
         for name, parameter in builder.parameters.items()
         if name not in build.parameters
-        and name != "name"
+        and name not in _SET_BY_BUILD
         and parameter.kind
         in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
     )
