@@ -5,7 +5,7 @@ from keras_ninr.src.experiments.replicas.batches import EpochBatches
 from keras_ninr.src.experiments.replicas.batches import ReplicaBatches
 from keras_ninr.src.experiments.replicas.batches import epoch_order
 from keras_ninr.src.experiments.replicas.model import ReplicaModel
-from keras_ninr.src.experiments.replicas.model import fit_replicas
+from keras_ninr.src.experiments.replicas.training import fit_replicas
 
 __all__ = [
     "EpochBatches",

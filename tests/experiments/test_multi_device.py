@@ -129,10 +129,10 @@ def test_tf_mirrored_strategy_on_two_cpu_devices():
 REPLICAS = """
 from keras_ninr.experiments import zoo
 from keras_ninr.src.experiments.replicas.batches import EpochBatches
-from keras_ninr.src.experiments.replicas.model import fit_replicas
+from keras_ninr.src.experiments.replicas.training import fit_replicas
 
 rng = np.random.default_rng(1)
-xr = rng.normal(size=(96, 28, 28, 1)).astype("float32")
+xr = rng.uniform(size=(96, 28, 28, 1)).astype("float32")  # [0, 1] pixels.
 yr = rng.integers(0, 10, size=96).astype("int32")
 seeds, sigmas = [0, 1], [1.0, 3.0]
 
@@ -140,7 +140,8 @@ seeds, sigmas = [0, 1], [1.0, 3.0]
 def zoo_model(seed, sigma):
     keras.utils.set_random_seed(seed)
     return zoo.build("cnn", "full-ninr", noise_stddev=sigma, seed=seed,
-                     filters=(2, 4), dense_units=8)
+                     pixel_mean=0.5, pixel_std=0.29, filters=(2, 4),
+                     dense_units=8)
 
 
 def train_together():

@@ -11,8 +11,10 @@ from keras_ninr.experiments import zoo
 from keras_ninr.src.experiments.replicas.batches import EpochBatches
 from keras_ninr.src.experiments.replicas.batches import epoch_order
 from keras_ninr.src.experiments.replicas.model import ReplicaModel
-from keras_ninr.src.experiments.replicas.model import fit_replicas
+from keras_ninr.src.experiments.replicas.training import fit_replicas
 from keras_ninr.src.utils import find_noise_layers
+from tests.experiments.test_sweep import TINY
+from tests.experiments.test_sweep import easy_images
 
 SIZE = {
     "fc": dict(hidden_units=(24, 16)),
@@ -21,16 +23,22 @@ SIZE = {
 SHAPE = {"fc": (28, 28), "cnn": (28, 28, 1)}
 
 
+# The [0, 1] pixel statistics of `images` (roughly): the models
+# standardise their pixels with them, as the sweep's do.
+MEAN, STD = 0.2, 0.25
+
+
 def images(architecture, n=160):
     rng = np.random.default_rng(1)
     y = rng.integers(0, 10, n).astype("int32")
-    x = rng.normal(size=(n,) + SHAPE[architecture]).astype("float32")
-    x[np.arange(n), 3 + 2 * y] += 3.0  # A bright row gives the class.
-    return x, y
+    x = rng.uniform(0.0, 0.3, size=(n,) + SHAPE[architecture])
+    x[np.arange(n), 3 + 2 * y] = 1.0  # A bright row gives the class.
+    return x.astype("float32"), y
 
 
 def build(architecture, regularization, seed, sigma, **kwargs):
     keras.utils.set_random_seed(seed)
+    kwargs = {"pixel_mean": MEAN, "pixel_std": STD, **kwargs}
     return zoo.build(
         architecture,
         regularization,
@@ -250,6 +258,16 @@ def test_unsupported_models_get_a_clear_error():
         )
 
 
+def test_replicas_share_the_standardization_of_their_data_set():
+    models = [
+        build("fc", "none", 0, None),
+        build("fc", "none", 1, None, pixel_mean=0.3, pixel_std=0.25),
+    ]
+    with pytest.raises(ValueError, match="'standardization'") as info:
+        ReplicaModel(models, np.zeros((4, 28, 28), "float32"))
+    assert "'mean': 0.2" in str(info.value) and "'mean': 0.3" in str(info.value)
+
+
 def test_epoch_order_is_a_seeded_permutation():
     first = epoch_order(3, 0, 100)
     assert sorted(first) == list(range(100))
@@ -258,26 +276,12 @@ def test_epoch_order_is_a_seeded_permutation():
     assert not np.array_equal(first, epoch_order(4, 0, 100))
 
 
-def easy_images(name):
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 10, size=512).astype("uint8")
-    pixels = (rng.random((512, 28, 28)) * 80).astype("uint8")
-    for label in range(10):
-        pixels[labels == label, 2 * label + 3 : 2 * label + 6, :] = 255
-    return (pixels[:384], labels[:384]), (pixels[384:], labels[384:])
-
-
 def test_sweep_with_replicas_writes_the_records_of_single_runs(tmp_path):
     grid = sweep.expand_grid(
         ["none", "in-ninr"],
         seeds=[0, 1],
         noise_stddevs=[5.0, 1e7],
-        architecture_kwargs={"hidden_units": (16,)},
-        train_size=256,
-        test_size=128,
-        epochs=2,
-        target_accuracy=None,
-        evaluations={"clean": True, "corruption_curve": [0.0, 0.5]},
+        **TINY,
     )
     alone = sweep.run_sweep(
         grid, tmp_path / "alone.jsonl", progress=False, load_data=easy_images

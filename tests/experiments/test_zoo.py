@@ -8,6 +8,8 @@ from keras_ninr import NINRModel
 from keras_ninr import NoiseInjectionDense
 from keras_ninr import NoiseInjectionPixel
 from keras_ninr import find_noise_layers
+from keras_ninr.datasets import Standardization
+from keras_ninr.datasets import standardize
 from keras_ninr.experiments import zoo
 
 # Narrow versions of the paper's networks, so that a training step of all
@@ -19,6 +21,16 @@ SMALL = {
     "cnn": dict(filters=(4, 8), dense_units=16),
     "vgg": dict(filters=(4, 4, 8), dense_units=16),
 }
+
+
+# Fashion-MNIST's training statistics, in [0, 1] pixel units.
+MEAN, STD = 0.2860, 0.3530
+
+
+def pixels(shape, n=8, seed=0):
+    return (
+        np.random.default_rng(seed).uniform(size=(n,) + shape).astype("float32")
+    )
 
 
 def weight_layers(model):
@@ -40,44 +52,106 @@ def test_builds_trains_a_step_and_round_trips(
         architecture,
         regularization,
         noise_stddev=3.0,
+        pixel_mean=MEAN,
+        pixel_std=STD,
         seed=1,
         **SMALL[architecture],
     )
     # Eagerly: compiling 24 training steps would dominate the suite's time;
     # compiled training of the NIN layers is covered by the other tests.
     zoo.compile_model(model, architecture, run_eagerly=True)
-    shape = model.input_shape[1:]
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(8,) + shape).astype("float32")
-    y = rng.integers(0, 10, size=8)
+    x = pixels(model.input_shape[1:])
+    y = np.random.default_rng(0).integers(0, 10, size=8)
     history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     path = str(tmp_path / "model.keras")
     model.save(path)
     loaded = keras.saving.load_model(path)
-    np.testing.assert_allclose(
-        ops.convert_to_numpy(loaded(x)), ops.convert_to_numpy(model(x)), atol=1e-6
+    # The saved model is complete: it standardises its pixels itself.
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(loaded(x)), ops.convert_to_numpy(model(x))
     )
+    standardization = loaded.get_layer("standardization")
+    assert (standardization.mean, standardization.std) == (MEAN, STD)
     expected_nins = {"in-ninr": 1, "full-ninr": None}.get(regularization, 0)
     if expected_nins is not None:
         assert len(find_noise_layers(loaded)) == expected_nins
+
+
+@pytest.mark.parametrize("regularization", zoo.REGULARIZATIONS)
+@pytest.mark.parametrize("architecture", ["fc", "cnn"])
+def test_pixels_in_give_what_standardised_inputs_gave(
+    architecture, regularization
+):
+    # Before models standardised their own input, a zoo network with the
+    # same seed was fed `standardize`'s arrays. With the identity
+    # standardisation (0, 1) it is that network, bit for bit.
+    shape = {"fc": (28, 28), "cnn": (28, 28, 1)}[architecture]
+    raw = (pixels(shape, n=64, seed=2) * 255).astype("uint8")
+    (standardized, _), (mean, std) = standardize(raw)
+    kwargs = dict(noise_stddev=3.0, seed=5, **SMALL[architecture])
+    model = zoo.build(
+        architecture, regularization, pixel_mean=mean, pixel_std=std, **kwargs
+    )
+    before = zoo.build(architecture, regularization, **kwargs)
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(model(raw.astype("float32") / 255.0)),
+        ops.convert_to_numpy(before(standardized)),
+    )
+
+
+def test_the_standardization_comes_first_and_nins_after_it():
+    for architecture in ("fc", "cnn"):
+        for regularization in ("in-ninr", "full-ninr"):
+            model = zoo.build(
+                architecture, regularization, **SMALL[architecture]
+            )
+            kinds = [type(l).__name__ for l in model.layers]
+            assert kinds[1] == "Standardization"
+            # in-NINR's NIN is on the first Dense / before the first conv,
+            # never on the standardisation (which has no kernel).
+            first_nin = next(
+                i for i, l in enumerate(model.layers) if l in model.noise_layers
+            )
+            assert first_nin > 1
+            assert kinds[first_nin] == (
+                "NoiseInjectionDense"
+                if architecture == "fc"
+                else "NoiseInjectionPixel"
+            )
+    cdt = zoo.build("cnn", "cdt", **SMALL["cnn"])
+    assert [type(l).__name__ for l in cdt.layers][1:3] == [
+        "InputCorruption",
+        "Standardization",
+    ]
 
 
 def test_paper_widths():
     fc = zoo.build("fc")
     assert [layer.units for layer in weight_layers(fc)] == [1024] * 3 + [10]
     assert fc.input_shape == (None, 28, 28)
+    assert isinstance(fc.layers[1], Standardization)
     cnn = zoo.build("cnn")
     convs = [l for l in cnn.layers if isinstance(l, keras.layers.Conv2D)]
     assert [c.filters for c in convs] == [32, 64]
     assert [c.kernel_size for c in convs] == [(2, 2)] * 2
     kinds = [type(l).__name__ for l in cnn.layers]
-    assert kinds[1:5] == ["Conv2D", "ELU", "BatchNormalization", "MaxPooling2D"]
-    assert [l.units for l in cnn.layers if isinstance(l, keras.layers.Dense)] == [
+    assert kinds[1:6] == [
+        "Standardization",
+        "Conv2D",
+        "ELU",
+        "BatchNormalization",
+        "MaxPooling2D",
+    ]
+    assert [
+        l.units for l in cnn.layers if isinstance(l, keras.layers.Dense)
+    ] == [
         2048,
         10,
     ]
-    assert [c.filters for c in weight_layers(zoo.build("cnn", filters=(2, 2)))[:2]] == [2, 2]
+    assert [
+        c.filters for c in weight_layers(zoo.build("cnn", filters=(2, 2)))[:2]
+    ] == [2, 2]
     vgg = zoo.build("vgg")
     convs = [l for l in vgg.layers if isinstance(l, keras.layers.Conv2D)]
     assert [c.filters for c in convs] == [32, 32, 64, 64, 128, 128]
@@ -86,7 +160,9 @@ def test_paper_widths():
     ] == pytest.approx([1e-4] * 6)
     rates = [l.rate for l in vgg.layers if isinstance(l, keras.layers.Dropout)]
     assert rates == [0.2, 0.3, 0.4]
-    assert [l.units for l in vgg.layers if isinstance(l, keras.layers.Dense)] == [
+    assert [
+        l.units for l in vgg.layers if isinstance(l, keras.layers.Dense)
+    ] == [
         500,
         10,
     ]
@@ -103,7 +179,9 @@ def test_l2_and_dropout_follow_the_paper(architecture):
             2.5e-4
         )
     dropout = zoo.build(architecture, "dropout")
-    rates = [l.rate for l in dropout.layers if isinstance(l, keras.layers.Dropout)]
+    rates = [
+        l.rate for l in dropout.layers if isinstance(l, keras.layers.Dropout)
+    ]
     assert rates == [0.5] * 3  # After every hidden layer / block.
     assert all(l.kernel_regularizer is None for l in weight_layers(dropout))
 
@@ -127,6 +205,20 @@ def test_initialisation_is_fan_in_normal_and_shared_across_methods():
     assert not np.array_equal(
         ops.convert_to_numpy(other_seed.kernel), kernels["none"][0]
     )
+    # The draws the committed results were trained from: layer i of seed s
+    # is Keras's VarianceScaling(1, fan_in, untruncated normal) at seed
+    # s * 1000 + i, whatever the standardisation.
+    for index, kernel in enumerate(kernels["none"]):
+        drawn = keras.initializers.VarianceScaling(
+            1.0, "fan_in", "untruncated_normal", seed=3000 + index
+        )(kernel.shape)
+        np.testing.assert_array_equal(kernel, ops.convert_to_numpy(drawn))
+    cnn = zoo.build("cnn", seed=2, pixel_mean=MEAN, pixel_std=STD)
+    conv = ops.convert_to_numpy(cnn.get_layer("conv_2").kernel)
+    drawn = keras.initializers.VarianceScaling(
+        1.0, "fan_in", "untruncated_normal", seed=2001
+    )(conv.shape)
+    np.testing.assert_array_equal(conv, ops.convert_to_numpy(drawn))
 
 
 def test_ninr_regularizations_use_the_paper_presets():
@@ -134,7 +226,10 @@ def test_ninr_regularizations_use_the_paper_presets():
     assert isinstance(model, NINRModel)
     assert isinstance(model.noise_layers[0], NoiseInjectionDense)
     assert model.noise_stddev == 51.8
-    assert zoo.build("fc", "full-ninr", noise_stddev="catapult").noise_stddev == 51.8
+    assert (
+        zoo.build("fc", "full-ninr", noise_stddev="catapult").noise_stddev
+        == 51.8
+    )
     cnn = zoo.build("cnn", "in-ninr", noise_stddev="catapult")
     assert isinstance(cnn.noise_layers[0], NoiseInjectionPixel)
     assert cnn.noise_stddev == 87.5
@@ -146,25 +241,34 @@ def test_ninr_regularizations_use_the_paper_presets():
     assert zoo.noise_preset("cnn", "input", "decay", "adam") == 6.2
 
 
-def test_cdt_corrupts_by_eq_8_in_training_only():
-    mean, std = 0.2860, 0.3530  # Fashion-MNIST's training statistics.
+def test_cdt_corrupts_pixels_by_eq_8_in_training_only():
     model = zoo.build(
-        "fc", "cdt", cdt_sigma_noise=0.4, pixel_mean=mean, pixel_std=std
+        "fc", "cdt", cdt_sigma_noise=0.4, pixel_mean=MEAN, pixel_std=STD
     )
     layer = model.get_layer("input_corruption")
     assert isinstance(layer, InputCorruption) and layer.sigma_noise == 0.4
-    rng = np.random.default_rng(0)
-    pixels = rng.uniform(size=(4000, 28, 28)).astype("float32")
-    x = (pixels - mean) / std
+    x = pixels((28, 28), n=4000)
     np.testing.assert_array_equal(ops.convert_to_numpy(layer(x)), x)
-    corrupted = ops.convert_to_numpy(layer(x, training=True)) * std + mean
-    residual = corrupted - np.sqrt(1 - 0.4**2) * pixels
+    corrupted = ops.convert_to_numpy(layer(x, training=True))
+    residual = corrupted - np.sqrt(1 - 0.4**2) * x
     assert residual.mean() == pytest.approx(0.0, abs=2e-3)
+    assert residual.std() == pytest.approx(0.4, rel=0.01)
+    standardized = zoo.build(
+        "fc",
+        "cdt",
+        cdt_space="standardized",
+        pixel_mean=MEAN,
+        pixel_std=STD,
+    ).get_layer("input_corruption")
+    out = ops.convert_to_numpy(standardized(x, training=True))
+    residual = (out - MEAN) / STD - np.sqrt(1 - 0.4**2) * (x - MEAN) / STD
     assert residual.std() == pytest.approx(0.4, rel=0.01)
 
 
 def test_cdt_in_standardized_space_preserves_variance():
-    layer = InputCorruption(0.7, space="standardized", seed=0)
+    layer = InputCorruption(
+        0.7, mean=0.0, std=1.0, space="standardized", seed=0
+    )
     x = np.random.default_rng(1).normal(size=(200, 784)).astype("float32")
     out = ops.convert_to_numpy(layer(x, training=True))
     assert out.var() == pytest.approx(1.0, rel=0.02)
@@ -178,13 +282,17 @@ def test_optimizers():
     assert isinstance(sgd, keras.optimizers.SGD)
     assert float(sgd.learning_rate) == pytest.approx(0.05)
     assert sgd.momentum == 0.0
-    assert float(zoo.make_optimizer("sgd", "fc1").learning_rate) == pytest.approx(0.01)
+    assert float(
+        zoo.make_optimizer("sgd", "fc1").learning_rate
+    ) == pytest.approx(0.01)
     adam = zoo.make_optimizer("adam", "cnn")
     assert (adam.beta_1, adam.beta_2, adam.epsilon) == (0.9, 0.999, 1e-7)
     assert float(adam.learning_rate) == pytest.approx(0.01)
     rms = zoo.make_optimizer("rmsprop", "fc")
     assert float(rms.learning_rate) == pytest.approx(1e-4)
-    assert float(zoo.make_optimizer("rmsprop", "cnn").learning_rate) == pytest.approx(1e-3)
+    assert float(
+        zoo.make_optimizer("rmsprop", "cnn").learning_rate
+    ) == pytest.approx(1e-3)
     assert zoo.BATCH_SIZES["fc"] == 128 and zoo.BATCH_SIZES["fc1"] == 1000
 
 

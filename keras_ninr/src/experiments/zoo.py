@@ -1,6 +1,9 @@
 """The paper's networks, regularizations and optimizers (Sec. 3, App. A, C, D).
 
-`build(architecture, regularization)` returns a ready-to-compile Keras model:
+`build(architecture, regularization)` returns a ready-to-compile Keras model
+that takes [0, 1] pixels: it starts with the paper's preprocessing,
+`Standardization(pixel_mean, pixel_std)` (Sec. 3), so a saved `.keras` model
+needs nothing else remembered. After the input:
 
 | architecture | paper | layers |
 | --- | --- | --- |
@@ -14,8 +17,8 @@
 | `"none"` | nothing |
 | `"l2"` | weight decay 5e-4 on the kernel of every Dense and Conv layer |
 | `"dropout"` | Dropout(0.5) after every hidden layer (after each conv block in the CNN) |
-| `"cdt"` | `InputCorruption`: inputs corrupted by Eq. 8 at `cdt_sigma_noise` in training |
-| `"in-ninr"` | a NIN on the input layer (`NINRModel.from_model(topology="input")`) |
+| `"cdt"` | `InputCorruption` before the standardisation: pixels corrupted by Eq. 8 at `cdt_sigma_noise` in training |
+| `"in-ninr"` | a NIN on the input layer, after the standardisation (`NINRModel.from_model(topology="input")`) |
 | `"full-ninr"` | a NIN on every layer (`topology="full"`) |
 
 Choices where the paper is silent or ambiguous:
@@ -28,10 +31,10 @@ Choices where the paper is silent or ambiguous:
   and 32 then 64 filters (a common Fashion-MNIST CNN); `filters=(2, 2)`
   gives the other reading.
 - **Initialisation.** Kernels of every Dense and Conv layer are drawn from
-  N(0, 1/d), d the fan-in (App. A; `VarianceScaling(1, "fan_in",
-  "untruncated_normal")`); biases are zero. A NIN added later does not
-  change the data weights, so all methods of one seed start from the same
-  weights.
+  App. A's N(0, 1/d), d the data fan-in without a NIN
+  (`keras_ninr.src.initializers.FanInNormal`, which says why); biases are
+  zero. A NIN added later does not change the data weights, so all methods
+  of one seed start from the same weights.
 - **Weight decay.** "L2 regularization coefficient (weight decay) 5e-4" is
   read as SGD weight decay, whose gradient is 5e-4 * w: a Keras
   `L2(weight_decay / 2)` regularizer (Keras's L2(l) adds l * sum(w^2), of
@@ -43,6 +46,8 @@ Choices where the paper is silent or ambiguous:
 
 import keras
 
+from keras_ninr.src.datasets.preprocessing import Standardization
+from keras_ninr.src.initializers import FanInNormal
 from keras_ninr.src.layers.input_corruption import InputCorruption
 from keras_ninr.src.models.ninr_model import NINRModel
 
@@ -110,7 +115,7 @@ def _check_choice(value, choices, name):
 
 
 class _Initializers:
-    """Fan-in normal kernels with a distinct, reproducible seed per layer."""
+    """App. A kernels with a distinct, reproducible seed per layer."""
 
     def __init__(self, seed):
         self.seed = seed
@@ -119,9 +124,7 @@ class _Initializers:
     def kernel(self):
         seed = None if self.seed is None else self.seed * 1000 + self.count
         self.count += 1
-        return keras.initializers.VarianceScaling(
-            1.0, "fan_in", "untruncated_normal", seed=seed
-        )
+        return FanInNormal(seed=seed)
 
 
 def _dense(units, activation, init, kernel_regularizer, name):
@@ -135,6 +138,15 @@ def _dense(units, activation, init, kernel_regularizer, name):
     )
 
 
+def _pixel_input(input_shape, pixel_mean, pixel_std, input_corruption):
+    """`(inputs, standardised)`: Input -> [corruption] -> Standardization."""
+    inputs = keras.Input(input_shape)
+    h = inputs if input_corruption is None else input_corruption(inputs)
+    return inputs, Standardization(
+        pixel_mean, pixel_std, name="standardization"
+    )(h)
+
+
 def fc_network(
     input_shape=(28, 28),
     hidden_units=(1024, 1024, 1024),
@@ -143,16 +155,25 @@ def fc_network(
     dropout_rate=None,
     seed=None,
     name="fc",
+    pixel_mean=0.0,
+    pixel_std=1.0,
+    input_corruption=None,
 ):
     """The paper's FC (Fig. 2a): ReLU hidden layers and a linear output.
 
-    Returns a Sequential model whose output is logits. `weight_decay` puts
-    an L2 regularizer of gradient `weight_decay * w` on every kernel;
-    `dropout_rate` a Dropout after every hidden layer.
+    Returns a model that takes [0, 1] pixels, standardises them with
+    `pixel_mean` and `pixel_std` (the training set's statistics), and
+    outputs logits. `weight_decay` puts an L2 regularizer of gradient
+    `weight_decay * w` on every kernel; `dropout_rate` a Dropout after every
+    hidden layer; `input_corruption` (a layer, CDT's `InputCorruption`)
+    acts on the pixels before the standardisation.
     """
     init = _Initializers(seed)
     regularizer = _l2(weight_decay)
-    layers = [keras.Input(input_shape), keras.layers.Flatten(name="flatten")]
+    inputs, h = _pixel_input(
+        input_shape, pixel_mean, pixel_std, input_corruption
+    )
+    layers = [keras.layers.Flatten(name="flatten")]
     for index, units in enumerate(hidden_units):
         layers.append(
             _dense(units, "relu", init, regularizer, f"dense_{index + 1}")
@@ -166,7 +187,9 @@ def fc_network(
                 )
             )
     layers.append(_dense(num_classes, None, init, regularizer, "logits"))
-    return keras.Sequential(layers, name=name)
+    for layer in layers:
+        h = layer(h)
+    return keras.Model(inputs, h, name=name)
 
 
 def cnn_network(
@@ -179,16 +202,21 @@ def cnn_network(
     dropout_rate=None,
     seed=None,
     name="cnn",
+    pixel_mean=0.0,
+    pixel_std=1.0,
+    input_corruption=None,
 ):
     """The paper's CNN (Fig. 2b): conv blocks, Dense 2048, logits.
 
     Each block is Conv2D(filters, kernel_size) -> ELU -> BatchNormalization
-    -> MaxPooling2D(2). See the module docstring for the filter count.
+    -> MaxPooling2D(2). See the module docstring for the filter count, and
+    `fc_network` for the pixel input and the other arguments.
     """
     init = _Initializers(seed)
     regularizer = _l2(weight_decay)
-    inputs = keras.Input(input_shape)
-    h = inputs
+    inputs, h = _pixel_input(
+        input_shape, pixel_mean, pixel_std, input_corruption
+    )
     for index, count in enumerate(filters):
         block = index + 1
         h = keras.layers.Conv2D(
@@ -208,13 +236,9 @@ def cnn_network(
                 seed=_layer_seed(seed, index),
                 name=f"dropout_{block}",
             )(h)
-    h = keras.layers.Flatten(name="flatten")(h)
-    h = _dense(dense_units, "relu", init, regularizer, "dense_1")(h)
-    if dropout_rate:
-        h = keras.layers.Dropout(
-            dropout_rate, seed=_layer_seed(seed, 10), name="dropout_dense"
-        )(h)
-    outputs = _dense(num_classes, None, init, regularizer, "logits")(h)
+    outputs = _dense_head(
+        h, dense_units, num_classes, init, regularizer, dropout_rate, seed
+    )
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -229,16 +253,21 @@ def vgg_network(
     dropout_rate=None,
     seed=None,
     name="vgg",
+    pixel_mean=0.0,
+    pixel_std=1.0,
+    input_corruption=None,
 ):
     """App. D's VGG-style CIFAR-10 network.
 
     Convolutions carry `keras.regularizers.L2(conv_l2)` (App. D's "L2 1e-4",
     in Keras's convention); `weight_decay` and `dropout_rate` add the
-    paper's generic L2 / Dropout to the dense layers.
+    paper's generic L2 / Dropout to the dense layers. See `fc_network` for
+    the pixel input and the other arguments.
     """
     init = _Initializers(seed)
-    inputs = keras.Input(input_shape)
-    h = inputs
+    inputs, h = _pixel_input(
+        input_shape, pixel_mean, pixel_std, input_corruption
+    )
     for index, (count, rate) in enumerate(zip(filters, block_dropout)):
         block = index + 1
         for part in (1, 2):
@@ -259,15 +288,29 @@ def vgg_network(
         h = keras.layers.Dropout(
             rate, seed=_layer_seed(seed, index), name=f"dropout_{block}"
         )(h)
+    outputs = _dense_head(
+        h,
+        dense_units,
+        num_classes,
+        init,
+        _l2(weight_decay),
+        dropout_rate,
+        seed,
+    )
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _dense_head(
+    h, dense_units, num_classes, init, regularizer, dropout_rate, seed
+):
+    """Flatten -> Dense(dense_units, ReLU) -> [Dropout] -> logits."""
     h = keras.layers.Flatten(name="flatten")(h)
-    regularizer = _l2(weight_decay)
     h = _dense(dense_units, "relu", init, regularizer, "dense_1")(h)
     if dropout_rate:
         h = keras.layers.Dropout(
             dropout_rate, seed=_layer_seed(seed, 10), name="dropout_dense"
         )(h)
-    outputs = _dense(num_classes, None, init, regularizer, "logits")(h)
-    return keras.Model(inputs, outputs, name=name)
+    return _dense(num_classes, None, init, regularizer, "logits")(h)
 
 
 def _l2(weight_decay):
@@ -280,7 +323,9 @@ def _layer_seed(seed, index):
     return None if seed is None else seed * 1000 + 500 + index
 
 
-def noise_preset(architecture, topology="input", phase="decay", optimizer="sgd"):
+def noise_preset(
+    architecture, topology="input", phase="decay", optimizer="sgd"
+):
     """The paper's sigma_eps for an architecture, topology and phase.
 
     Args:
@@ -341,8 +386,10 @@ def build(
         cdt_sigma_noise: sigma_noise of the corruption for `"cdt"`.
             Defaults to `0.4`.
         cdt_space: `"pixel"` or `"standardized"`, see `InputCorruption`.
-        pixel_mean, pixel_std: The training statistics the inputs were
-            standardised with (used by `"cdt"` in pixel space).
+            Defaults to `"pixel"`.
+        pixel_mean, pixel_std: The training set's pixel statistics: the
+            model's `Standardization` layer (and `"cdt"` in standardised
+            space) uses them. Defaults to `0.0` and `1.0` (no change).
         weight_decay: For `"l2"`. Defaults to `5e-4`.
         dropout_rate: For `"dropout"`. Defaults to `0.5`.
         input_shape: Defaults to the paper's data (28x28 or 32x32x3).
@@ -353,33 +400,17 @@ def build(
             `hidden_units=(256, 256)` or `filters=(2, 2)`.
 
     Returns:
-        A `keras.Model` (a `NINRModel` for the NINR regularizations) whose
-        output is logits; compile it with `compile_model`.
+        A `keras.Model` (a `NINRModel` for the NINR regularizations) that
+        takes [0, 1] pixels and outputs logits; compile it with
+        `compile_model`.
     """
     _check_choice(architecture, ARCHITECTURES, "architecture")
     _check_choice(regularization, REGULARIZATIONS, "regularization")
     if input_shape is None:
         input_shape = _DEFAULT_INPUT_SHAPES[architecture]
-    kwargs = dict(
-        input_shape=input_shape,
-        num_classes=num_classes,
-        seed=seed,
-        weight_decay=weight_decay if regularization == "l2" else None,
-        dropout_rate=dropout_rate if regularization == "dropout" else None,
-        **architecture_kwargs,
-    )
-    if architecture == "fc":
-        base = fc_network(**kwargs)
-    elif architecture == "fc1":
-        kwargs.setdefault("hidden_units", (1024,))
-        base = fc_network(name="fc1", **kwargs)
-    elif architecture == "cnn":
-        base = cnn_network(**kwargs)
-    else:
-        base = vgg_network(**kwargs)
-
+    input_corruption = None
     if regularization == "cdt":
-        corruption = InputCorruption(
+        input_corruption = InputCorruption(
             cdt_sigma_noise,
             mean=pixel_mean,
             std=pixel_std,
@@ -387,8 +418,26 @@ def build(
             seed=seed,
             name="input_corruption",
         )
-        inputs = keras.Input(input_shape)
-        return keras.Model(inputs, base(corruption(inputs)), name=base.name)
+    network = {
+        "fc": fc_network,
+        "fc1": fc_network,
+        "cnn": cnn_network,
+        "vgg": vgg_network,
+    }[architecture]
+    if architecture == "fc1":
+        architecture_kwargs = {"hidden_units": (1024,), **architecture_kwargs}
+        architecture_kwargs.setdefault("name", "fc1")
+    base = network(
+        input_shape=input_shape,
+        num_classes=num_classes,
+        seed=seed,
+        weight_decay=weight_decay if regularization == "l2" else None,
+        dropout_rate=dropout_rate if regularization == "dropout" else None,
+        pixel_mean=pixel_mean,
+        pixel_std=pixel_std,
+        input_corruption=input_corruption,
+        **architecture_kwargs,
+    )
     if regularization in ("in-ninr", "full-ninr"):
         topology = "input" if regularization == "in-ninr" else "full"
         if isinstance(noise_stddev, str):

@@ -5,16 +5,8 @@ their weights, seeds and sigma_eps. Weights carry a leading replica axis,
 every replica keeps its own seed generators, and each replica's output is
 computed with the same operations as the single layer's, so that training
 the K replicas together gives each the result it would get alone (up to
-floating-point order).
-
-Two activation layouts are used:
-
-- `"stack"`: `(K, batch, ...)`, for flat features (dense layers: one
-  batched matmul).
-- `"merged"`: `(batch, H, W, K * C)`, for images: replica k owns channels
-  `k * C ... (k + 1) * C - 1`. Convolutions are grouped convolutions with K
-  groups; batch normalisation, pooling and element-wise layers act per
-  channel, so the unchanged Keras layers compute every replica at once.
+floating-point order). The activations are in one of two layouts
+(`keras_ninr.src.experiments.replicas.layout`).
 """
 
 import keras
@@ -23,8 +15,10 @@ from keras import ops
 
 from keras_ninr.src.corruption import corrupt_tensor
 
-STACK = "stack"
-MERGED = "merged"
+from keras_ninr.src.experiments.replicas.layout import MERGED
+from keras_ninr.src.experiments.replicas.layout import STACK
+from keras_ninr.src.experiments.replicas.layout import from_replica_slices
+from keras_ninr.src.experiments.replicas.layout import to_replica_slices
 
 
 def _value(variable):
@@ -32,20 +26,27 @@ def _value(variable):
 
 
 class ReplicaLayer(keras.layers.Layer):
-    """Base: replicated weights made from the K source layers' values.
+    """Base: stands for the K `sources` layers, named as they are.
 
     Subclasses list their weights in `_initial` (name -> stacked NumPy
     array, replica axis first) before `build`, create them with
     `_add_replicated`, and give replica k's values with `replica_values`.
+    A replica layer keeps its input's shape unless it says otherwise.
     """
 
-    def __init__(self, replicas, layout, **kwargs):
-        super().__init__(**kwargs)
-        self.replicas = replicas
+    def __init__(self, sources, layout, **kwargs):
+        super().__init__(name=sources[0].name, **kwargs)
+        self.replicas = len(sources)
         self.layout = layout
         self._initial = {}
         self._replicated = {}
         self._pending = {}
+
+    def _stack(self, name, sources, attribute=None):
+        """Stack the sources' `attribute` (default: `name`) as `name`."""
+        self._initial[name] = np.stack(
+            [_value(getattr(s, attribute or name)) for s in sources]
+        )
 
     def _add_replicated(self, name, regularizer=None, trainable=True):
         initial = self._initial.pop(name)
@@ -84,6 +85,9 @@ class ReplicaLayer(keras.layers.Layer):
             values[name] = [value[index] for index in indices]
         return values
 
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
 
 def _seed_generators(layer, sources, attribute="seed_generator"):
     """One generator per replica, each in its source's current state."""
@@ -98,22 +102,58 @@ def _seed_generators(layer, sources, attribute="seed_generator"):
     return generators
 
 
-def _to_replica_slices(x, layout, replicas):
-    """Replica k's part of `x`, in the single layer's shape, for every k."""
-    if layout == STACK:
-        return [x[k] for k in range(replicas)]
-    shape = ops.shape(x)
-    channels = x.shape[-1] // replicas
-    x = ops.reshape(x, tuple(shape[:-1]) + (replicas, channels))
-    return [x[..., k, :] for k in range(replicas)]
+def _init_noise(layer, sources):
+    """The NIN of NIN-carrying sources: replica k's NIW, sigma_eps (the
+    variable as it is) and noise stream."""
+    layer.noise_regularizer = sources[0].noise_regularizer
+    layer._stack("noise_kernel", sources)
+    layer._stack("noise_stddev", sources, "_noise_stddev_variable")
+    layer.distributions = [s.noise_distribution for s in sources]
+    layer.seed_generators = _seed_generators(layer, sources)
 
 
-def _from_replica_slices(slices, layout):
-    if layout == STACK:
-        return ops.stack(slices, axis=0)
-    x = ops.stack(slices, axis=-2)
-    shape = ops.shape(x)
-    return ops.reshape(x, tuple(shape[:-2]) + (shape[-2] * shape[-1],))
+def _build_noise(layer):
+    layer.noise_kernel = layer._add_replicated(
+        "noise_kernel", layer.noise_regularizer
+    )
+    layer.noise_stddev = layer._add_replicated("noise_stddev", trainable=False)
+
+
+def _draw_noise(layer, batch_size, rank):
+    """`(K, batch, 1, ..., 1)` scaled draws, replica k from its own stream.
+
+    The same operations as `NoiseInjectionLayer.draw_noise` for each
+    replica: a unit draw of shape `(batch,) + (1,) * (rank - 1)` times its
+    sigma_eps.
+    """
+    shape = (batch_size,) + (1,) * (rank - 1)
+    dtype = layer.compute_dtype
+    draws = []
+    for k, (distribution, generator) in enumerate(
+        zip(layer.distributions, layer.seed_generators)
+    ):
+        unit = distribution(shape, generator, dtype)
+        stddev = ops.cast(layer.noise_stddev[k], dtype)
+        draws.append(ops.multiply(ops.cast(unit, dtype), stddev))
+    return ops.stack(draws, axis=0)
+
+
+def _init_kernel_and_bias(layer, sources):
+    """The kernel, bias and activation of Dense or Conv2D sources."""
+    first = sources[0]
+    layer.activation = first.activation
+    layer.use_bias = first.use_bias
+    layer.kernel_regularizer = first.kernel_regularizer
+    layer.bias_regularizer = first.bias_regularizer
+    layer._stack("kernel", sources)
+    if layer.use_bias:
+        layer._stack("bias", sources)
+
+
+def _build_kernel_and_bias(layer):
+    layer.kernel = layer._add_replicated("kernel", layer.kernel_regularizer)
+    if layer.use_bias:
+        layer.bias = layer._add_replicated("bias", layer.bias_regularizer)
 
 
 class ReplicaDense(ReplicaLayer):
@@ -123,40 +163,17 @@ class ReplicaDense(ReplicaLayer):
     """
 
     def __init__(self, sources, **kwargs):
-        first = sources[0]
-        super().__init__(len(sources), STACK, name=first.name, **kwargs)
-        self.units = first.units
-        self.activation = first.activation
-        self.use_bias = first.use_bias
-        self.kernel_regularizer = first.kernel_regularizer
-        self.bias_regularizer = first.bias_regularizer
-        self.noise = hasattr(first, "noise_kernel")
-        self._initial["kernel"] = np.stack([_value(s.kernel) for s in sources])
-        if self.use_bias:
-            self._initial["bias"] = np.stack([_value(s.bias) for s in sources])
+        super().__init__(sources, STACK, **kwargs)
+        self.units = sources[0].units
+        _init_kernel_and_bias(self, sources)
+        self.noise = hasattr(sources[0], "noise_kernel")
         if self.noise:
-            self.noise_regularizer = first.noise_regularizer
-            self._initial["noise_kernel"] = np.stack(
-                [_value(s.noise_kernel) for s in sources]
-            )
-            self._initial["noise_stddev"] = np.asarray(
-                [_value(s._noise_stddev_variable) for s in sources],
-                dtype="float32",
-            )
-            self.distributions = [s.noise_distribution for s in sources]
-            self.seed_generators = _seed_generators(self, sources)
+            _init_noise(self, sources)
 
     def build(self, input_shape):
-        self.kernel = self._add_replicated("kernel", self.kernel_regularizer)
-        if self.use_bias:
-            self.bias = self._add_replicated("bias", self.bias_regularizer)
+        _build_kernel_and_bias(self)
         if self.noise:
-            self.noise_kernel = self._add_replicated(
-                "noise_kernel", self.noise_regularizer
-            )
-            self.noise_stddev = self._add_replicated(
-                "noise_stddev", trainable=False
-            )
+            _build_noise(self)
 
     def call(self, inputs, training=False):
         x = ops.matmul(inputs, self.kernel)
@@ -176,49 +193,16 @@ class ReplicaDense(ReplicaLayer):
         return tuple(input_shape[:-1]) + (self.units,)
 
 
-def _draw_noise(layer, batch_size, rank):
-    """`(K, batch, 1, ..., 1)` scaled draws, replica k from its own stream.
-
-    The same operations as `NoiseInjectionLayer.draw_noise` for each
-    replica: a unit draw of shape `(batch,) + (1,) * (rank - 1)` times its
-    sigma_eps.
-    """
-    shape = (batch_size,) + (1,) * (rank - 1)
-    draws = []
-    for k, (distribution, generator) in enumerate(
-        zip(layer.distributions, layer.seed_generators)
-    ):
-        unit = distribution(shape, generator, layer.compute_dtype)
-        stddev = ops.cast(layer.noise_stddev[k], layer.compute_dtype)
-        draws.append(ops.multiply(ops.cast(unit, layer.compute_dtype), stddev))
-    return ops.stack(draws, axis=0)
-
-
 class ReplicaNoisePixel(ReplicaLayer):
     """K `NoiseInjectionPixel` layers, in either layout."""
 
     def __init__(self, sources, layout, **kwargs):
-        first = sources[0]
-        super().__init__(len(sources), layout, name=first.name, **kwargs)
-        self.noise_regularizer = first.noise_regularizer
-        self._initial["noise_kernel"] = np.stack(
-            [_value(s.noise_kernel) for s in sources]
-        )
-        self._initial["noise_stddev"] = np.asarray(
-            [_value(s._noise_stddev_variable) for s in sources],
-            dtype="float32",
-        )
-        self.sample_rank = len(first.noise_kernel.shape)
-        self.distributions = [s.noise_distribution for s in sources]
-        self.seed_generators = _seed_generators(self, sources)
+        super().__init__(sources, layout, **kwargs)
+        self.sample_rank = len(sources[0].noise_kernel.shape)
+        _init_noise(self, sources)
 
     def build(self, input_shape):
-        self.noise_kernel = self._add_replicated(
-            "noise_kernel", self.noise_regularizer
-        )
-        self.noise_stddev = self._add_replicated(
-            "noise_stddev", trainable=False
-        )
+        _build_noise(self)
 
     def call(self, inputs, training=False):
         if not training:
@@ -241,9 +225,6 @@ class ReplicaNoisePixel(ReplicaLayer):
         x = ops.add(x, ops.multiply(kernel, eps))
         return ops.reshape(x, shape)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
 
 class ReplicaConv(ReplicaLayer):
     """K `Conv2D` layers on the merged layout.
@@ -262,24 +243,16 @@ class ReplicaConv(ReplicaLayer):
                 f"Received: layer {first.name!r} with "
                 f"data_format={first.data_format!r}, groups={first.groups}"
             )
-        super().__init__(len(sources), MERGED, name=first.name, **kwargs)
+        super().__init__(sources, MERGED, **kwargs)
         self.strides = first.strides
         self.padding = first.padding
         self.dilation_rate = first.dilation_rate
-        self.activation = first.activation
-        self.use_bias = first.use_bias
         self.filters = first.filters
-        self.kernel_regularizer = first.kernel_regularizer
-        self.bias_regularizer = first.bias_regularizer
         self.grouped = grouped
-        self._initial["kernel"] = np.stack([_value(s.kernel) for s in sources])
-        if self.use_bias:
-            self._initial["bias"] = np.stack([_value(s.bias) for s in sources])
+        _init_kernel_and_bias(self, sources)
 
     def build(self, input_shape):
-        self.kernel = self._add_replicated("kernel", self.kernel_regularizer)
-        if self.use_bias:
-            self.bias = self._add_replicated("bias", self.bias_regularizer)
+        _build_kernel_and_bias(self)
 
     def _conv(self, inputs, kernel):
         return ops.conv(
@@ -302,8 +275,8 @@ class ReplicaConv(ReplicaLayer):
             )
             x = self._conv(inputs, kernel)
         else:
-            slices = _to_replica_slices(inputs, MERGED, self.replicas)
-            x = _from_replica_slices(
+            slices = to_replica_slices(inputs, MERGED, self.replicas)
+            x = from_replica_slices(
                 [self._conv(x, self.kernel[k]) for k, x in enumerate(slices)],
                 MERGED,
             )
@@ -326,8 +299,8 @@ class ReplicaChannelwise(ReplicaLayer):
     """
 
     def __init__(self, sources, **kwargs):
+        super().__init__(sources, MERGED, **kwargs)
         first = sources[0]
-        super().__init__(len(sources), MERGED, name=first.name, **kwargs)
         self.inner = first.__class__.from_config(first.get_config())
         self._sources_weights = [
             {v.name: _value(v) for v in s.weights} for s in sources
@@ -361,79 +334,104 @@ class ReplicaChannelwise(ReplicaLayer):
         return self.inner.compute_output_shape(input_shape)
 
 
-class ReplicaElementwise(ReplicaLayer):
-    """A weightless element-wise layer (activations): the same in any layout."""
+class ReplicaShared(ReplicaLayer):
+    """A layer that is one and the same in all K replicas, in any layout.
+
+    Element-wise layers without weights (activations), and the
+    `Standardization` layer, whose mean and std are the training set's:
+    the replicas of a group train on one data set, so share them (sources
+    that differ raise a `ValueError` naming the values). A copy of the
+    first source, its weights included, computes every replica at once.
+    """
 
     def __init__(self, sources, layout, **kwargs):
+        super().__init__(sources, layout, **kwargs)
+        described = [_describe(source) for source in sources]
+        if any(d != described[0] for d in described):
+            raise ValueError(
+                f"The replicas of a group must share layer {self.name!r} "
+                f"({sources[0].__class__.__name__}): they train on one data "
+                f"set, with one standardisation. Received, per replica: "
+                f"{described}"
+            )
         first = sources[0]
-        super().__init__(len(sources), layout, name=first.name, **kwargs)
         self.inner = first.__class__.from_config(first.get_config())
+        self._weights = [_value(v) for v in first.weights]
+
+    def build(self, input_shape):
+        self.inner.build(input_shape)
+        for index, variable in enumerate(self.inner.weights):
+            self._pending[f"shared_{index}"] = (variable, self._weights[index])
+        self._weights = None
 
     def call(self, inputs, training=False):
         return self.inner(inputs, training=training)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
+
+def _describe(layer):
+    """A layer's configuration (but its name) and weight values."""
+    config = {k: v for k, v in layer.get_config().items() if k != "name"}
+    for variable in layer.weights:
+        config[variable.name] = _value(variable).tolist()
+    return config
 
 
-class ReplicaDropout(ReplicaLayer):
-    """K `Dropout` layers: replica k's mask from its own seed generator."""
-
-    def __init__(self, sources, layout, **kwargs):
-        first = sources[0]
-        super().__init__(len(sources), layout, name=first.name, **kwargs)
-        self.rate = first.rate
-        self.noise_shape = first.noise_shape
-        self.seed_generators = _seed_generators(self, sources)
-
-    def call(self, inputs, training=False):
-        if not training or self.rate <= 0:
-            return inputs
-        slices = _to_replica_slices(inputs, self.layout, self.replicas)
-        slices = [
-            keras.random.dropout(
-                x, self.rate, noise_shape=self.noise_shape, seed=generator
-            )
-            for x, generator in zip(slices, self.seed_generators)
-        ]
-        return _from_replica_slices(slices, self.layout)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-
-class ReplicaInputCorruption(ReplicaLayer):
-    """K `InputCorruption` (CDT) layers, each with its own noise stream."""
+class _ReplicaRandom(ReplicaLayer):
+    """Base of the training-only random layers (Dropout, CDT): each replica's
+    slice goes through the single layer's operation with its own seed
+    generator, in the source's state."""
 
     def __init__(self, sources, layout, **kwargs):
-        first = sources[0]
-        super().__init__(len(sources), layout, name=first.name, **kwargs)
-        self.corruptions = [
-            (s.sigma_noise, s.mean, s.std, s.space) for s in sources
-        ]
+        super().__init__(sources, layout, **kwargs)
         self.seed_generators = _seed_generators(self, sources)
 
     def call(self, inputs, training=False):
         if not training:
             return inputs
-        slices = _to_replica_slices(inputs, self.layout, self.replicas)
+        slices = to_replica_slices(inputs, self.layout, self.replicas)
         slices = [
-            corrupt_tensor(x, *corruption, generator, self.compute_dtype)
-            for x, corruption, generator in zip(
-                slices, self.corruptions, self.seed_generators
+            self.apply_one(k, x, generator)
+            for k, (x, generator) in enumerate(
+                zip(slices, self.seed_generators)
             )
         ]
-        return _from_replica_slices(slices, self.layout)
+        return from_replica_slices(slices, self.layout)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
+
+class ReplicaDropout(_ReplicaRandom):
+    """K `Dropout` layers: replica k's mask from its own seed generator."""
+
+    def __init__(self, sources, layout, **kwargs):
+        super().__init__(sources, layout, **kwargs)
+        self.rate = sources[0].rate
+        self.noise_shape = sources[0].noise_shape
+
+    def apply_one(self, k, x, generator):
+        if self.rate <= 0:
+            return x
+        return keras.random.dropout(
+            x, self.rate, noise_shape=self.noise_shape, seed=generator
+        )
+
+
+class ReplicaInputCorruption(_ReplicaRandom):
+    """K `InputCorruption` (CDT) layers on pixels, each with its own
+    strength and noise stream (`corrupt_tensor`, as the single layer)."""
+
+    def __init__(self, sources, layout, **kwargs):
+        super().__init__(sources, layout, **kwargs)
+        self.corruptions = [
+            (s.sigma_noise, s.mean, s.std, s.space) for s in sources
+        ]
+
+    def apply_one(self, k, x, generator):
+        return corrupt_tensor(
+            x, *self.corruptions[k], generator, self.compute_dtype
+        )
 
 
 class ReplicaFlatten(ReplicaLayer):
     """K `Flatten` layers: `(K, batch, d)` out of either layout."""
-
-    def __init__(self, sources, layout, **kwargs):
-        super().__init__(len(sources), layout, name=sources[0].name, **kwargs)
 
     def call(self, inputs):
         if self.layout == STACK:
@@ -452,46 +450,3 @@ class ReplicaFlatten(ReplicaLayer):
 
     def compute_output_shape(self, input_shape):
         raise NotImplementedError
-
-
-class ToMerged(keras.layers.Layer):
-    """`(K, batch, H, W, C)` -> `(batch, H, W, K * C)`."""
-
-    def call(self, inputs):
-        rank = len(inputs.shape)
-        x = ops.transpose(
-            inputs, (1,) + tuple(range(2, rank - 1)) + (0, rank - 1)
-        )
-        shape = ops.shape(x)
-        return ops.reshape(x, tuple(shape[:-2]) + (shape[-2] * shape[-1],))
-
-
-class Gather(keras.layers.Layer):
-    """The training images on the device; `(batch, K)` indices -> `(K, batch, ...)`.
-
-    Keeping the data set in a (non-trainable) variable makes a training
-    step's input a few integers per sample instead of K images.
-    """
-
-    def __init__(self, data, **kwargs):
-        super().__init__(**kwargs)
-        self._data = np.asarray(data, dtype="float32")
-
-    def build(self, input_shape):
-        self.data = self.add_weight(
-            name="data",
-            shape=self._data.shape,
-            initializer="zeros",
-            trainable=False,
-            autocast=False,
-            dtype="float32",
-        )
-
-    def assign_initial(self):
-        self.data.assign(self._data)
-        self._data = None
-
-    def call(self, indices):
-        indices = ops.cast(indices, "int32")  # Symbolic builds pass floats.
-        x = ops.take(self.data, ops.transpose(indices), axis=0)
-        return ops.cast(x, self.compute_dtype)

@@ -1,43 +1,30 @@
-"""K runs of one network trained together: `ReplicaModel` and `fit_replicas`.
+"""`ReplicaModel`: K models of one network as one model (replica training).
 
 A sweep trains many runs of one architecture that differ only in seed,
 sigma_eps, noise distribution or CDT strength, each using a sliver of an
-accelerator. `fit_replicas` trains K of them in one compiled step:
+accelerator. `ReplicaModel` is built from the K models as each run would
+build them alone (same initialisation, same seed-generator states) and
+gives every weight a leading replica axis (see
+`keras_ninr.src.experiments.replicas.layers`); `fit_replicas`
+(`keras_ninr.src.experiments.replicas.training`) trains it.
 
-- `ReplicaModel` is built from the K models as each run would build them
-  alone (same initialisation, same seed-generator states) and gives every
-  weight a leading replica axis (see `keras_ninr.src.experiments.replicas.layers`).
-- The training loss is the *sum* of the replicas' mean losses (and their
-  regularization penalties), so the gradient of every replica's weights is
-  the one it would get alone; with an element-wise optimizer (SGD, Adam,
-  RMSprop, as in the paper) so is its update.
-- Every replica sees the batches it would see alone
-  (`batches.ReplicaBatches`); the images stay on the device.
-- Every replica keeps its own stopping rule, history, NIW norms and phase
-  record (`ReplicaRun`). When a replica stops (target accuracy, epoch cap or
-  divergence) its weights are copied into its own model at that epoch; the
-  others train on, and training ends when none is left.
-
-Up to floating-point order (batched matmuls and grouped convolutions sum in
-another order than single ones), each model ends with the weights it would
-have after training alone; `tests/test_replicas.py` checks this.
+The models take [0, 1] pixels: their `Standardization` layer is shared by
+the replicas (one data set, one mean and std), their CDT `InputCorruption`
+corrupts each replica's pixels with its own strength and noise stream.
 """
-
-import dataclasses
-import math
-import time
 
 import keras
 import numpy as np
 from keras import ops
 
-from keras_ninr.src.callbacks.phase_monitor import PhaseTrace
-from keras_ninr.src.robustness.input_gradients import accelerator_name
+from keras_ninr.src.datasets.preprocessing import Standardization
+from keras_ninr.src.experiments.replicas import layers as rl
+from keras_ninr.src.experiments.replicas import layout
 from keras_ninr.src.layers.input_corruption import InputCorruption
 from keras_ninr.src.layers.noise_injection_dense import NoiseInjectionDense
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
-from keras_ninr.src.experiments.replicas import layers as rl
-from keras_ninr.src.experiments.replicas.batches import ReplicaBatches
+from keras_ninr.src.norms import l2_norm
+from keras_ninr.src.robustness.input_gradients import accelerator_name
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import next_weight_layer
 
@@ -52,6 +39,8 @@ _ELEMENTWISE = (
     keras.layers.LeakyReLU,
     keras.layers.Activation,
 )
+# Layers that are one and the same op in every replica.
+_SHARED = _ELEMENTWISE + (Standardization,)
 
 
 class _Untracked:
@@ -79,15 +68,16 @@ def _unsupported(layer, why):
         f"Cannot train replicas of a model with layer {layer.name!r} "
         f"({layer.__class__.__name__}): {why}. Replicas support chains of "
         "Dense, NoiseInjectionDense, NoiseInjectionPixel, Conv2D, "
-        "BatchNormalization, pooling, Dropout, Flatten, InputCorruption and "
-        "activation layers (the `keras_ninr.experiments.zoo` networks)."
+        "BatchNormalization, pooling, Dropout, Flatten, InputCorruption, "
+        "Standardization and activation layers (the "
+        "`keras_ninr.experiments.zoo` networks)."
     )
 
 
 def _replica_layers(chains, grouped_conv):
     """The replica layers, and `(replica layer, source layers)` pairs."""
     layers, pairs = [], []
-    layout = rl.STACK
+    current = layout.STACK
     for sources in zip(*chains):
         first = sources[0]
         kinds = {type(s) for s in sources}
@@ -100,11 +90,11 @@ def _replica_layers(chains, grouped_conv):
         if isinstance(first, keras.layers.Conv2D) or isinstance(
             first, _CHANNELWISE
         ):
-            if layout == rl.STACK:
+            if current == layout.STACK:
                 if len(first.input.shape) != 4:
                     raise _unsupported(first, "per-channel layers need images")
-                layers.append(rl.ToMerged(name=f"to_merged_{len(layers)}"))
-                layout = rl.MERGED
+                layers.append(layout.ToMerged(name=f"to_merged_{len(layers)}"))
+                current = layout.MERGED
             if isinstance(first, keras.layers.Conv2D):
                 layer = rl.ReplicaConv(sources, grouped=grouped_conv)
             else:
@@ -114,83 +104,30 @@ def _replica_layers(chains, grouped_conv):
                     raise _unsupported(first, "batch norm not on the last axis")
                 layer = rl.ReplicaChannelwise(sources)
         elif isinstance(first, (keras.layers.Dense, NoiseInjectionDense)):
-            if layout != rl.STACK or len(first.input.shape) != 2:
+            if current != layout.STACK or len(first.input.shape) != 2:
                 raise _unsupported(first, "a dense layer on non-flat inputs")
             layer = rl.ReplicaDense(sources)
         elif isinstance(first, NoiseInjectionPixel):
-            layer = rl.ReplicaNoisePixel(sources, layout)
+            layer = rl.ReplicaNoisePixel(sources, current)
         elif isinstance(first, keras.layers.Flatten):
-            layer = rl.ReplicaFlatten(sources, layout)
-            layout = rl.STACK
+            layer = rl.ReplicaFlatten(sources, current)
+            current = layout.STACK
         elif isinstance(first, keras.layers.Dropout):
-            layer = rl.ReplicaDropout(sources, layout)
+            layer = rl.ReplicaDropout(sources, current)
         elif isinstance(first, InputCorruption):
-            layer = rl.ReplicaInputCorruption(sources, layout)
-        elif isinstance(first, _ELEMENTWISE):
-            layer = rl.ReplicaElementwise(sources, layout)
+            layer = rl.ReplicaInputCorruption(sources, current)
+        elif isinstance(first, _SHARED):
+            layer = rl.ReplicaShared(sources, current)
         else:
             raise _unsupported(first, "no replica version of this layer")
         layers.append(layer)
         pairs.append((layer, list(sources)))
-    if layout != rl.STACK:
+    if current != layout.STACK:
         raise ValueError(
             "Replicas need models that end in flat outputs (Flatten and Dense "
             "after any convolution)."
         )
     return layers, pairs
-
-
-@keras.saving.register_keras_serializable(package="keras_ninr_internal")
-class ReplicaCrossentropy(keras.losses.Loss):
-    """Sum over replicas of the sparse cross-entropy on logits.
-
-    `y_true` is `(batch, K)`, `y_pred` `(batch, K, classes)`; the loss of a
-    batch is the sum of the K replicas' batch means.
-    """
-
-    def __init__(self, name="replica_crossentropy", **kwargs):
-        super().__init__(name=name, **kwargs)
-
-    def call(self, y_true, y_pred):
-        values = ops.sparse_categorical_crossentropy(
-            y_true, y_pred, from_logits=True
-        )
-        return ops.sum(values, axis=-1)
-
-
-class ReplicaMean(keras.metrics.Metric):
-    """Per-replica running mean over the epoch's samples, a `(K,)` vector."""
-
-    def __init__(self, replicas, fn, name, **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.fn = fn
-        self.total = self.add_variable(
-            shape=(replicas,), initializer="zeros", name="total"
-        )
-        self.count = self.add_variable(
-            shape=(), initializer="zeros", name="count"
-        )
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        values = ops.cast(self.fn(y_true, y_pred), "float32")
-        self.total.assign_add(ops.sum(values, axis=0))
-        self.count.assign_add(ops.cast(ops.shape(values)[0], "float32"))
-
-    def result(self):
-        return self.total / ops.maximum(self.count, 1.0)
-
-    def reset_state(self):
-        self.total.assign(ops.zeros(self.total.shape, dtype=self.total.dtype))
-        self.count.assign(0.0)
-
-
-def _accuracy(y_true, y_pred):
-    predicted = ops.argmax(y_pred, axis=-1)
-    return ops.equal(ops.cast(predicted, "int32"), ops.cast(y_true, "int32"))
-
-
-def _crossentropy(y_true, y_pred):
-    return ops.sparse_categorical_crossentropy(y_true, y_pred, from_logits=True)
 
 
 class ReplicaModel(keras.Model):
@@ -203,7 +140,8 @@ class ReplicaModel(keras.Model):
 
     Args:
         models: List of K built models of the same chain architecture.
-        x: The training inputs, `(N, ...)`, as the models take them.
+        x: The training images, `(N, ...)`, as the models take them
+            ([0, 1] pixels for the zoo networks).
         conv: `"grouped"` (one grouped convolution for all replicas),
             `"loop"` (K convolutions) or `"auto"`: grouped on an
             accelerator, K convolutions on a CPU, where XLA's grouped
@@ -222,7 +160,7 @@ class ReplicaModel(keras.Model):
                 "Replicas must share one architecture. Received models with "
                 f"{[len(chain) for chain in chains]} layers."
             )
-        self.gather = rl.Gather(x, name="data")
+        self.gather = layout.Gather(x, name="data")
         if conv not in ("auto", "grouped", "loop"):
             raise ValueError(
                 "Expected `conv` to be 'auto', 'grouped' or 'loop'. "
@@ -270,19 +208,16 @@ class ReplicaModel(keras.Model):
         return bool(self._noise.value)
 
     def replica_norms(self):
-        """Per replica: `niw_norm` and `data_weight_norm` (as `PhaseMonitor`)."""
-        niw = np.zeros(self.replicas)
-        data = np.zeros(self.replicas)
-        following_any = False
-        for noise_layer, following in self._noise.value:
-            niw += _squared_norms(noise_layer.noise_kernel)
-            if following is not None:
-                following_any = True
-                data += _squared_norms(following.kernel)
-        norms = [{"niw_norm": math.sqrt(v)} for v in niw]
-        if following_any:
+        """Per replica: `niw_norm` and `data_weight_norm`, as
+        `utils.combined_norms` gives them for a run alone."""
+        pairs = self._noise.value
+        niw = l2_norm([l.noise_kernel for l, _ in pairs], per_replica=True)
+        norms = [{"niw_norm": float(value)} for value in niw]
+        following = [f.kernel for _, f in pairs if f is not None]
+        if following:
+            data = l2_norm(following, per_replica=True)
             for record, value in zip(norms, data):
-                record["data_weight_norm"] = math.sqrt(value)
+                record["data_weight_norm"] = float(value)
         return norms
 
     def assign_to_sources(self, indices):
@@ -303,227 +238,11 @@ class ReplicaModel(keras.Model):
         return list(self._sources.value[0])
 
 
-def _squared_norms(variable):
-    """Per-replica squared L2 norms, reduced on the device (K numbers move)."""
-    value = ops.cast(variable, "float32")
-    value = ops.reshape(value, (value.shape[0], -1))
-    squares = ops.sum(ops.square(value), axis=1)
-    return ops.convert_to_numpy(squares).astype("float64")
+def __getattr__(name):
+    # `fit_replicas` moved to `training`; the sweep still imports it from
+    # here until it imports it from there or from the public module.
+    if name == "fit_replicas":
+        from keras_ninr.src.experiments.replicas.training import fit_replicas
 
-
-@dataclasses.dataclass
-class ReplicaRun:
-    """What one replica's training gave.
-
-    Attributes:
-        history: Per epoch: `loss` (cross-entropy without the weight-decay
-            penalty), `accuracy`, `niw_norm` (NINR models), `seconds` (the
-            epoch's wall time, shared by all replicas).
-        stopped_epoch: 0-based epoch the target accuracy was reached, or
-            `None`.
-        diverged: Whether the loss or NIW norm became non-finite, or the
-            phase record saw the loss explode.
-        trace: The `PhaseTrace` (NINR models with phase monitoring), else
-            `None`.
-    """
-
-    history: dict
-    stopped_epoch: object = None
-    diverged: bool = False
-    trace: object = None
-
-    @property
-    def epochs_run(self):
-        return len(self.history["loss"])
-
-
-class _ReplicaTracker(keras.callbacks.Callback):
-    """Per-replica history, stopping rule, divergence and phase records."""
-
-    def __init__(
-        self,
-        replica_model,
-        epochs,
-        target_accuracy,
-        every_n_batches,
-        monitor_phases,
-        sigmas,
-        on_epoch_end,
-    ):
-        super().__init__()
-        self.replica_model = replica_model
-        self.epochs = epochs
-        self.target = target_accuracy
-        self.every_n_batches = every_n_batches
-        self.monitor_phases = monitor_phases and replica_model.has_noise
-        self.sigmas = sigmas
-        self.callback = on_epoch_end
-        k = replica_model.replicas
-        keys = ["loss", "accuracy", "seconds"]
-        if replica_model.has_noise:
-            keys.append("niw_norm")
-        self.runs = [ReplicaRun({key: [] for key in keys}) for _ in range(k)]
-        self.active = list(range(k))
-
-    def on_train_begin(self, logs=None):
-        self._step = 0
-        if self.monitor_phases:
-            norms = self.replica_model.replica_norms()
-            for run, norm in zip(self.runs, norms):
-                run.trace = PhaseTrace()
-                run.trace.begin(norm)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-        self._start = time.time()
-        if self.monitor_phases:
-            for k in self.active:
-                self.runs[k].trace.begin_epoch()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._step += 1
-        if not self.monitor_phases:
-            return
-        due = not self._step % self.every_n_batches
-        if not due and self._step > 1:
-            return
-        self.model  # On JAX, syncs the training state into the variables.
-        losses = np.asarray(logs["replica_loss"], dtype="float64")
-        norms = None
-        for k in self.active:
-            trace = self.runs[k].trace
-            if trace.diverged:
-                continue
-
-            def norms_fn(k=k):
-                nonlocal norms
-                if norms is None:
-                    norms = self.replica_model.replica_norms()
-                return norms[k]
-
-            record = trace.update(
-                self._epoch, self._step, batch, float(losses[k]), norms_fn, due
-            )
-            if record is not None and trace.diverged_at(record):
-                trace.stop(record, [self.sigmas[k]])
-
-    def on_epoch_end(self, epoch, logs=None):
-        seconds = time.time() - self._start
-        self.model  # Sync (JAX).
-        accuracy = np.asarray(logs["replica_accuracy"], dtype="float64")
-        loss = np.asarray(logs["replica_loss"], dtype="float64")
-        norms = None
-        if self.replica_model.has_noise:
-            norms = self.replica_model.replica_norms()
-        ended = []
-        for k in list(self.active):
-            run = self.runs[k]
-            run.history["loss"].append(float(loss[k]))
-            run.history["accuracy"].append(float(accuracy[k]))
-            run.history["seconds"].append(seconds)
-            if norms is not None:
-                run.history["niw_norm"].append(norms[k]["niw_norm"])
-            if run.trace is not None:
-                run.trace.end_epoch()
-            finite = math.isfinite(loss[k]) and (
-                norms is None or math.isfinite(norms[k]["niw_norm"])
-            )
-            if not finite or (run.trace is not None and run.trace.diverged):
-                run.diverged = True
-            elif self.target is not None and accuracy[k] >= self.target:
-                run.stopped_epoch = epoch
-            elif epoch + 1 < self.epochs:
-                continue
-            # Stopped, diverged, or at the cap: keep its weights as now.
-            self.active.remove(k)
-            if not run.diverged:
-                ended.append(k)
-        self.replica_model.assign_to_sources(ended)
-        if self.callback is not None:
-            self.callback(epoch, self.runs, list(self.active))
-        if not self.active:
-            self.model.stop_training = True
-
-
-def fit_replicas(
-    models,
-    x,
-    y,
-    seeds,
-    *,
-    optimizer,
-    batch_size,
-    epochs,
-    target_accuracy=None,
-    monitor_phases=True,
-    every_n_batches=10,
-    on_epoch_end=None,
-    steps_per_execution=1,
-    conv="auto",
-):
-    """Train K models together, each as it would train alone.
-
-    Args:
-        models: K built models of one chain architecture (e.g. from
-            `keras_ninr.experiments.zoo.build` with K seeds), initialised as the runs
-            start. Each ends with its own trained weights (at its stopping
-            epoch); diverged ones are left as they were.
-        x, y: Training inputs (as the models take them) and integer labels.
-        seeds: K ints: run k sees the data in `epoch_order(seeds[k], ...)`.
-        optimizer: A Keras optimizer with element-wise updates (SGD, Adam,
-            RMSprop, ...): one instance, used for all replicas.
-        batch_size: Int.
-        epochs: Int, the epoch cap.
-        target_accuracy: Optional float: a replica stops once its epoch's
-            training accuracy reaches it.
-        monitor_phases: Record every NINR replica's phase (`PhaseTrace`)
-            and stop following a divergent one. Defaults to `True`.
-        every_n_batches: Phase records every N batches. Defaults to `10`.
-        on_epoch_end: Optional `fn(epoch, runs, active)` called after every
-            epoch (e.g. progress).
-        steps_per_execution: Passed to `compile`. Defaults to `1`.
-        conv: How convolutions are batched, see `ReplicaModel`. Defaults
-            to `"auto"`.
-
-    Returns:
-        A list of K `ReplicaRun`.
-    """
-    seeds = [int(seed) for seed in seeds]
-    if len(seeds) != len(models):
-        raise ValueError(
-            f"Expected one seed per model ({len(models)}). Received: "
-            f"seeds={seeds}"
-        )
-    replica_model = ReplicaModel(models, x, conv=conv)
-    replica_model.compile(
-        optimizer=optimizer,
-        loss=ReplicaCrossentropy(),
-        metrics=[
-            ReplicaMean(len(models), _accuracy, "replica_accuracy"),
-            ReplicaMean(len(models), _crossentropy, "replica_loss"),
-        ],
-        steps_per_execution=steps_per_execution,
-    )
-    sigmas = []
-    for model in models:
-        values = sorted(
-            {l.noise_stddev for l in find_noise_layers(model)} or {0.0}
-        )
-        sigmas.append(values[0])
-    tracker = _ReplicaTracker(
-        replica_model,
-        epochs,
-        target_accuracy,
-        min(every_n_batches, math.ceil(len(y) / batch_size)),
-        monitor_phases,
-        sigmas,
-        on_epoch_end,
-    )
-    replica_model.fit(
-        ReplicaBatches(y, batch_size, seeds),
-        epochs=epochs,
-        shuffle=False,
-        verbose=0,
-        callbacks=[tracker],
-    )
-    return tracker.runs
+        return fit_replicas
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
