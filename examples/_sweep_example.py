@@ -192,7 +192,9 @@ class SweepExample:
     notes: list = dataclasses.field(default_factory=list)
 
     def main(self, argv=None):
-        """Parse `argv`, run (or resume) the sweep, write the page."""
+        """Parse `argv` (defaults to the command line's), run (or resume)
+        the sweep, write the page."""
+        argv = sys.argv[1:] if argv is None else list(argv)
         args, mode, grid = self.grid(argv)
         out = pathlib.Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
@@ -203,7 +205,7 @@ class SweepExample:
             data_dir=args.data_dir,
             replicas=args.replicas,
         )
-        self.write_page(out, mode, records)
+        self.write_page(out, mode, records, argv)
         return 0
 
     def grid(self, argv=None):
@@ -300,7 +302,7 @@ class SweepExample:
             )
         return grid
 
-    def write_page(self, out, mode, records):
+    def write_page(self, out, mode, records, argv):
         """Save the figures and `<page>.md`: header, figures, table."""
         suffix = "" if mode == "full" else f"_{mode}"
         title = self.heading + ("" if mode == "full" else f" ({mode} settings)")
@@ -312,7 +314,7 @@ class SweepExample:
         written = reports.write_report(
             out,
             f"{self.page}{suffix}.md",
-            self.header(mode, records),
+            self.header(mode, records, argv),
             figures,
             [("Accuracy in %, mean ± 2 standard deviations over seeds.", table, None)],
         )
@@ -320,7 +322,7 @@ class SweepExample:
         print(f"Wrote {out / 'results.jsonl'}, {', '.join(written)}")
         return written
 
-    def header(self, mode, records):
+    def header(self, mode, records, argv):
         """The page's title, mode, settings, provenance and notes."""
         first = records[0]
         epochs = {
@@ -356,12 +358,12 @@ class SweepExample:
             f"{epochs_run}); {test}",
             f"- Seeds: {sorted({r['config']['seed'] for r in records})}",
             *reports.provenance_lines(records),
-            f"- Command: `{self.command_line(records)}`",
+            f"- Command: `{self.command_line(records, argv)}`",
             *notes,
             "",
         ]
 
-    def command_line(self, records):
+    def command_line(self, records, argv):
         """The command that made `records`, with the backends that ran them.
 
         Runs found in the results file were trained by an earlier command,
@@ -369,7 +371,7 @@ class SweepExample:
         """
         backends = sorted({r["backend"] for r in records})
         return f"KERAS_BACKEND={'|'.join(backends)} python " + shlex.join(
-            [f"examples/{self.script}", *sys.argv[1:]]
+            [f"examples/{self.script}", *argv]
         )
 
 

@@ -67,7 +67,7 @@ def train(model, x, y, epochs, batch_size=128):
     return model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=2)
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     decay = zoo.noise_preset("fc", "input", "decay")
     for flag, default, kind, text in [
@@ -82,11 +82,11 @@ def parse_args():
         parser.add_argument(
             flag, type=kind, default=default, help=f"{text} (default: {default})"
         )
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     start = time.time()
     keras.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = datasets.load(

@@ -148,6 +148,7 @@ def main(argv=None):
         default=str(pathlib.Path(__file__).parent / "results"),
         help="folder for quick_fc_robustness.jsonl and .md",
     )
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -181,7 +182,7 @@ def main(argv=None):
     ]
     command = (
         f"KERAS_BACKEND={keras.backend.backend()} python "
-        + " ".join(["examples/quick_fc_robustness.py"] + sys.argv[1:])
+        + " ".join(["examples/quick_fc_robustness.py"] + argv)
     )
     table = markdown_table(results, command)
     (out / "quick_fc_robustness.md").write_text(table)

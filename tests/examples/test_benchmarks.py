@@ -1,6 +1,5 @@
 """Smoke tests of the benchmark scripts on tiny networks, on any backend."""
 
-import importlib
 import math
 
 import keras
@@ -8,16 +7,7 @@ import pytest
 
 import keras_ninr
 from keras_ninr.experiments import zoo
-from tests.examples.test_examples import ROOT
 from tests.examples.test_examples import needs_data
-
-
-@pytest.fixture
-def benchmarks(monkeypatch):
-    """Imports a benchmark script as a module, as Python runs it: with its
-    folder (and so `_benchmark`) on the path."""
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    return importlib.import_module
 
 
 def test_time_variants_quick_times_every_variant_and_writes_its_section(

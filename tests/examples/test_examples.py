@@ -1,7 +1,12 @@
-"""Every example runs end to end in a tiny setting, so none can rot."""
+"""Every example runs end to end in a tiny setting, so none can rot.
+
+The demo runs as the README runs it, in a subprocess; the other scripts are
+imported as Python runs them (their folder first on the path, so that
+their sibling `_sweep_example` imports) and their `main` is called here,
+which spares a process start and a backend import per script.
+"""
 
 import os
-import pathlib
 import re
 import subprocess
 import sys
@@ -9,7 +14,8 @@ import sys
 import keras
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from tests.examples.conftest import ROOT
+
 needs_data = pytest.mark.skipif(
     not os.environ.get("KERAS_NINR_DATA_DIR"),
     reason="reads the data sets from $KERAS_NINR_DATA_DIR",
@@ -51,19 +57,19 @@ def test_demo_runs_and_prints_both_models():
 
 
 @needs_data
-def test_quick_fc_robustness_runs_and_resumes(tmp_path):
-    arguments = ["--train-size", 256, "--epochs", 1, "--seeds", 0]
-    run_script("examples/quick_fc_robustness.py", *arguments, "--out", tmp_path)
+def test_quick_fc_robustness_runs_and_resumes(examples, tmp_path, capsys):
+    main = examples("quick_fc_robustness").main
+    arguments = "--train-size 256 --epochs 1 --seeds 0 --out".split()
+    main([*arguments, str(tmp_path)])
     results = (tmp_path / "quick_fc_robustness.jsonl").read_text().splitlines()
     assert len(results) == 3
     table = (tmp_path / "quick_fc_robustness.md").read_text()
     for method in ("none", "in-NINR (decay, sigma_eps=51.8)", "dropout"):
         assert f"| {method}" in table
+    capsys.readouterr()
     # A rerun finds every run done: nothing is trained or appended again.
-    second = run_script(
-        "examples/quick_fc_robustness.py", *arguments, "--out", tmp_path
-    )
-    assert "seed 0" not in second.split("# Quick")[0]
+    main([*arguments, str(tmp_path)])
+    assert "seed 0" not in capsys.readouterr().out.split("# Quick")[0]
     assert (tmp_path / "quick_fc_robustness.jsonl").read_text().splitlines() == results
 
 
@@ -83,7 +89,7 @@ def test_quick_fc_robustness_runs_and_resumes(tmp_path):
         ),
     ],
 )
-def test_phase_examples_run(script, arguments, outputs, tmp_path):
-    run_script(f"examples/{script}", *arguments, "--out", tmp_path)
+def test_phase_examples_run(script, arguments, outputs, examples, tmp_path):
+    examples(script.removesuffix(".py")).main([*arguments, "--out", str(tmp_path)])
     for name in outputs:
         assert (tmp_path / name).stat().st_size > 0

@@ -7,14 +7,12 @@ subprocess, on a few hundred real images for one epoch with narrow networks
 further to stay fast on a 2-core CPU.
 """
 
-import importlib
 import json
 
 import pytest
 
-from tests.examples.test_examples import ROOT
+from tests.examples.conftest import ROOT
 from tests.examples.test_examples import needs_data
-from tests.examples.test_examples import run_script
 
 # The commands that made the committed results (their folders' READMEs).
 COMMITTED_RESULTS = [
@@ -42,12 +40,11 @@ COMMITTED_RESULTS = [
 
 @pytest.mark.parametrize("script, arguments, folder", COMMITTED_RESULTS)
 def test_examples_still_make_the_runs_of_their_committed_results(
-    script, arguments, folder, monkeypatch
+    script, arguments, folder, examples
 ):
     # A rerun of the command must find its runs done (same run ids) and
     # report them under the same names.
-    monkeypatch.syspath_prepend(str(ROOT / "examples"))
-    example = importlib.import_module(script).EXAMPLE
+    example = examples(script).EXAMPLE
     _, _, configs = example.grid(arguments)
     labels = {config.run_id: config.method_label for config in configs}
     path = ROOT / "examples" / "results" / folder / "results.jsonl"
@@ -57,20 +54,10 @@ def test_examples_still_make_the_runs_of_their_committed_results(
         assert labels.get(record["run_id"]) == record["label"], record["label"]
 
 
-def run_example(script, out, *arguments):
-    run_script(
-        f"examples/{script}", "--tiny", "--no-progress", "--out", out,
-        *arguments,
-    )
-    lines = (out / "results.jsonl").read_text().splitlines()
-    return [json.loads(line) for line in lines]
-
-
 @needs_data
-def test_fmnist_cnn_robustness_tiny(tmp_path):
+def test_fmnist_cnn_robustness_tiny(run_example, tmp_path):
     # Two seeds of each method, trained as pairs of replicas.
-    records = run_example(
-        "fmnist_cnn_robustness.py", tmp_path, "--seeds", "0", "1",
+    records = run_example("fmnist_cnn_robustness.py", "--seeds", "0", "1",
         "--replicas", "2",
     )
     assert [r["config"]["architecture"] for r in records] == ["cnn"] * 4
@@ -87,19 +74,24 @@ def test_fmnist_cnn_robustness_tiny(tmp_path):
     assert (tmp_path / "fig2b_tiny.png").stat().st_size > 0
     table = (tmp_path / "table2_cnn_tiny.md").read_text()
     assert "Smoke-test settings" in table
+    # The page names the command that made it, with the arguments given.
+    assert (
+        "python examples/fmnist_cnn_robustness.py --tiny --no-progress --out "
+        in table
+    )
     assert "| CNN on Fashion-MNIST | full-NINR catapult (σ_ε = 62) |" in table
 
 
-def run_fc_and_cnn_example(script, out):
+def run_fc_and_cnn_example(run_example, script):
     """The finished in-NINR runs of a tiny example on the FC and the CNN."""
-    records = run_example(script, out, "--methods", "in-ninr")
+    records = run_example(script, "--methods", "in-ninr")
     assert [r["config"]["architecture"] for r in records] == ["fc", "cnn"]
     return [r["evaluations"] for r in records if r["status"] == "finished"]
 
 
 @needs_data
-def test_mnist_to_usps_tiny(tmp_path):
-    for evaluations in run_fc_and_cnn_example("mnist_to_usps.py", tmp_path):
+def test_mnist_to_usps_tiny(run_example, tmp_path):
+    for evaluations in run_fc_and_cnn_example(run_example, "mnist_to_usps.py"):
         assert set(evaluations["domain_shift"]) == {"lecun", "pad", "resize28"}
     table = (tmp_path / "table1_tiny.md").read_text()
     assert "USPS accuracy, lecun (%)" in table
@@ -108,8 +100,8 @@ def test_mnist_to_usps_tiny(tmp_path):
 
 
 @needs_data
-def test_adversarial_tiny(tmp_path):
-    for evaluations in run_fc_and_cnn_example("adversarial.py", tmp_path):
+def test_adversarial_tiny(run_example, tmp_path):
+    for evaluations in run_fc_and_cnn_example(run_example, "adversarial.py"):
         assert evaluations["fgsm"]["epsilon"] == [0.0, 0.1]
         assert evaluations["pgd"]["epsilon"] == [0.0, 0.1]
     for name in ("fig6_fgsm_tiny.png", "fig6_pgd_tiny.png"):
@@ -120,10 +112,8 @@ def test_adversarial_tiny(tmp_path):
 
 
 @needs_data
-def test_cifar10_vgg_tiny(tmp_path):
-    records = run_example(
-        "cifar10_vgg.py",
-        tmp_path,
+def test_cifar10_vgg_tiny(run_example, tmp_path):
+    records = run_example("cifar10_vgg.py",
         "--methods",
         "in-ninr-decay",
         "--train-size",
@@ -138,8 +128,8 @@ def test_cifar10_vgg_tiny(tmp_path):
 
 
 @needs_data
-def test_fmnist_distributions_tiny(tmp_path):
-    records = run_example("fmnist_distributions.py", tmp_path)
+def test_fmnist_distributions_tiny(run_example, tmp_path):
+    records = run_example("fmnist_distributions.py")
     described = [
         (
             r["config"]["architecture"],
@@ -167,9 +157,8 @@ def test_fmnist_distributions_tiny(tmp_path):
 
 
 @needs_data
-def test_fmnist_optimizers_tiny(tmp_path):
-    records = run_example(
-        "fmnist_optimizers.py", tmp_path, "--methods", "in-ninr-decay"
+def test_fmnist_optimizers_tiny(run_example, tmp_path):
+    records = run_example("fmnist_optimizers.py", "--methods", "in-ninr-decay"
     )
     described = [
         (
