@@ -327,3 +327,56 @@ def test_replicas_must_differ_only_in_seed_noise_and_evaluations():
     message = str(error.value)
     assert f"differ from the first ({first.run_id})" in message
     assert f"run ids ['{smaller.run_id}']" in message
+
+
+def test_model_standardising_its_pixels_trains_as_standardised_arrays_did(
+    tmp_path,
+):
+    # The results files were written when the sweep standardised the
+    # images in NumPy and the network took standardised arrays; now the
+    # network standardises its [0, 1] pixels in its first layer. Trained
+    # and evaluated the old way (an identity Standardization), the same
+    # run must give the same numbers.
+    import keras
+
+    from keras_ninr.datasets import scale_pixels
+    from keras_ninr.datasets import standardize
+    from keras_ninr.experiments import replicas
+    from keras_ninr.experiments import zoo
+    from keras_ninr.robustness import corrupt
+
+    config = sweep.RunConfig(**TINY, regularization="in-ninr", noise_stddev=5)
+    (record,) = sweep.run_sweep(
+        [config], tmp_path / "r.jsonl", progress=False, load_data=easy_images
+    )
+
+    (x_train, y_train), (x_test, y_test) = easy_images("")
+    order = np.random.default_rng(0).permutation(len(x_train))  # Subsets.
+    x_train, y_train = x_train[order[:256]], y_train[order[:256]]
+    order = np.random.default_rng(0).permutation(len(x_test))
+    x_test, y_test = x_test[order[:128]], y_test[order[:128]]
+    pixels = scale_pixels(x_test)
+    (x_train, x_test), (mean, std) = standardize(x_train, x_test)
+    assert record["data"]["pixel_mean"] == mean
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(0)
+    model = zoo.build(
+        "fc", "in-ninr", noise_stddev=5.0, seed=0, hidden_units=(16,)
+    )
+    zoo.compile_model(model, "fc")
+    history = model.fit(
+        replicas.EpochBatches(x_train, y_train.astype("int32"), 128, 0),
+        epochs=2,
+        shuffle=False,
+        verbose=0,
+    ).history
+    np.testing.assert_allclose(
+        record["history"]["loss"], history["loss"], rtol=1e-5
+    )
+    accuracies = []
+    for sigma in (0.0, 0.5):  # Eq. 8 on the pixels, then standardised.
+        corrupted = corrupt(pixels, sigma, seed=0)
+        corrupted = (corrupted - np.float32(mean)) / np.float32(std)
+        predicted = model.predict(corrupted, verbose=0).argmax(axis=-1)
+        accuracies.append(float(np.mean(predicted == y_test)))
+    assert record["evaluations"]["corruption_curve"]["accuracy"] == accuracies

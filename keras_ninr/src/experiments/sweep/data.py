@@ -20,6 +20,8 @@ import dataclasses
 import numpy as np
 
 from keras_ninr.src.datasets import loaders as datasets
+from keras_ninr.src.datasets.preprocessing import scale_pixels
+from keras_ninr.src.datasets.preprocessing import standardize
 
 # Architectures whose inputs carry a channel axis.
 IMAGE_ARCHITECTURES = ("cnn", "vgg")
@@ -123,7 +125,7 @@ class DataCache:
         )
         # The statistics of the images trained on; the standardised copy
         # is not kept (the model standardises).
-        _, (mean, std) = datasets.standardize(x_train)
+        _, (mean, std) = standardize(x_train)
         x_validation = y_validation = None
         if validation is not None:
             x_validation = _images(validation[0], channels)
@@ -152,7 +154,7 @@ class DataCache:
             x, y = datasets.load_usps_as_mnist(
                 data_dir=self.data_dir, variant=variant
             )
-            self._usps[variant] = datasets.scale_pixels(x), _labels(y)
+            self._usps[variant] = scale_pixels(x), _labels(y)
         x, y = self._usps[variant]
         return (_with_channels(x) if channels else x), y
 
@@ -201,7 +203,7 @@ def _split_validation(x, y, fraction):
 
 
 def _images(x, channels):
-    x = datasets.scale_pixels(x)
+    x = scale_pixels(x)
     return _with_channels(x) if channels else x
 
 
