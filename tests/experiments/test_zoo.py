@@ -108,7 +108,7 @@ def test_the_standardization_comes_first_and_nins_after_it():
             with warnings.catch_warnings():
                 # No warning that in-NINR passed over the standardisation:
                 # it has no kernel, so it is not a layer a NIN could be on.
-                warnings.simplefilter("error")
+                warnings.simplefilter("error", UserWarning)
                 model = zoo.build(
                     architecture, regularization, **SMALL[architecture]
                 )
