@@ -122,12 +122,17 @@ def modes(full_epochs, quick, tiny=None, **per_mode):
     """
     train_size, test_size, epochs, methods = quick
     settings = {
-        "full": dict(train_size=None, test_size=None, epochs=full_epochs),
-        "quick": dict(train_size=train_size, test_size=test_size, epochs=epochs),
-        "tiny": dict(train_size=512, test_size=256, epochs=1),
+        "full": dict(
+            train_size=None, test_size=None, epochs=full_epochs, seeds=[0, 1, 2]
+        ),
+        "quick": dict(
+            train_size=train_size, test_size=test_size, epochs=epochs, seeds=[0]
+        ),
+        "tiny": dict(train_size=512, test_size=256, epochs=1, seeds=[0]),
     }
+    # The full mode's methods (`None`) are all of the example's.
     for mode, chosen in zip(settings, (None, methods, tiny or methods)):
-        settings[mode].update(seeds=[0] if chosen else [0, 1, 2], methods=chosen)
+        settings[mode]["methods"] = chosen
     for key, values in per_mode.items():
         for mode, value in zip(settings, values):
             settings[mode][key] = value

@@ -54,6 +54,14 @@ def test_examples_still_make_the_runs_of_their_committed_results(
         assert labels.get(record["run_id"]) == record["label"], record["label"]
 
 
+def page_of(out, page, *figures):
+    """The text of the Markdown page `out/page`, once its figures are
+    checked to be written."""
+    for figure in figures:
+        assert (out / figure).stat().st_size > 0, figure
+    return (out / page).read_text()
+
+
 @needs_data
 def test_fmnist_cnn_robustness_tiny(run_example, tmp_path):
     # Two seeds of each method, trained as pairs of replicas.
@@ -71,8 +79,7 @@ def test_fmnist_cnn_robustness_tiny(run_example, tmp_path):
     assert [r["config"]["seed"] for r in records] == [0, 1, 0, 1]
     assert [r.get("replicas") for r in records] == [2] * 4
     assert records[2]["noise_stddev_value"] == 62.0
-    assert (tmp_path / "fig2b_tiny.png").stat().st_size > 0
-    table = (tmp_path / "table2_cnn_tiny.md").read_text()
+    table = page_of(tmp_path, "table2_cnn_tiny.md", "fig2b_tiny.png")
     assert "Smoke-test settings" in table
     # The page names the command that made it, with the arguments given.
     assert (
@@ -93,7 +100,7 @@ def run_fc_and_cnn_example(run_example, script):
 def test_mnist_to_usps_tiny(run_example, tmp_path):
     for evaluations in run_fc_and_cnn_example(run_example, "mnist_to_usps.py"):
         assert set(evaluations["domain_shift"]) == {"lecun", "pad", "resize28"}
-    table = (tmp_path / "table1_tiny.md").read_text()
+    table = page_of(tmp_path, "table1_tiny.md")
     assert "USPS accuracy, lecun (%)" in table
     assert "USPS accuracy, resize28 (%)" in table
     assert "| CNN on MNIST | in-NINR (decay, σ_ε = 2.8) |" in table
@@ -104,9 +111,8 @@ def test_adversarial_tiny(run_example, tmp_path):
     for evaluations in run_fc_and_cnn_example(run_example, "adversarial.py"):
         assert evaluations["fgsm"]["epsilon"] == [0.0, 0.1]
         assert evaluations["pgd"]["epsilon"] == [0.0, 0.1]
-    for name in ("fig6_fgsm_tiny.png", "fig6_pgd_tiny.png"):
-        assert (tmp_path / name).stat().st_size > 0
-    page = (tmp_path / "fig6_tiny.md").read_text()
+    figures = ("fig6_fgsm_tiny.png", "fig6_pgd_tiny.png")
+    page = page_of(tmp_path, "fig6_tiny.md", *figures)
     assert "on the first 64 test images" in page
     assert "| FC on Fashion-MNIST | in-NINR (decay, σ_ε = 51.8) |" in page
 
@@ -122,8 +128,7 @@ def test_cifar10_vgg_tiny(run_example, tmp_path):
     assert len(records) == 1
     assert records[0]["config"]["dataset"] == "cifar10"
     assert records[0]["noise_stddev_value"] == 17.5
-    assert (tmp_path / "fig9_tiny.png").stat().st_size > 0
-    table = (tmp_path / "table_vgg_tiny.md").read_text()
+    table = page_of(tmp_path, "table_vgg_tiny.md", "fig9_tiny.png")
     assert "| VGG on CIFAR-10 | in-NINR decay (σ_ε = 17.5) |" in table
 
 
@@ -147,8 +152,7 @@ def test_fmnist_distributions_tiny(run_example, tmp_path):
         ("cnn", "in-ninr", "double_normal", 2.8),
         ("cnn", "in-ninr", "uniform", 2.8),
     ]
-    assert (tmp_path / "fig7_tiny.png").stat().st_size > 0
-    page = (tmp_path / "fig7_tiny.md").read_text()
+    page = page_of(tmp_path, "fig7_tiny.md", "fig7_tiny.png")
     assert "Smoke-test settings" in page
     assert "![fig7](fig7_tiny.png)" in page
     assert (
@@ -175,8 +179,7 @@ def test_fmnist_optimizers_tiny(run_example, tmp_path):
         ("cnn", "adam", 6.2),
         ("cnn", "rmsprop", 19.6),
     ]
-    assert (tmp_path / "fig8_tiny.png").stat().st_size > 0
-    page = (tmp_path / "fig8_tiny.md").read_text()
+    page = page_of(tmp_path, "fig8_tiny.md", "fig8_tiny.png")
     assert "| FC on Fashion-MNIST | in-NINR decay (σ_ε = 115.8), Adam |" in page
     assert (
         "| CNN on Fashion-MNIST | in-NINR decay (σ_ε = 19.6), RMSprop |"
