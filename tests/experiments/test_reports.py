@@ -1,36 +1,9 @@
-"""Reports from sweep records, the `keras-ninr` command and the FC example."""
+"""Figures, tables and report pages made from sweep records."""
 
-import json
-import os
-import pathlib
-import re
-import subprocess
-import sys
-
-import keras
 import pytest
 
-from keras_ninr.experiments import cli
 from keras_ninr.experiments import reports
 from keras_ninr.experiments import sweep
-from tests.examples.test_examples import run_script
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-needs_data = pytest.mark.skipif(
-    not os.environ.get("KERAS_NINR_DATA_DIR"),
-    reason="reads Fashion-MNIST from $KERAS_NINR_DATA_DIR",
-)
-# A few real images, one epoch, a narrow FC: seconds on a CPU.
-TINY_FC_FLAGS = [
-    "--train-size",
-    "256",
-    "--test-size",
-    "128",
-    "--epochs",
-    "1",
-    "--hidden-units",
-    "16",
-]
 
 
 def record(regularization, seed, clean, curve=None, status="finished", **more):
@@ -85,8 +58,8 @@ def record(regularization, seed, clean, curve=None, status="finished", **more):
     }
 
 
-@pytest.fixture
-def records():
+def three_seeds_of_two_methods():
+    """Records of two methods, three seeds each, one run diverged."""
     return [
         record("none", 0, 0.80, [0.50, 0.10]),
         record("none", 1, 0.82, [0.52, 0.10]),
@@ -95,6 +68,11 @@ def records():
         record("in-ninr", 1, None, status="diverged"),
         record("in-ninr", 2, 0.85, [0.72, 0.10]),
     ]
+
+
+@pytest.fixture
+def records():
+    return three_seeds_of_two_methods()
 
 
 def test_clean_accuracy_table_gives_mean_and_two_sigma(records):
@@ -161,142 +139,6 @@ def test_figures_are_made_from_records_alone(records):
         reports.attack_figure(attacked, attack="pgd")
     with pytest.raises(ValueError, match="attack"):
         reports.attack_figure(attacked, attack="cw")
-
-
-def test_cli_report_writes_figures_and_tables(records, tmp_path, capsys):
-    results = tmp_path / "results.jsonl"
-    for r in records:
-        sweep.append_record(results, r)
-    out = tmp_path / "report"
-    argv = ["report", "--results", str(results), "--out", str(out)]
-    assert cli.main(argv) == 0
-    assert (out / "corruption.png").stat().st_size > 0
-    table = (out / "clean_accuracy.md").read_text()
-    assert "82.0 ± 4.0" in table
-    report = (out / "report.md").read_text()
-    assert "![corruption_curve](corruption.png)" in report
-    assert "Runs: 6 (1 diverged)" in report
-    assert not (out / "domain_shift.md").exists()
-
-
-@pytest.mark.parametrize(
-    "argv, message",
-    [
-        (
-            ["sweep", "--results", "{tmp}/r.jsonl", "--methods", "boost"],
-            "boost",
-        ),
-        (["sweep", "--results", "{tmp}/r.jsonl", "--epochs", "0"], "epochs"),
-        (
-            ["sweep", "--results", "{tmp}/r.jsonl", "--methods", "none:3"],
-            "takes no value",
-        ),
-        (
-            ["sweep", "--results", "{tmp}/r.jsonl", "--sigmas", "2"],
-            "sigma_noise",
-        ),
-        (
-            ["sweep", "--results", "{tmp}/r.jsonl", "--domain-shift"],
-            "--dataset mnist",
-        ),
-        (
-            [
-                "sweep",
-                "--results",
-                "{tmp}/r.jsonl",
-                "--validation-split",
-                "1.5",
-            ],
-            "validation_split=1.5",
-        ),
-        (
-            ["report", "--results", "{tmp}/r.jsonl", "--figure", "fig5"],
-            "--figure",
-        ),
-        (
-            ["sweep", "--results", "{tmp}/r.jsonl", "--replicas", "0"],
-            "replicas=0",
-        ),
-        (["sweep", "--dataset", "mnist"], "--results"),
-        (["report", "--results", "{tmp}/absent.jsonl"], "no such file"),
-        ([], "COMMAND"),
-    ],
-)
-def test_cli_bad_arguments_exit_with_a_message(
-    argv, message, tmp_path, capsys
-):
-    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(argv)
-    assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
-    assert not (tmp_path / "r.jsonl").exists()
-
-
-@needs_data
-def test_cli_sweep_then_report_end_to_end(tmp_path):
-    results = tmp_path / "runs.jsonl"
-    env = dict(os.environ, KERAS_BACKEND=keras.backend.backend())
-    command = [
-        sys.executable,
-        "-m",
-        "keras_ninr",
-        "sweep",
-        "--quick",
-        "--results",
-        str(results),
-        "--methods",
-        "in-ninr:5",
-        *TINY_FC_FLAGS,
-        "--sigmas",
-        "0",
-        "0.5",
-        "--validation-split",
-        "0.25",
-        "--replicas",
-        "4",
-    ]
-    completed = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    assert "run 1: fashion_mnist fc in-NINR (σ_ε = 5), seed 0" in (
-        completed.stdout
-    )
-    lines = results.read_text().splitlines()
-    assert [json.loads(x)["status"] for x in lines] == ["finished"]
-    (written,) = [json.loads(x) for x in lines]
-    assert written["config"]["validation_split"] == 0.25
-    assert written["data"]["train_size"] == 192  # 256 less 64 held out.
-    assert 0.0 <= written["evaluations"]["validation"] <= 1.0
-
-    # The report reads the file the subprocess wrote.
-    report = tmp_path / "report"
-    argv = ["report", "--results", str(results), "--out", str(report)]
-    assert cli.main(argv) == 0
-    assert (report / "corruption.png").stat().st_size > 0
-    table = (report / "clean_accuracy.md").read_text()
-    assert "| FC on Fashion-MNIST | in-NINR (σ_ε = 5) | 1 | 1 |" in table
-    assert "| validation accuracy (%) | clean test accuracy (%) |" in table
-
-
-@needs_data
-def test_fmnist_fc_example_tiny_mode(tmp_path):
-    run_script(
-        "examples/fmnist_fc_robustness.py",
-        "--quick",
-        "--methods",
-        "in-ninr-catapult",
-        *TINY_FC_FLAGS,
-        "--no-progress",
-        "--out",
-        tmp_path,
-    )
-    assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 1
-    assert (tmp_path / "fig2a_quick.png").stat().st_size > 0
-    table = (tmp_path / "table2_quick.md").read_text()
-    assert "Quick CPU settings" in table
-    assert "| FC on Fashion-MNIST | in-NINR catapult (σ_ε = 133) |" in table
 
 
 def test_clean_accuracy_table_shows_validation_and_test_columns(records):
@@ -452,23 +294,6 @@ def test_cifar10_figure_is_one_panel_in_the_papers_order():
         reports.cifar10_figure(runs[-1:])
 
 
-def test_cli_report_figure_picks_the_layout(records, tmp_path, capsys):
-    results = tmp_path / "results.jsonl"
-    for r in records:
-        sweep.append_record(results, r)
-    out = tmp_path / "report"
-    argv = ["report", "--results", str(results), "--out", str(out)]
-    assert cli.main(argv + ["--figure", "fig7"]) == 0
-    assert (out / "fig7.png").stat().st_size > 0
-    assert not (out / "corruption.png").exists()
-    assert "![corruption_curve](fig7.png)" in (out / "report.md").read_text()
-    assert cli.main(argv + ["--figure", "fig8"]) == 0
-    assert (out / "fig8.png").stat().st_size > 0
-    # No VGG run to draw: a message, not a traceback.
-    assert cli.main(argv + ["--figure", "fig9"]) == 1
-    assert "VGG net on CIFAR-10" in capsys.readouterr().err
-
-
 def test_a_run_recorded_twice_counts_once_with_a_warning(records):
     twice = [r for r in records for _ in range(2)]
     with pytest.warns(UserWarning) as caught:
@@ -500,76 +325,36 @@ def test_a_run_recorded_twice_counts_once_with_a_warning(records):
     assert table == reports.domain_shift_table(shifted)
 
 
-def test_cli_report_counts_a_run_recorded_twice_once(records, tmp_path):
-    once, twice = tmp_path / "once.jsonl", tmp_path / "twice.jsonl"
-    for r in records:
-        sweep.append_record(once, r)
-    for r in records + records:  # Two sweeps that each ran every run.
-        sweep.append_record(twice, r)
-    argv = ["report", "--results", str(once), "--out", str(tmp_path / "1")]
-    assert cli.main(argv) == 0
-    argv = ["report", "--results", str(twice), "--out", str(tmp_path / "2")]
-    with pytest.warns(UserWarning, match="6 run\\(s\\) have more than one"):
-        assert cli.main(argv) == 0
-    for name in ("clean_accuracy.md", "report.md"):
-        text_once = (tmp_path / "1" / name).read_text()
-        text_twice = (tmp_path / "2" / name).read_text()
-        assert text_twice == text_once.replace("once.jsonl", "twice.jsonl")
-    assert "Runs: 6 (1 diverged)" in (tmp_path / "2" / "report.md").read_text()
-
-
-def test_cli_report_names_the_line_of_a_record_without_config(
-    records, tmp_path, capsys
-):
-    results = tmp_path / "results.jsonl"
-    sweep.append_record(results, records[0])
-    sweep.append_record(results, {**records[1], "config": None})
-    broken = dict(records[2])
-    del broken["config"]
-    sweep.append_record(results, broken)
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["report", "--results", str(results)])
-    assert exit_info.value.code == 2
-    error = capsys.readouterr().err
-    assert f"{results}, line 2: not a sweep record ('config' is not a " in error
-    results.write_text(
-        json.dumps(records[0]) + "\n" + json.dumps(broken) + "\n"
+def test_write_report_lays_out_header_figures_then_tables(records, tmp_path):
+    figure = reports.corruption_figure(records)
+    written = reports.write_report(
+        tmp_path / "out",
+        "page.md",
+        ["# Title", ""],
+        figures=[("curves.png", "corruption", figure)],
+        tables=[
+            ("## Saved", "| a |\n", "saved.md"),
+            ("Only on the page:", "| b |\n", None),
+        ],
     )
-    with pytest.raises(SystemExit):
-        cli.main(["report", "--results", str(results)])
-    error = capsys.readouterr().err
-    assert f"{results}, line 2: not a sweep record (no 'config')" in error
-    assert "KeyError" not in error
-
-
-def test_cli_version(capsys):
-    import keras_ninr
-
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["--version"])
-    assert exit_info.value.code == 0
-    assert capsys.readouterr().out == f"keras-ninr {keras_ninr.__version__}\n"
-
-
-def test_cli_sweep_help_shows_one_percent_sign(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["sweep", "--help"])
-    assert exit_info.value.code == 0
-    help_text = capsys.readouterr().out
-    assert "%%" not in help_text
-    assert re.search(r"until 98%\s+training accuracy", help_text)
-
-
-def test_cli_report_regenerates_the_committed_fc_report(
-    tmp_path, monkeypatch
-):
-    # The committed report was written by `keras-ninr report` from the
-    # committed results: the same command must write the same pages.
-    committed = ROOT / "examples" / "results" / "fmnist_fc_gpu"
-    monkeypatch.chdir(ROOT)
-    results = "examples/results/fmnist_fc_gpu/results.jsonl"
-    argv = ["report", "--results", results, "--out", str(tmp_path)]
-    assert cli.main(argv) == 0
-    for name in ("report.md", "clean_accuracy.md"):
-        assert (tmp_path / name).read_text() == (committed / name).read_text()
-    assert (tmp_path / "corruption.png").stat().st_size > 0
+    out = tmp_path / "out"
+    assert written == [
+        str(out / "curves.png"),
+        str(out / "saved.md"),
+        str(out / "page.md"),
+    ]
+    assert (out / "curves.png").stat().st_size > 0
+    assert (out / "saved.md").read_text() == "| a |\n"
+    assert (out / "page.md").read_text() == (
+        "# Title\n\n![corruption](curves.png)\n\n## Saved\n\n| a |\n\n"
+        "Only on the page:\n\n| b |\n"
+    )
+    assert reports.provenance_lines(records) == [
+        "- Runs: 6 (1 diverged)",
+        "- Backend: jax",
+        "- Device: cpu",
+        "- Keras: 3",
+        "- Training time: 6 s",
+    ]
+    with pytest.raises(ValueError, match="figure='fig5'"):
+        reports.write_results_report(records, tmp_path, "x", figure="fig5")
