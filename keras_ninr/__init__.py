@@ -9,7 +9,8 @@ The package has three layers, each importable on its own, the lower never
 importing the higher:
 
 - `keras_ninr` (this module): the Keras add-on. The NIN layers, `NINRModel`,
-  `InputCorruption` (CDT), `keras_ninr.noise`, `keras_ninr.callbacks`,
+  `InputCorruption` (CDT), `Standardization` (the paper's preprocessing as a
+  model's first layer), `keras_ninr.noise`, `keras_ninr.callbacks`,
   `keras_ninr.phases`. Needs only `keras` and `numpy`.
 - `keras_ninr.robustness` and `keras_ninr.datasets`: the robustness toolkit
   (Eq. 8 corruption curves, FGSM/PGD, a common-corruption suite, domain
@@ -33,6 +34,7 @@ from keras_ninr.src.layers.noise_injection_einsum_dense import (
 )
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
+from keras_ninr.src.layers.standardization import Standardization
 from keras_ninr.src.models.ninr_model import NINRModel
 from keras_ninr.src.utils import find_noise_layers
 
@@ -58,6 +60,7 @@ __all__ = [
     "NoiseInjectionEinsumDense",
     "NoiseInjectionLayer",
     "NoiseInjectionPixel",
+    "Standardization",
     "callbacks",
     "find_noise_layers",
     "noise",
