@@ -236,13 +236,3 @@ class ReplicaModel(keras.Model):
     @property
     def source_models(self):
         return list(self._sources.value[0])
-
-
-def __getattr__(name):
-    # `fit_replicas` moved to `training`; the sweep still imports it from
-    # here until it imports it from there or from the public module.
-    if name == "fit_replicas":
-        from keras_ninr.src.experiments.replicas.training import fit_replicas
-
-        return fit_replicas
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

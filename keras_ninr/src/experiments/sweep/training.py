@@ -21,7 +21,7 @@ from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
 from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
 from keras_ninr.src.experiments import zoo
 from keras_ninr.src.experiments.replicas.batches import EpochBatches
-from keras_ninr.src.experiments.replicas.model import fit_replicas
+from keras_ninr.src.experiments.replicas.training import fit_replicas
 from keras_ninr.src.experiments.sweep.checks import finite_or_none
 from keras_ninr.src.experiments.sweep.config import NINR_REGULARIZATIONS
 from keras_ninr.src.experiments.sweep.config import REPLICA_FIELDS

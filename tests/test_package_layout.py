@@ -1,0 +1,63 @@
+"""The package's three layers: what `import keras_ninr` loads, and what it
+does not (the robustness toolkit, the loaders, the paper's kit, plotting)."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import keras
+
+PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "keras_ninr"
+
+PROBE = """
+import json, sys
+import keras
+before = set(sys.modules)
+import keras_ninr
+added = sorted(set(sys.modules) - before)
+print(json.dumps(added))
+"""
+
+
+def modules_added_by_import():
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_import_loads_the_add_on_only():
+    added = modules_added_by_import()
+    ours = [m for m in added if m.startswith("keras_ninr")]
+    assert "keras_ninr.src.layers.noise_injection_dense" in ours
+    for higher in ("robustness", "datasets", "experiments"):
+        assert not any(
+            m.startswith(f"keras_ninr.{higher}")
+            or m.startswith(f"keras_ninr.src.{higher}")
+            for m in ours
+        ), higher
+    others = {m.split(".")[0] for m in added if not m.startswith("keras_ninr")}
+    assert not others & {"matplotlib", "PIL", "tensorflow_datasets", "ray"}
+
+
+def test_the_higher_layers_are_reachable_as_attributes():
+    import keras_ninr
+
+    assert keras_ninr.robustness.corrupted_accuracy is not None
+    assert keras_ninr.datasets.Standardization is keras_ninr.Standardization
+    assert keras_ninr.experiments.zoo.build is not None
+
+
+def test_no_module_is_over_600_lines():
+    long = {
+        str(path.relative_to(PACKAGE)): n
+        for path in PACKAGE.rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > 600
+    }
+    assert long == {}
