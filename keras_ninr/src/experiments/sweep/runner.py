@@ -7,21 +7,19 @@ a killed sweep resumes where it stopped, and several sweeps may share one
 file, each run trained by one of them.
 """
 
+import contextlib
 import os
 
 from keras_ninr.src.experiments.sweep.checks import check_int
 from keras_ninr.src.experiments.sweep.config import RunConfig
 from keras_ninr.src.experiments.sweep.config import replica_key
 from keras_ninr.src.experiments.sweep.data import DataCache
+from keras_ninr.src.experiments.sweep.executors import make_executor
 from keras_ninr.src.experiments.sweep.progress import as_progress
 from keras_ninr.src.experiments.sweep.store import ResultsFile
 from keras_ninr.src.experiments.sweep.store import append_line
 from keras_ninr.src.experiments.sweep.store import cut_unfinished_line
 from keras_ninr.src.experiments.sweep.store import locked
-from keras_ninr.src.experiments.sweep.training import train_and_evaluate
-from keras_ninr.src.experiments.sweep.training import (
-    train_and_evaluate_replicas,
-)
 
 
 def run_sweep(
@@ -31,6 +29,10 @@ def run_sweep(
     data_dir=None,
     load_data=None,
     replicas=None,
+    executor="local",
+    address=None,
+    cpus_per_task=1,
+    gpus_per_task=0,
 ):
     """Train and evaluate every config not yet in `results_path`.
 
@@ -77,6 +79,28 @@ def run_sweep(
             floating-point order (`keras_ninr.experiments.replicas`). The
             records are appended when the group ends. `None` or `1`
             trains one run at a time. Defaults to `None`.
+        executor: Where the runs train: `"local"`, one after the other in
+            this process, or `"ray"`, each run (or group of replicas) as
+            one Ray task on this machine or on a Ray cluster
+            (`pip install keras-ninr[ray]`). With `"ray"` this process
+            alone writes the results file, appending each record as its
+            task ends (in the order the tasks end), so resuming, claims
+            and reports work as with `"local"`; a task whose worker dies
+            is retried. The workers take this process's `KERAS_BACKEND`,
+            `KERAS_NINR_DATA_DIR` and `PYTHONPATH`, and `data_dir` and
+            `load_data`. The progress is told when runs begin and end,
+            not their epochs (`on_epoch_end` is not called for runs
+            trained by Ray). Defaults to `"local"`.
+        address: With `executor="ray"`: the address of a running Ray
+            cluster (`ray start --head` prints it; `"auto"` finds one on
+            this machine). `None` starts Ray on this machine, with all
+            its cores, unless Ray is initialised already. Defaults to
+            `None`.
+        cpus_per_task: With `executor="ray"`: CPU cores reserved for each
+            task. Defaults to `1`.
+        gpus_per_task: With `executor="ray"`: GPUs reserved for each task;
+            `1` trains one run per GPU, a fraction (e.g. `0.25`) lets
+            small runs share one. Defaults to `0`.
 
     Returns:
         The records of `configs` in the results file (the ones already
@@ -101,6 +125,15 @@ def run_sweep(
         unique.setdefault(config.run_id, config)
     configs = list(unique.values())
     reporter = as_progress(progress)
+    cache = DataCache(data_dir, load_data)
+    runs = make_executor(
+        executor,
+        reporter,
+        cache,
+        address=address,
+        cpus_per_task=cpus_per_task,
+        gpus_per_task=gpus_per_task,
+    )
     results_path = os.fspath(results_path)
     folder = os.path.dirname(results_path)
     if folder:
@@ -120,14 +153,13 @@ def run_sweep(
         for index, config in enumerate(configs, start=1)
         if config.run_id not in results.records
     ]
-    cache = DataCache(data_dir, load_data)
     for _, config in pending:
         cache.check(config)
     size = replicas or 1
     try:
         while pending:
             left, trained = _train_unclaimed(
-                pending, size, results, reporter, cache, total, done
+                pending, size, results, reporter, runs, total, done
             )
             # Runs another sweep held: try once more, its process may have
             # died or finished; stop when a pass trains nothing.
@@ -151,46 +183,52 @@ def run_sweep(
     ]
 
 
-def _train_unclaimed(pending, size, results, reporter, cache, total, done):
+def _train_unclaimed(pending, size, results, reporter, executor, total, done):
     """Claim and train `pending` runs, up to `size` at once.
 
     Returns the `(index, config)` pairs another process held, and whether
     any run was trained.
     """
     held_elsewhere = []
+    claimed = []  # Groups claimed and not yet recorded.
+
+    def groups():
+        for queue in _replica_queues(pending, size):
+            while queue:
+                group = _claim_group(queue, size, results, held_elsewhere)
+                if group:
+                    claimed.append(group)
+                    yield group, [config for _, config, _ in group]
+
+    def on_begin(group):
+        for index, config, _ in group:
+            reporter.on_run_begin(index, total, config)
+
     trained = False
-    for queue in _replica_queues(pending, size):
-        while queue:
-            group = _claim_group(queue, size, results, held_elsewhere)
-            if not group:
-                continue
-            trained = True
-            try:
-                for index, config, _ in group:
-                    reporter.on_run_begin(index, total, config)
-                if len(group) == 1:
-                    records = [
-                        train_and_evaluate(
-                            group[0][1], progress=reporter, data=cache
-                        )
-                    ]
-                else:
-                    records = train_and_evaluate_replicas(
-                        [config for _, config, _ in group],
-                        progress=reporter,
-                        data=cache,
-                    )
-                for (index, _, _), record in zip(group, records):
-                    with locked(results.path) as f:
-                        append_line(f, record)
-                        results.refresh(f)
-                    reporter.on_run_end(index, total, done(), record)
-            finally:
-                # After the records are in the file: a run is never free
-                # and undone once trained.
-                for _, _, claim in group:
-                    results.release(claim)
+    try:
+        with contextlib.closing(executor.run(groups(), on_begin)) as finished:
+            for group, records in finished:
+                trained = True
+                claimed.remove(group)
+                try:
+                    for (index, _, _), record in zip(group, records):
+                        with locked(results.path) as f:
+                            append_line(f, record)
+                            results.refresh(f)
+                        reporter.on_run_end(index, total, done(), record)
+                finally:
+                    # After the records are in the file: a run is never
+                    # free and undone once trained.
+                    _release(results, group)
+    finally:
+        for group in claimed:
+            _release(results, group)
     return held_elsewhere, trained
+
+
+def _release(results, group):
+    for _, _, claim in group:
+        results.release(claim)
 
 
 def _claim_group(queue, size, results, held_elsewhere):
