@@ -204,6 +204,37 @@ def build_parser():
         "distribution or CDT strength together, in one compiled step "
         "(default: one run at a time)",
     )
+    sweep_parser.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="local: one run after the other in this process; ray: each "
+        "run (or group of replicas) as a Ray task, on this machine or on "
+        "a Ray cluster (pip install keras-ninr[ray]) (default: local)",
+    )
+    sweep_parser.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="with --executor ray: address of a running Ray cluster "
+        "(printed by `ray start --head`; 'auto' for the local one) "
+        "(default: start Ray on this machine)",
+    )
+    sweep_parser.add_argument(
+        "--gpus-per-task",
+        type=float,
+        default=0,
+        metavar="F",
+        help="with --executor ray: GPUs per run; 1 for a run per GPU, a "
+        "fraction (e.g. 0.25) to share a GPU between small runs "
+        "(default: 0)",
+    )
+    sweep_parser.add_argument(
+        "--cpus-per-task",
+        type=float,
+        default=1,
+        metavar="N",
+        help="with --executor ray: CPU cores per run (default: 1)",
+    )
     sweep_parser.add_argument("--no-progress", action="store_true")
     sweep_parser.set_defaults(run=_sweep, parser=sweep_parser)
 
@@ -298,6 +329,10 @@ def _sweep(args, parser):
         progress=not args.no_progress,
         data_dir=args.data_dir,
         replicas=args.replicas,
+        executor=args.executor,
+        address=args.address,
+        cpus_per_task=args.cpus_per_task,
+        gpus_per_task=args.gpus_per_task,
     )
     diverged = sum(r["status"] == "diverged" for r in records)
     left = len(configs) - len(records)
