@@ -6,6 +6,7 @@
 - `training`: one run, or K runs as replicas, trained as the paper does.
 - `evaluation`: a trained run's evaluations and its record.
 - `progress`: what a sweep shows while it trains.
+- `executors`: where the runs train: in this process, or as Ray tasks.
 - `runner`: `run_sweep`.
 """
 

@@ -4,7 +4,8 @@ A sweep is a list of `RunConfig`s, typically a grid made by `expand_grid`.
 `run_sweep` trains each one (`training`), evaluates it (`evaluation`) and
 appends its record to the results file (`store`) as soon as the run ends:
 a killed sweep resumes where it stopped, and several sweeps may share one
-file, each run trained by one of them.
+file, each run trained by one of them. The runs train in this process or
+as Ray tasks (`executors`); either way this process alone writes the file.
 """
 
 import contextlib
