@@ -51,7 +51,9 @@ def run_ids(path):
 def test_ray_sweep_writes_the_records_of_a_local_sweep(tmp_path):
     configs = tiny_configs(("none", "in-ninr"), epochs=1)
     local = sweep.run_sweep(
-        configs, tmp_path / "local.jsonl", progress=False,
+        configs,
+        tmp_path / "local.jsonl",
+        progress=False,
         load_data=easy_images,
     )
     recorder = Recorder()
@@ -114,7 +116,10 @@ def test_interrupted_ray_sweep_resumes_with_every_run_once(tmp_path):
 
     recorder = Recorder()
     sweep.run_sweep(
-        configs, path, progress=recorder, load_data=easy_images,
+        configs,
+        path,
+        progress=recorder,
+        load_data=easy_images,
         executor="ray",
     )
     assert len(recorder.begun) == 1
@@ -126,13 +131,18 @@ def test_interrupted_ray_sweep_resumes_with_every_run_once(tmp_path):
 def test_run_sweep_rejects_an_unknown_executor(tmp_path):
     with pytest.raises(ValueError, match="executor='dask'"):
         sweep.run_sweep(
-            tiny_configs(), tmp_path / "r.jsonl", progress=False,
+            tiny_configs(),
+            tmp_path / "r.jsonl",
+            progress=False,
             executor="dask",
         )
     with pytest.raises(ValueError, match="gpus_per_task=-1"):
         sweep.run_sweep(
-            tiny_configs(), tmp_path / "r.jsonl", progress=False,
-            executor="ray", gpus_per_task=-1,
+            tiny_configs(),
+            tmp_path / "r.jsonl",
+            progress=False,
+            executor="ray",
+            gpus_per_task=-1,
         )
 
 

@@ -86,7 +86,11 @@ class RayExecutor:
     """
 
     def __init__(
-        self, data_dir, load_data, address=None, cpus_per_task=1,
+        self,
+        data_dir,
+        load_data,
+        address=None,
+        cpus_per_task=1,
         gpus_per_task=0,
     ):
         self.data_dir = data_dir
@@ -128,7 +132,7 @@ class RayExecutor:
             while True:
                 while len(in_flight) < window:
                     item = next(groups, None)
-                    if item is None:
+                    if item is None:  # All sent: only wait from now on.
                         window = 0
                         break
                     group, configs = item
