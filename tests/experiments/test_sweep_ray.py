@@ -144,6 +144,17 @@ def test_run_sweep_rejects_an_unknown_executor(tmp_path):
             executor="ray",
             gpus_per_task=-1,
         )
+    # The test's Ray runtime has no GPU: such tasks would never start.
+    with pytest.raises(ValueError, match="gpus_per_task=1"):
+        sweep.run_sweep(
+            tiny_configs(),
+            tmp_path / "r.jsonl",
+            progress=False,
+            load_data=easy_images,
+            executor="ray",
+            gpus_per_task=1,
+        )
+    assert sweep.load_results(tmp_path / "r.jsonl") == []
 
 
 @pytest.mark.skipif(

@@ -30,6 +30,10 @@ EXECUTORS = ("local", "ray")
 # lost node) this many times before the sweep stops with its error.
 MAX_RETRIES = 3
 
+# At most this many tasks are counted as training at once (twice as many
+# are sent), whatever the cluster's size.
+_MAX_SLOTS = 256
+
 # Environment variables a Ray worker takes from the driver, so that it
 # trains with the driver's backend and finds the driver's data. PYTHONPATH
 # makes a worker import the same `keras_ninr` as the driver (a source
@@ -153,10 +157,19 @@ class RayExecutor:
     def _slots(self, ray):
         """How many tasks the cluster trains at once (at least 1)."""
         resources = ray.cluster_resources()
+        gpus = resources.get("GPU", 0)
+        if self.gpus_per_task > gpus:
+            # Ray would keep such tasks pending for ever.
+            raise ValueError(
+                f"Expected `gpus_per_task` to be at most the Ray cluster's "
+                f"{gpus:g} GPUs. Received: gpus_per_task="
+                f"{self.gpus_per_task!r}"
+            )
         slots = resources.get("CPU", 1) / max(self.cpus_per_task, 1e-9)
         if self.gpus_per_task:
-            slots = min(slots, resources.get("GPU", 0) / self.gpus_per_task)
-        return max(1, int(slots))
+            slots = min(slots, gpus / self.gpus_per_task)
+        # Each run sent holds a claim (an open file) in this process.
+        return min(max(1, int(slots)), _MAX_SLOTS)
 
 
 def import_ray():
