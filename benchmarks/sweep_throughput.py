@@ -127,7 +127,7 @@ def measure(
     order = np.random.default_rng(0).permutation(len(x_train))[:train_size]
     # As a sweep feeds them: [0, 1] pixels, standardised inside the model.
     x = datasets.scale_pixels(x_train[order])
-    _, (mean, std) = datasets.standardize(x)
+    mean, std = datasets.pixel_statistics(x)
     y = np.asarray(y_train[order]).astype("int32")
     rows = []
     for architecture in architectures:

@@ -96,7 +96,7 @@ def main(argv=None):
     subset = subset[: args.train_size]
     x_train, y_train = datasets.scale_pixels(x_train[subset]), y_train[subset]
     # Only the statistics: the model standardises its own pixel input.
-    _, (mean, std) = datasets.standardize(x_train)
+    mean, std = datasets.pixel_statistics(x_train)
 
     base = build_fc(mean, std)
     # Built before `base` trains, so both runs start from the same weights.

@@ -130,7 +130,7 @@ def main(argv=None):
     (x, y), (x_test, y_test) = datasets.load("fashion_mnist", data_dir=args.data_dir)
     x, y = x[: args.train_size], y[: args.train_size]
     # The models take [0, 1] pixels and standardise them with these.
-    _, statistics = datasets.standardize(x)
+    statistics = datasets.pixel_statistics(x)
     x, x_test = datasets.scale_pixels(x), datasets.scale_pixels(x_test)
 
     found = phases.find_phase_boundaries(

@@ -74,7 +74,7 @@ def main(argv=None):
     )
     x_train, y_train = x_train[: args.train_size], y_train[: args.train_size]
     # The models take [0, 1] pixels and standardise them with these.
-    _, statistics = datasets.standardize(x_train)
+    statistics = datasets.pixel_statistics(x_train)
     x_train, x_test = datasets.scale_pixels(x_train), datasets.scale_pixels(x_test)
     data = (x_train, y_train, x_test, y_test, statistics)
     out = pathlib.Path(args.out)

@@ -50,7 +50,7 @@ def load_data(train_size, seed=0, data_dir=None):
     )
     subset = np.random.default_rng(seed).permutation(len(x_train))[:train_size]
     x_train = datasets.scale_pixels(x_train[subset])
-    _, statistics = datasets.standardize(x_train)
+    statistics = datasets.pixel_statistics(x_train)
     return x_train, y_train[subset], x_test, y_test, statistics
 
 

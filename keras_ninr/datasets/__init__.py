@@ -5,6 +5,7 @@ from keras_ninr.src.datasets.idx import read_idx
 from keras_ninr.src.datasets.loaders import KNOWN_DATASETS
 from keras_ninr.src.datasets.loaders import load
 from keras_ninr.src.datasets.preprocessing import Standardization
+from keras_ninr.src.datasets.preprocessing import pixel_statistics
 from keras_ninr.src.datasets.preprocessing import scale_pixels
 from keras_ninr.src.datasets.preprocessing import standardize
 from keras_ninr.src.datasets.usps import load_usps_as_mnist
@@ -19,6 +20,7 @@ __all__ = [
     "read_idx",
     "read_usps",
     "Standardization",
+    "pixel_statistics",
     "scale_pixels",
     "standardize",
     "usps_to_mnist_format",

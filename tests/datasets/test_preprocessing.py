@@ -134,3 +134,13 @@ def test_find_standardization_looks_into_nested_models():
     assert find_standardization(outer) is inner.layers[0]
     plain = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     assert find_standardization(plain) is None
+
+
+def test_pixel_statistics_are_those_standardize_uses():
+    from keras_ninr import datasets
+
+    x = np.random.default_rng(5).integers(0, 256, (40, 6, 6)).astype("uint8")
+    _, expected = datasets.standardize(x)
+    assert datasets.pixel_statistics(x) == expected
+    with pytest.raises(ValueError, match="same value"):
+        datasets.pixel_statistics(np.zeros((3, 4), "uint8"))

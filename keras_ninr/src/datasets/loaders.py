@@ -41,6 +41,7 @@ from keras_ninr.src.datasets import usps
 from keras_ninr.src.datasets.cifar10 import CIFAR10_CLASS_NAMES
 from keras_ninr.src.datasets.files import ENVIRONMENT_VARIABLE
 from keras_ninr.src.datasets.idx import read_idx
+from keras_ninr.src.datasets.preprocessing import pixel_statistics
 from keras_ninr.src.datasets.preprocessing import scale_pixels
 from keras_ninr.src.datasets.preprocessing import standardize
 from keras_ninr.src.datasets.usps import USPS_TO_MNIST_VARIANTS
@@ -59,6 +60,7 @@ __all__ = [
     "load_usps_as_mnist",
     "read_idx",
     "read_usps",
+    "pixel_statistics",
     "scale_pixels",
     "standardize",
     "usps_to_mnist_format",

@@ -53,6 +53,28 @@ def scale_pixels(x):
     return x.astype(np.float32)
 
 
+def pixel_statistics(x_train):
+    """The training set's scalar pixel mean and standard deviation (Sec. 3).
+
+    What a zoo network's `Standardization` layer needs, without making a
+    standardised copy of the images (the models standardise their own
+    [0, 1] pixel inputs).
+
+    Args:
+        x_train: Training images, `uint8` (0-255) or floats in [0, 1].
+
+    Returns:
+        `(mean, std)` as Python floats on the [0, 1] pixel scale.
+    """
+    mean, std = _mean_and_std(scale_pixels(x_train))
+    if std == 0.0:
+        raise ValueError(
+            "Cannot standardise: every pixel of `x_train` has the same value "
+            f"({mean})."
+        )
+    return mean, std
+
+
 def standardize(x_train, x_test=None):
     """The paper's preprocessing: scale to [0, 1], then standardise.
 
@@ -74,12 +96,7 @@ def standardize(x_train, x_test=None):
         `(pixels - mean) / std` standardises other images the same way.
     """
     x_train = scale_pixels(x_train)
-    mean, std = _mean_and_std(x_train)
-    if std == 0.0:
-        raise ValueError(
-            "Cannot standardise: every pixel of `x_train` has the same value "
-            f"({mean})."
-        )
+    mean, std = pixel_statistics(x_train)
     x_train = _apply_standardization(x_train, mean, std)
     if x_test is not None:
         x_test = _apply_standardization(scale_pixels(x_test), mean, std)

@@ -32,7 +32,7 @@ class Standardization(keras.layers.Layer):
 
     Example:
 
-    >>> (x_train, _), (mean, std) = keras_ninr.datasets.standardize(x)
+    >>> mean, std = keras_ninr.datasets.pixel_statistics(x_train)
     >>> model = keras.Sequential([
     ...     keras.Input((28, 28)), Standardization(mean, std), ...])
     """

@@ -21,7 +21,7 @@ import numpy as np
 
 from keras_ninr.src.datasets import loaders as datasets
 from keras_ninr.src.datasets.preprocessing import scale_pixels
-from keras_ninr.src.datasets.preprocessing import standardize
+from keras_ninr.src.datasets.preprocessing import pixel_statistics
 
 # Architectures whose inputs carry a channel axis.
 IMAGE_ARCHITECTURES = ("cnn", "vgg")
@@ -123,9 +123,8 @@ class DataCache:
         (x_train, y_train), validation = _split_validation(
             x_train, y_train, config.validation_split
         )
-        # The statistics of the images trained on; the standardised copy
-        # is not kept (the model standardises).
-        _, (mean, std) = standardize(x_train)
+        # The statistics of the images trained on (the model standardises).
+        mean, std = pixel_statistics(x_train)
         x_validation = y_validation = None
         if validation is not None:
             x_validation = _images(validation[0], channels)
