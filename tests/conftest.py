@@ -28,3 +28,36 @@ def blobs():
     y = rng.integers(0, 3, size=512)
     x = centers[y] + rng.normal(size=(512, 20))
     return x.astype("float32"), y.astype("int32")
+
+
+@pytest.fixture(scope="session")
+def _fixture_data_folder(tmp_path_factory):
+    from tests.datasets import writers
+
+    root = tmp_path_factory.mktemp("data")
+    writers.write_idx_dataset(root / "fashion-mnist", num_train=640, num_test=300)
+    writers.write_idx_dataset(root / "mnist", num_train=640, num_test=300, seed=1)
+    writers.write_usps(root / "usps", num_train=12, num_test=60)
+    writers.write_batches(root / "cifar10", per_batch=256)
+    return root
+
+
+@pytest.fixture
+def fixture_data_dir(_fixture_data_folder, monkeypatch):
+    """A data folder in the real layouts with a few hundred random images
+    per data set (Fashion-MNIST, MNIST, USPS, CIFAR-10): what the
+    experiment tests train on, so that they run without the real data.
+
+    Its files are not the releases, so the loaders skip their checksums
+    (as `verify_checksums=False` would) while the test runs.
+    """
+    import functools
+
+    from keras_ninr import datasets
+    from keras_ninr.src.datasets import loaders
+
+    for name in ("load", "load_usps_as_mnist"):
+        unchecked = functools.partial(getattr(loaders, name), verify_checksums=False)
+        for module in (loaders, datasets):
+            monkeypatch.setattr(module, name, unchecked)
+    return str(_fixture_data_folder)

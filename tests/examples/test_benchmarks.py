@@ -1,13 +1,18 @@
 """Smoke tests of the benchmark scripts on tiny networks, on any backend."""
 
 import math
+import os
 
 import keras
 import pytest
 
 import keras_ninr
 from keras_ninr.experiments import zoo
-from tests.examples.test_examples import needs_data
+
+needs_data = pytest.mark.skipif(
+    not os.environ.get("KERAS_NINR_DATA_DIR"),
+    reason="reads Fashion-MNIST from $KERAS_NINR_DATA_DIR",
+)
 
 
 def test_time_variants_quick_times_every_variant_and_writes_its_section(

@@ -1,4 +1,4 @@
-"""The `keras-ninr` command: sweep and report, and the FC example."""
+"""The `keras-ninr` command: sweep and report (reproduce: test_reproduce.py)."""
 
 import json
 import os
@@ -12,7 +12,6 @@ import pytest
 
 from keras_ninr.experiments import cli
 from keras_ninr.experiments import sweep
-from tests.examples.test_examples import run_script
 from tests.experiments.test_reports import three_seeds_of_two_methods
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -155,25 +154,6 @@ def test_cli_sweep_then_report_end_to_end(tmp_path):
     assert "| validation accuracy (%) | clean test accuracy (%) |" in table
 
 
-@needs_data
-def test_fmnist_fc_example_tiny_mode(tmp_path):
-    run_script(
-        "examples/fmnist_fc_robustness.py",
-        "--quick",
-        "--methods",
-        "in-ninr-catapult",
-        *TINY_FC_FLAGS,
-        "--no-progress",
-        "--out",
-        tmp_path,
-    )
-    assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 1
-    assert (tmp_path / "fig2a_quick.png").stat().st_size > 0
-    table = (tmp_path / "table2_quick.md").read_text()
-    assert "Quick CPU settings" in table
-    assert "| FC on Fashion-MNIST | in-NINR catapult (σ_ε = 133) |" in table
-
-
 def test_cli_report_figure_picks_the_layout(records, tmp_path, capsys):
     results = tmp_path / "results.jsonl"
     for r in records:
@@ -256,9 +236,9 @@ def test_cli_report_regenerates_the_committed_fc_report(
 ):
     # The committed report was written by `keras-ninr report` from the
     # committed results: the same command must write the same pages.
-    committed = ROOT / "examples" / "results" / "fmnist_fc_gpu"
+    committed = ROOT / "results" / "fmnist_fc_gpu"
     monkeypatch.chdir(ROOT)
-    results = "examples/results/fmnist_fc_gpu/results.jsonl"
+    results = "results/fmnist_fc_gpu/results.jsonl"
     argv = ["report", "--results", results, "--out", str(tmp_path)]
     assert cli.main(argv) == 0
     for name in ("report.md", "clean_accuracy.md"):

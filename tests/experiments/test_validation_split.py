@@ -60,7 +60,7 @@ def test_existing_run_ids_do_not_change():
         ).run_id
         == "f32742f2e2d179df"
     )
-    path = ROOT / "examples" / "results" / "fmnist_fc_gpu" / "results.jsonl"
+    path = ROOT / "results" / "fmnist_fc_gpu" / "results.jsonl"
     written = sweep.load_results(path)
     assert written
     for record in written:

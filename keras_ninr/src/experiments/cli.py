@@ -1,15 +1,19 @@
-"""The `keras-ninr` command: run a sweep, make its report.
+"""The `keras-ninr` command: reproduce an experiment, run a sweep, report.
 
+    keras-ninr reproduce --list                          # the paper's experiments
+    keras-ninr reproduce fig2b --quick                   # one of them, on a CPU
     keras-ninr sweep --results runs.jsonl --epochs 20 --seeds 0 1 2 \\
         --methods none dropout in-ninr:51.8 full-ninr:catapult
     keras-ninr sweep --results quick.jsonl --quick      # minutes on a CPU
     keras-ninr report --results runs.jsonl --out report/
     keras-ninr report --results optimizers.jsonl --figure fig8
 
-`python -m keras_ninr` is the same command. Both subcommands are thin
-wrappers over `keras_ninr.experiments.sweep` (`run_sweep`) and
-`keras_ninr.experiments.reports` (`write_results_report`); rerunning a sweep
-skips the runs already in its results file.
+`python -m keras_ninr` is the same command. The subcommands are thin
+wrappers over `keras_ninr.experiments.definitions` (`reproduce`, see
+`keras_ninr.src.experiments.reproduce`), `keras_ninr.experiments.sweep`
+(`run_sweep`) and `keras_ninr.experiments.reports`
+(`write_results_report`); rerunning either skips the runs already in its
+results file.
 """
 
 import argparse
@@ -20,6 +24,7 @@ import keras_ninr
 from keras_ninr.src import training_rules
 from keras_ninr.src.datasets import loaders as datasets
 from keras_ninr.src.experiments import reports
+from keras_ninr.src.experiments import reproduce
 from keras_ninr.src.experiments import sweep
 from keras_ninr.src.experiments import zoo
 
@@ -59,6 +64,15 @@ def build_parser():
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
+
+    # Its flags depend on the experiment: `reproduce.main` parses them.
+    reproduce_parser = commands.add_parser(
+        "reproduce",
+        help="run one of the paper's experiments (--list), then its report",
+        add_help=False,
+    )
+    reproduce_parser.add_argument("arguments", nargs=argparse.REMAINDER)
+    reproduce_parser.set_defaults(run=_reproduce, parser=reproduce_parser)
 
     sweep_parser = commands.add_parser(
         "sweep",
@@ -271,10 +285,19 @@ def build_parser():
 
 def main(argv=None):
     """Run `keras-ninr` on `argv` (default `sys.argv[1:]`); the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["reproduce"]:
+        # Its flags depend on the experiment named after it.
+        return _run(lambda: reproduce.main(argv[1:]), "reproduce")
     parser = build_parser()
     args = parser.parse_args(argv)
+    return _run(lambda: args.run(args, args.parser), args.command)
+
+
+def _run(function, command):
+    """`function()`, with an interrupt or a known error as an exit code."""
     try:
-        return args.run(args, args.parser)
+        return function()
     except KeyboardInterrupt:
         print(
             "\nInterrupted. Finished runs are in the results file; rerun "
@@ -285,8 +308,12 @@ def main(argv=None):
     except (FileNotFoundError, ImportError, ValueError) as error:
         # Missing data, a missing optional package, data that does not fit
         # the arguments: a message, not a traceback.
-        print(f"keras-ninr {args.command}: error: {error}", file=sys.stderr)
+        print(f"keras-ninr {command}: error: {error}", file=sys.stderr)
         return 1
+
+
+def _reproduce(args, parser):
+    return reproduce.main(args.arguments)
 
 
 def _sweep(args, parser):

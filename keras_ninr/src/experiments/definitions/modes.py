@@ -1,0 +1,81 @@
+"""The modes every experiment has: the paper's protocol and two smaller ones.
+
+`full` is the paper's protocol (or as much of it as the definition says; a
+GPU), `quick` what a 2-core CPU trains in minutes (not the paper's numbers)
+and `tiny` a smoke test of seconds on narrow networks, for the tests.
+"""
+
+import dataclasses
+
+MODES = ("full", "quick", "tiny")
+MODE_TEXT = {
+    "full": "Full protocol of this experiment.",
+    "quick": "**Quick CPU settings (`--quick`), not the paper's protocol.**",
+    "tiny": "**Smoke-test settings (`--tiny`): the numbers mean nothing.**",
+}
+
+# Narrow networks of the tiny mode.
+TINY_ARCHITECTURES = {
+    "fc": {"hidden_units": [16]},
+    "fc1": {"hidden_units": [16]},
+    "cnn": {"filters": [4, 8], "dense_units": 32},
+    "vgg": {"filters": [4, 4, 8], "dense_units": 16},
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Mode:
+    """The settings of one mode of an experiment.
+
+    Attributes:
+        train_size: Training images (`None`: all).
+        test_size: Test images evaluated (`None`: all).
+        epochs: The epoch cap: an int, or `None` for the experiment's
+            per-network default.
+        seeds: The seeds.
+        methods: Method keys (`None`: every method of the experiment).
+        settings: The experiment's own settings in this mode (its
+            `options`, e.g. `{"attack_size": 300}`).
+        tiny_networks: Whether the networks are `TINY_ARCHITECTURES`.
+    """
+
+    train_size: object = None
+    test_size: object = None
+    epochs: object = None
+    seeds: tuple = (0, 1, 2)
+    methods: object = None
+    settings: dict = dataclasses.field(default_factory=dict)
+    tiny_networks: bool = False
+
+
+def modes(full_epochs, quick, tiny=None, **per_mode):
+    """The usual three modes of a sweep experiment.
+
+    full: every image, `full_epochs` (`None`: the experiment's per-network
+    caps), seeds 0-2, every method; quick: seed 0, `quick` =
+    `(train_size, test_size, epochs, methods)`; tiny: 512 training and 256
+    test images, 1 epoch, seed 0, narrow networks, the methods `tiny`
+    (defaults to quick's). `per_mode`: the experiment's own settings, each
+    a `(full, quick, tiny)` tuple.
+    """
+    train_size, test_size, epochs, methods = quick
+    settings = [{}, {}, {}]
+    for key, values in per_mode.items():
+        for index, value in enumerate(values):
+            settings[index][key] = value
+    return {
+        "full": Mode(None, None, full_epochs, (0, 1, 2), None, settings[0]),
+        "quick": Mode(train_size, test_size, epochs, (0,), tuple(methods), settings[1]),
+        "tiny": Mode(
+            512, 256, 1, (0,), tuple(tiny or methods), settings[2], True
+        ),
+    }
+
+
+def check_mode(mode):
+    if mode not in MODES:
+        raise ValueError(
+            f"Unrecognized `mode`. Expected one of {MODES}. Received: "
+            f"mode={mode!r}"
+        )
+    return mode

@@ -1,0 +1,405 @@
+"""Fig. 3 and the phase-boundary finder as experiments (Sec. 2.2, App. A).
+
+Neither is a sweep of methods: Fig. 3 trains the one-hidden-layer FC at
+four sigma_eps (sigma_eps^2 = {0, 0.1, 1, 1.8} d_in / eta) and labels each
+run's phase from its NIW dynamics (`PhaseMonitor`); the finder brackets the
+phase boundaries of a network with short trainings
+(`keras_ninr.phases.find_phase_boundaries`) and, in the full mode, checks
+the catapult/divergent bracket with two full trainings. Both append each
+finished run to `results.jsonl` as it ends and skip the runs already there,
+so a killed run resumes; the page is made from that file.
+"""
+
+import dataclasses
+import hashlib
+import json
+import math
+import pathlib
+import time
+
+import keras
+import numpy as np
+
+from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
+from keras_ninr.src.experiments import provenance
+from keras_ninr.src.experiments import reports
+from keras_ninr.src.experiments import zoo
+from keras_ninr.src.experiments.definitions.modes import MODE_TEXT
+from keras_ninr.src.experiments.definitions.modes import TINY_ARCHITECTURES
+from keras_ninr.src.experiments.definitions.modes import Mode
+from keras_ninr.src.experiments.definitions.modes import check_mode
+from keras_ninr.src.experiments.definitions.sweep_experiment import Reproduction
+from keras_ninr.src.experiments.definitions.sweep_experiment import reproduce_command
+from keras_ninr.src.experiments.sweep import RunConfig
+from keras_ninr.src.experiments.sweep.checks import to_json
+from keras_ninr.src.experiments.sweep.data import DataCache
+from keras_ninr.src.experiments.sweep.store import append_record
+from keras_ninr.src.phases.figures import phase_figure
+from keras_ninr.src.phases.finder import find_phase_boundaries
+
+# Fig. 3: sigma_eps^2 as a fraction of d_in / eta, and the paper's phase.
+PAPER_PHASES = {0.0: "decoupled", 0.1: "decay", 1.0: "catapult", 1.8: "divergent"}
+DATASETS = {"fc1": "fashion_mnist", "fc": "fashion_mnist", "cnn": "fashion_mnist", "vgg": "cifar10"}
+
+
+def read_records(path):
+    """The complete JSON lines of `path` (none if it does not exist); an
+    unfinished last line (a killed write) is ignored and redone."""
+    path = pathlib.Path(path)
+    if not path.exists():
+        return []
+    text = path.read_text()
+    complete = text[: text.rfind("\n") + 1]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]
+
+
+def _run_id(**fields):
+    text = json.dumps(fields, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _provenance():
+    return {
+        "backend": keras.backend.backend(),
+        "machine": provenance.machine(),
+        "versions": {"keras": keras.version()},
+    }
+
+
+def _check_overrides(name, overrides, allowed):
+    unknown = sorted(set(overrides) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"Unrecognized setting(s) {unknown} of experiment {name!r}. "
+            f"Expected some of {list(allowed)}."
+        )
+
+
+def _data(architecture, train_size, data_dir):
+    """[0, 1] pixels of the network's data set (a channel axis for the
+    convolutional ones), and their statistics, as a sweep prepares them."""
+    config = RunConfig(
+        dataset=DATASETS[architecture], architecture=architecture, train_size=train_size
+    )
+    return DataCache(data_dir).prepare(config)
+
+
+@dataclasses.dataclass(frozen=True)
+class PhasesExperiment:
+    """Fig. 3: the four phases on the one-hidden-layer FC ("fc1")."""
+
+    name: str = "fig3"
+    summary: str = (
+        "Fig. 3: NIW dynamics of the one-hidden-layer FC in the decoupled, "
+        "decay, catapult and divergent phases, each labelled by the classifier"
+    )
+    heading: str = "Fig. 3: the four phases of noise injection (one-hidden-layer FC)"
+    modes: dict = dataclasses.field(
+        default_factory=lambda: {
+            "full": Mode(None, None, 30, (0,)),
+            "quick": Mode(20000, None, 5, (0,)),
+            "tiny": Mode(2000, None, 1, (0,), tiny_networks=True),
+        }
+    )
+
+    def settings(self, mode="full", **overrides):
+        check_mode(mode)
+        _check_overrides(self.name, overrides, ("seeds", "epochs", "train_size"))
+        chosen = self.modes[mode]
+        settings = dict(
+            train_size=chosen.train_size,
+            epochs=chosen.epochs,
+            seeds=list(chosen.seeds),
+            tiny_networks=chosen.tiny_networks,
+        )
+        settings.update({k: v for k, v in overrides.items() if v is not None})
+        return settings
+
+    def run(self, out, mode="full", *, data_dir=None, progress=True, command=None, **overrides):
+        """Train the four runs per seed (skipping those in the results
+        file), then write `fig3[_mode].png` and `fig3[_mode].md`."""
+        settings = self.settings(mode, **overrides)
+        out = pathlib.Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "results.jsonl"
+        data = _data("fc1", settings["train_size"], data_dir)
+        kwargs = TINY_ARCHITECTURES["fc1"] if settings["tiny_networks"] else {}
+        d_over_eta = zoo.noise_preset("fc1", "input", "catapult") ** 2
+        wanted = []
+        for seed in settings["seeds"]:
+            for fraction in PAPER_PHASES:
+                run_id = _run_id(
+                    experiment=self.name, fraction=fraction, seed=seed,
+                    epochs=settings["epochs"], train_size=len(data.x_train),
+                    architecture_kwargs=kwargs,
+                )
+                wanted.append((run_id, fraction, seed))
+        done = {r["run_id"] for r in read_records(path)}
+        for index, (run_id, fraction, seed) in enumerate(wanted, start=1):
+            if run_id in done:
+                continue
+            sigma = float(np.sqrt(fraction * d_over_eta))
+            record = self._train(data, sigma, seed, settings["epochs"], kwargs, progress)
+            record.update(run_id=run_id, fraction=fraction, paper_phase=PAPER_PHASES[fraction])
+            append_record(path, record)
+        by_id = {r["run_id"]: r for r in read_records(path)}
+        records = [by_id[run_id] for run_id, _, _ in wanted if run_id in by_id]
+        if command is None:
+            command = reproduce_command(self.name, mode, overrides)
+        return Reproduction(records, self.report(out, records, mode, command))
+
+    def _train(self, data, sigma, seed, epochs, kwargs, progress):
+        keras.utils.set_random_seed(seed)
+        model = zoo.build(
+            "fc1", "in-ninr", noise_stddev=sigma, seed=seed,
+            pixel_mean=data.mean, pixel_std=data.std, **kwargs,
+        )
+        zoo.compile_model(model, "fc1")
+        monitor = PhaseMonitor(every_n_batches=2, stop_on_divergence=False)
+        batch_size = zoo.BATCH_SIZES["fc1"]
+        start = time.time()
+        history = model.fit(
+            data.x_train, data.y_train, batch_size=batch_size, epochs=epochs,
+            verbose=1 if progress else 0,
+            validation_data=(data.x_test, data.y_test), callbacks=[monitor],
+        )
+        return {
+            "noise_stddev": sigma,
+            "seed": seed,
+            "phase": monitor.phase or "divergent",
+            "reason": str(monitor.report) if monitor.report else monitor.message,
+            "records": to_json(monitor.records),
+            "epochs": to_json(history.history),
+            "steps_per_epoch": int(math.ceil(len(data.x_train) / batch_size)),
+            "train_size": int(len(data.x_train)),
+            "seconds": time.time() - start,
+            **_provenance(),
+        }
+
+    def report(self, out, records, mode="full", command=None):
+        suffix = "" if mode == "full" else f"_{mode}"
+        runs = [
+            dict(
+                r,
+                title=(
+                    f"sigma^2 = {r['fraction']:g} d/eta (sigma = {r['noise_stddev']:.1f})\n"
+                    f"classified: {r['phase']}; paper: {r['paper_phase']}"
+                ),
+            )
+            for r in records
+        ]
+        figures = [(f"fig3{suffix}.png", "fig3", phase_figure(runs))] if runs else []
+        rows = [
+            "| seed | σ_ε²·η/d_in | σ_ε | paper's phase | classified | reason |",
+            "| ---: | ---: | ---: | --- | --- | --- |",
+        ] + [
+            f"| {r['seed']} | {r['fraction']:g} | {r['noise_stddev']:.1f} | "
+            f"{r['paper_phase']} | {r['phase']} | {r['reason']} |"
+            for r in records
+        ]
+        matches = sum(r["phase"] == r["paper_phase"] for r in records)
+        header = [
+            f"# {self.heading}",
+            "",
+            MODE_TEXT[mode],
+            "",
+            f"- {matches}/{len(records)} runs classified as the paper's phase",
+            *_provenance_lines(records, command),
+            "",
+        ]
+        return reports.write_report(
+            out, f"fig3{suffix}.md", header, figures,
+            [("Phases (App. A settings: SGD lr 0.01, batch 1000).", "\n".join(rows), None)],
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class BoundaryExperiment:
+    """The phase boundaries of the paper's networks, found and confirmed."""
+
+    name: str = "phase-boundaries"
+    summary: str = (
+        "Sec. 2.2: the phase boundaries in sigma_eps of the FC, CNN or VGG "
+        "(in-/full-NINR) from short trainings, the catapult/divergent bracket "
+        "confirmed by full trainings"
+    )
+    heading: str = "Phase boundaries, found and confirmed"
+    methods: tuple = ("in-ninr", "full-ninr")
+    architectures: tuple = ("fc", "cnn", "vgg")
+    modes: dict = dataclasses.field(
+        default_factory=lambda: {
+            "full": Mode(None, None, 20, (0,), ("in-ninr",), {"steps": 150, "architectures": ["fc"]}),
+            "quick": Mode(20000, None, 0, (0,), ("in-ninr",), {"steps": 100, "architectures": ["fc"]}),
+            "tiny": Mode(
+                2048, None, 1, (0,), ("in-ninr",), {"steps": 8, "architectures": ["fc"]}, True
+            ),
+        }
+    )
+
+    def settings(self, mode="full", **overrides):
+        check_mode(mode)
+        _check_overrides(
+            self.name, overrides,
+            ("seeds", "epochs", "train_size", "methods", "architectures", "steps"),
+        )
+        chosen = self.modes[mode]
+        settings = dict(
+            train_size=chosen.train_size,
+            epochs=chosen.epochs,
+            seeds=list(chosen.seeds),
+            methods=list(chosen.methods),
+            tiny_networks=chosen.tiny_networks,
+            **chosen.settings,
+        )
+        settings.update({k: v for k, v in overrides.items() if v is not None})
+        for key, allowed in (("methods", self.methods), ("architectures", self.architectures)):
+            for value in settings[key]:
+                if value not in allowed:
+                    raise ValueError(
+                        f"Unrecognized {key[:-1]} {value!r} of experiment "
+                        f"{self.name!r}. Expected some of {list(allowed)}."
+                    )
+        return settings
+
+    def run(self, out, mode="full", *, data_dir=None, progress=True, command=None, **overrides):
+        """Find (and, with `epochs` > 0, confirm) the boundaries of each
+        network and method; each finder result and confirmation run is
+        appended to `results.jsonl` as it ends."""
+        settings = self.settings(mode, **overrides)
+        out = pathlib.Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "results.jsonl"
+        wanted = []
+        for architecture in settings["architectures"]:
+            data = _data(architecture, settings["train_size"], data_dir)
+            kwargs = TINY_ARCHITECTURES[architecture] if settings["tiny_networks"] else {}
+            for method in settings["methods"]:
+                for seed in settings["seeds"]:
+                    key = dict(
+                        experiment=self.name, architecture=architecture, method=method,
+                        seed=seed, steps=settings["steps"], train_size=len(data.x_train),
+                        architecture_kwargs=kwargs,
+                    )
+                    wanted += self._run_one(path, data, key, settings["epochs"], progress)
+        by_id = {r["run_id"]: r for r in read_records(path)}
+        records = [by_id[run_id] for run_id in wanted if run_id in by_id]
+        if command is None:
+            command = reproduce_command(self.name, mode, overrides)
+        return Reproduction(records, self.report(out, records, mode, command))
+
+    def _run_one(self, path, data, key, epochs, progress):
+        def build(noise_stddev):
+            model = zoo.build(
+                key["architecture"], key["method"], noise_stddev=noise_stddev,
+                seed=key["seed"], pixel_mean=data.mean, pixel_std=data.std,
+                num_classes=data.num_classes, **key["architecture_kwargs"],
+            )
+            return zoo.compile_model(model, key["architecture"])
+
+        done = {r["run_id"]: r for r in read_records(path)}
+        finder_id = _run_id(kind="finder", **key)
+        if finder_id not in done:
+            found = find_phase_boundaries(
+                build, data.x_train, data.y_train, steps=key["steps"],
+                batch_size=zoo.BATCH_SIZES[key["architecture"]], seed=key["seed"],
+            )
+            record = {
+                "run_id": finder_id, "kind": "finder", **key,
+                "boundaries": {k: list(v) for k, v in found.boundaries.items()},
+                "trials": [
+                    {"noise_stddev": t.noise_stddev, "phase": t.phase, "reason": t.reason, "steps": t.steps}
+                    for t in found.trials
+                ],
+                "steps_spent": found.steps, "seconds": found.seconds,
+                "largest_safe": found.largest_safe(), "decay": found.largest_in("decay"),
+                **_provenance(),
+            }
+            append_record(path, record)
+            done[finder_id] = record
+        finder = done[finder_id]
+        ids = [finder_id]
+        bracket = next(
+            (v for k, v in finder["boundaries"].items() if k.endswith("/divergent")), None
+        )
+        if not epochs or bracket is None:
+            return ids
+        for sigma in bracket:
+            confirm_id = _run_id(kind="confirm", noise_stddev=sigma, epochs=epochs, **key)
+            ids.append(confirm_id)
+            if confirm_id in done:
+                continue
+            record = _confirm(build, data, key, sigma, epochs, progress)
+            append_record(path, {"run_id": confirm_id, "kind": "confirm", **key, **record})
+        return ids
+
+    def report(self, out, records, mode="full", command=None):
+        suffix = "" if mode == "full" else f"_{mode}"
+        finders = [r for r in records if r["kind"] == "finder"]
+        confirms = [r for r in records if r["kind"] == "confirm"]
+        rows = [
+            "| network | method | seed | boundaries (σ_ε below, above) | largest safe σ_ε | steps | seconds |",
+            "| --- | --- | ---: | --- | ---: | ---: | ---: |",
+        ]
+        for r in finders:
+            bounds = "; ".join(
+                f"{k}: {a:.4g}-{b:.4g}" for k, (a, b) in r["boundaries"].items()
+            ) or "none found"
+            safe = "-" if r["largest_safe"] is None else f"{r['largest_safe']:.4g}"
+            rows.append(
+                f"| {r['architecture']} | {r['method']} | {r['seed']} | {bounds} | "
+                f"{safe} | {r['steps_spent']} | {r['seconds']:.0f} |"
+            )
+        tables = [("## Finder (short trainings on the training data)", "\n".join(rows), None)]
+        if confirms:
+            lines = [
+                "| network | method | σ_ε | diverged | epochs run | train accuracy | test accuracy | seconds |",
+                "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |",
+            ]
+            for r in confirms:
+                test = "-" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}"
+                lines.append(
+                    f"| {r['architecture']} | {r['method']} | {r['noise_stddev']:.4g} | "
+                    f"{r['diverged']} | {r['epochs_run']} | {r['final_train_accuracy']:.4f} | "
+                    f"{test} | {r['seconds']:.0f} |"
+                )
+            tables.append(("## Full trainings at the catapult/divergent bracket", "\n".join(lines), None))
+        header = [f"# {self.heading}", "", MODE_TEXT[mode], "", *_provenance_lines(records, command), ""]
+        return reports.write_report(out, f"phase_boundaries{suffix}.md", header, (), tables)
+
+
+def _confirm(build, data, key, sigma, epochs, progress):
+    keras.utils.set_random_seed(key["seed"])
+    model = build(sigma)
+    monitor = PhaseMonitor(every_n_batches=50)
+    start = time.time()
+    history = model.fit(
+        data.x_train, data.y_train, batch_size=zoo.BATCH_SIZES[key["architecture"]],
+        epochs=epochs, verbose=1 if progress else 0, callbacks=[monitor],
+    )
+    loss = history.history["loss"]
+    diverged = bool(monitor.diverged or not all(math.isfinite(v) for v in loss))
+    test = None if diverged else float(model.evaluate(data.x_test, data.y_test, verbose=0)[1])
+    return {
+        "noise_stddev": sigma,
+        "diverged": diverged,
+        "epochs_run": len(loss),
+        "final_train_accuracy": float(history.history["accuracy"][-1]),
+        "test_accuracy": test,
+        "phase": monitor.phase,
+        "seconds": time.time() - start,
+        **_provenance(),
+    }
+
+
+def _provenance_lines(records, command):
+    backends = sorted({str(r.get("backend")) for r in records})
+    devices = sorted({str((r.get("machine") or {}).get("device")) for r in records})
+    lines = [
+        f"- Runs: {len(records)}",
+        f"- Backend: {', '.join(backends)}",
+        f"- Device: {', '.join(devices)}",
+        f"- Training time: {sum(r.get('seconds', 0) for r in records):.0f} s",
+    ]
+    if command:
+        lines.append(f"- Command: `KERAS_BACKEND={'|'.join(backends)} {command}`")
+    return lines

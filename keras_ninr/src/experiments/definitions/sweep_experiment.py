@@ -1,0 +1,364 @@
+"""An experiment that is a sweep: its runs as data, and the page it writes.
+
+`SweepExperiment` holds what the paper says an experiment is (networks,
+data set, methods with their sigma_eps, stopping rule and epoch cap,
+evaluations) and its three modes; `configs` turns a mode and any overrides
+into `RunConfig`s, `run` trains them through `run_sweep` (resumable: the
+results file) and writes the page (figures and a Markdown table with the
+command, backend, device and versions) with `reports.write_report`.
+"""
+
+import dataclasses
+import functools
+import os
+import pathlib
+import shlex
+
+from keras_ninr.src import training_rules
+from keras_ninr.src.experiments import reports
+from keras_ninr.src.experiments import sweep
+from keras_ninr.src.experiments.definitions.methods import FC_CATAPULT_NOTE
+from keras_ninr.src.experiments.definitions.methods import FC_IN_NINR_CATAPULT
+from keras_ninr.src.experiments.definitions.modes import MODE_TEXT
+from keras_ninr.src.experiments.definitions.modes import TINY_ARCHITECTURES
+from keras_ninr.src.experiments.definitions.modes import check_mode
+
+# Epoch caps of the full protocol on Fashion-MNIST and MNIST (the paper's
+# 500 do not fit a GPU session; 98% training accuracy usually comes first).
+FULL_EPOCHS = {"fc": 20, "cnn": 10, "vgg": 30}
+SIGMAS = tuple(round(0.1 * i, 1) for i in range(11))
+TINY_SIGMAS = (0.0, 0.4)
+CORRUPTION_TEST = "test: {test_size} images, Eq. 8 corruption in pixel space"
+# What every sweep experiment's mode can be overridden in.
+COMMON_OVERRIDES = ("seeds", "epochs", "methods", "train_size", "test_size", "architectures")
+_RUN_CONFIG_FIELDS = {field.name for field in dataclasses.fields(sweep.RunConfig)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """A setting of one experiment that its modes fix and a user may change.
+
+    Attributes:
+        help: One line for `--help`.
+        type: The type of one value. Defaults to `str`.
+        choices: Optional allowed values.
+        multiple: Whether the setting is a list. Defaults to `True`.
+    """
+
+    help: str
+    type: type = str
+    choices: tuple = None
+    multiple: bool = True
+
+
+def corruption_evaluations(settings, mode):
+    """Clean accuracy and the Eq. 8 curve (two points in the tiny mode)."""
+    return {
+        "clean": True,
+        "corruption_curve": list(TINY_SIGMAS if mode == "tiny" else SIGMAS),
+    }
+
+
+def clean_table(*sigma_noise):
+    """Table 2's columns: clean accuracy, then at each `sigma_noise`."""
+    return functools.partial(reports.clean_accuracy_table, sigma_noise=sigma_noise)
+
+
+@dataclasses.dataclass(frozen=True)
+class Reproduction:
+    """What `run` made: the records of its runs and the files written.
+
+    `missing` counts the runs still training in another sweep writing the
+    same results file (their records are not in `records` yet).
+    """
+
+    records: list
+    written: list
+    missing: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepExperiment:
+    """One paper experiment that is a sweep, and the page it writes.
+
+    Attributes:
+        name: The registry's key, e.g. `"fig2b"`.
+        summary: One line on what it reproduces (`reproduce --list`).
+        heading: The page's title, and its figures'.
+        methods: Method dicts (`expand_grid`'s) by key: `methods=` picks
+            some.
+        modes: `{"full": Mode, "quick": Mode, "tiny": Mode}`.
+        page: The page's file stem.
+        figures: `{stem: function}`: each figure saved as `<stem>.png`
+            from `function(records, title=heading)`.
+        table: The page's table, from the records. Defaults to the clean
+            accuracy and the accuracy at sigma_noise = 0.4.
+        architectures: The networks.
+        dataset: The training data set.
+        test: What the page says was tested, formatted with the first
+            record's `config` and `data` fields.
+        evaluations: `(settings, mode) -> the configs' evaluations`.
+        options: The experiment's own settings, `{name: Option}`; a mode
+            gives their values, a user may override them.
+        methods_of: `(architecture, method keys, settings) -> method
+            dicts`; defaults to the dicts of `methods`.
+        fields: More `RunConfig` fields of every run (e.g. Table 2's
+            `validation_split`).
+        target_accuracy: The stopping rule's training accuracy (`None`:
+            train every epoch). Defaults to 98%.
+        full_epochs: Epoch caps by network where a mode gives none.
+        notes: More Markdown lines of the page.
+    """
+
+    name: str
+    summary: str
+    heading: str
+    methods: dict
+    modes: dict
+    page: str
+    figures: dict = dataclasses.field(default_factory=dict)
+    table: object = clean_table(0.4)
+    architectures: tuple = ("fc", "cnn")
+    dataset: str = "fashion_mnist"
+    test: str = CORRUPTION_TEST
+    evaluations: object = corruption_evaluations
+    options: dict = dataclasses.field(default_factory=dict)
+    methods_of: object = None
+    fields: dict = dataclasses.field(default_factory=dict)
+    target_accuracy: object = training_rules.TARGET_ACCURACY
+    full_epochs: dict = dataclasses.field(default_factory=lambda: dict(FULL_EPOCHS))
+    notes: tuple = ()
+
+    def settings(self, mode="full", **overrides):
+        """The mode's settings with `overrides` applied, as a dict.
+
+        Keys: `COMMON_OVERRIDES` and the experiment's `options`. An
+        override of `None` keeps the mode's value.
+        """
+        check_mode(mode)
+        allowed = COMMON_OVERRIDES + tuple(self.options)
+        unknown = sorted(set(overrides) - set(allowed))
+        if unknown:
+            raise ValueError(
+                f"Unrecognized setting(s) {unknown} of experiment "
+                f"{self.name!r}. Expected some of {list(allowed)}."
+            )
+        chosen = self.modes[mode]
+        settings = dict(
+            train_size=chosen.train_size,
+            test_size=chosen.test_size,
+            epochs=chosen.epochs,
+            seeds=list(chosen.seeds),
+            methods=list(chosen.methods or self.methods),
+            architectures=list(self.architectures),
+            tiny_networks=chosen.tiny_networks,
+            **{name: None for name in self.options},
+        )
+        settings.update(chosen.settings)
+        settings.update({k: v for k, v in overrides.items() if v is not None})
+        for key in settings["methods"]:
+            if key not in self.methods:
+                raise ValueError(
+                    f"Unrecognized method {key!r} of experiment {self.name!r}. "
+                    f"Expected some of {list(self.methods)}."
+                )
+        for architecture in settings["architectures"]:
+            if architecture not in self.architectures:
+                raise ValueError(
+                    f"Unrecognized architecture {architecture!r} of experiment "
+                    f"{self.name!r}. Expected some of {list(self.architectures)}."
+                )
+        for name, option in self.options.items():
+            _check_option(self.name, name, option, settings[name])
+        return settings
+
+    def configs(self, mode="full", **overrides):
+        """The sweep's `RunConfig`s: one `expand_grid` per network."""
+        settings = self.settings(mode, **overrides)
+        fields = dict(self.fields)
+        fields.update(
+            {
+                name: settings[name]
+                for name in self.options
+                if name in _RUN_CONFIG_FIELDS and settings[name] is not None
+            }
+        )
+        grid = []
+        for architecture in settings["architectures"]:
+            if self.methods_of is None:
+                chosen = [self.methods[key] for key in settings["methods"]]
+            else:
+                chosen = self.methods_of(architecture, settings["methods"], settings)
+            architecture_kwargs = {}
+            if settings.get("hidden_units"):
+                architecture_kwargs = {"hidden_units": list(settings["hidden_units"])}
+            elif settings["tiny_networks"]:
+                architecture_kwargs = TINY_ARCHITECTURES[architecture]
+            grid += sweep.expand_grid(
+                chosen,
+                seeds=settings["seeds"],
+                datasets=[self.dataset],
+                architectures=[architecture],
+                epochs=settings["epochs"] or self.full_epochs[architecture],
+                target_accuracy=self.target_accuracy,
+                train_size=settings["train_size"],
+                test_size=settings["test_size"],
+                evaluations=self.evaluations(settings, mode),
+                architecture_kwargs=architecture_kwargs,
+                **fields,
+            )
+        return grid
+
+    def run(
+        self,
+        out,
+        mode="full",
+        *,
+        replicas=None,
+        data_dir=None,
+        progress=True,
+        executor="local",
+        command=None,
+        executor_options=None,
+        **overrides,
+    ):
+        """Train (or resume) the experiment, then write its page.
+
+        Args:
+            out: Folder of `results.jsonl`, the figures and the page.
+            mode: `"full"`, `"quick"` or `"tiny"`. Defaults to `"full"`.
+            replicas: Optional int: train up to K runs together
+                (`run_sweep`'s `replicas`).
+            data_dir: Optional data folder (`keras_ninr.datasets.load`).
+            progress: Show a progress bar. Defaults to `True`.
+            executor: `"local"` or `"ray"` (`run_sweep`).
+            command: The command line the page names. Defaults to the
+                `keras-ninr reproduce` command of these arguments.
+            executor_options: Optional dict of `run_sweep`'s Ray
+                arguments (`address`, `cpus_per_task`, `gpus_per_task`).
+            **overrides: Settings that replace the mode's (`settings`).
+
+        Returns:
+            A `Reproduction`.
+        """
+        configs = self.configs(mode, **overrides)
+        out = pathlib.Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        records = sweep.run_sweep(
+            configs,
+            out / "results.jsonl",
+            progress=progress,
+            data_dir=data_dir,
+            replicas=replicas,
+            executor=executor,
+            **(executor_options or {}),
+        )
+        if command is None:
+            command = reproduce_command(self.name, mode, overrides)
+        written = self.report(out, records, mode, command) if records else []
+        return Reproduction(records, written, len(configs) - len(records))
+
+    def report(self, out, records, mode="full", command=None):
+        """Save the figures and `<page>[_mode].md`: header, figures, table."""
+        check_mode(mode)
+        records = reports.unique_runs(records)
+        suffix = "" if mode == "full" else f"_{mode}"
+        title = self.heading + ("" if mode == "full" else f" ({mode} settings)")
+        figures = [
+            (f"{stem}{suffix}.png", stem, function(records, title=title))
+            for stem, function in self.figures.items()
+        ]
+        table = self.table(records)
+        return reports.write_report(
+            out,
+            f"{self.page}{suffix}.md",
+            self.header(mode, records, command),
+            figures,
+            [("Accuracy in %, mean ± 2 standard deviations over seeds.", table, None)],
+        )
+
+    def header(self, mode, records, command=None):
+        """The page's title, mode, settings, provenance and notes."""
+        first = records[0]
+        epochs = {r["config"]["architecture"]: r["config"]["epochs"] for r in records}
+        cap = ", ".join(
+            f"{n} epoch{'s' * (n > 1)}" + (f" ({a})" if len(epochs) > 1 else "")
+            for a, n in epochs.items()
+        )
+        epochs_run = ", ".join(map(str, sorted({r["epochs_run"] for r in records})))
+        test = self.test.format(**{**first["config"], **first["data"]})
+        target = first["config"].get("target_accuracy")
+        stop = f"or until {target:.0%} training accuracy" if target else "(no early stop)"
+        notes = list(self.notes)
+        if any(r["noise_stddev_value"] == FC_IN_NINR_CATAPULT for r in records):
+            notes.append(FC_CATAPULT_NOTE)
+        diverged = sorted(
+            {
+                f"{reports.network_name(r['config'])}: {r['label']}"
+                for r in records
+                if r["status"] == "diverged"
+            }
+        )
+        if diverged:
+            notes.append(f"- Diverged: {'; '.join(diverged)}.")
+        if first["config"]["architecture_kwargs"]:
+            notes.append("- Narrow networks, for a smoke test.")
+        lines = [
+            f"# {self.heading}",
+            "",
+            MODE_TEXT[mode],
+            "",
+            f"- Training: {first['data']['train_size']} images, at most "
+            f"{cap} {stop} (epochs run: {epochs_run}); {test}",
+            f"- Seeds: {sorted({r['config']['seed'] for r in records})}",
+            *reports.provenance_lines(records),
+        ]
+        if command:
+            backends = "|".join(sorted({str(r["backend"]) for r in records}))
+            lines.append(f"- Command: `KERAS_BACKEND={backends} {command}`")
+        return [*lines, *notes, ""]
+
+
+def reproduce_command(name, mode="full", overrides=None):
+    """The `keras-ninr reproduce` command line of an experiment's run."""
+    words = ["keras-ninr", "reproduce", name]
+    if mode != "full":
+        words.append(f"--{mode}")
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        words.append("--" + key.replace("_", "-"))
+        if isinstance(value, (list, tuple)):
+            words += [str(v) for v in value]
+        else:
+            words.append(str(value))
+    return shlex.join(words)
+
+
+def _check_option(experiment, name, option, value):
+    if value is None:
+        return
+    values = value if option.multiple else [value]
+    if option.multiple and (isinstance(value, (str, bytes)) or not hasattr(value, "__iter__")):
+        raise ValueError(
+            f"Expected `{name}` of experiment {experiment!r} to be a list. "
+            f"Received: {name}={value!r}"
+        )
+    for item in values:
+        if option.choices is not None and item not in option.choices:
+            raise ValueError(
+                f"Unrecognized `{name}` of experiment {experiment!r}. Expected "
+                f"some of {list(option.choices)}. Received: {name}={value!r}"
+            )
+        if option.type in (int, float) and (
+            isinstance(item, bool) or not isinstance(item, (int, float))
+        ):
+            raise ValueError(
+                f"Expected `{name}` of experiment {experiment!r} to hold "
+                f"numbers. Received: {name}={value!r}"
+            )
+
+
+def default_out(name):
+    """Where `keras-ninr reproduce NAME` writes when given no `--out`."""
+    return os.path.join("results", name)

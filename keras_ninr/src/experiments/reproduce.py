@@ -1,0 +1,138 @@
+"""`keras-ninr reproduce NAME`: run one of the paper's experiments.
+
+    keras-ninr reproduce --list
+    keras-ninr reproduce fig2b                    # the paper's protocol (a GPU)
+    keras-ninr reproduce fig2b --quick            # minutes on a 2-core CPU
+    keras-ninr reproduce fig2b --epochs 20 --seeds 0 1 2 --replicas 3
+
+The experiment is a definition of `keras_ninr.experiments.definitions`;
+this command only picks it, a mode and any overrides. Every finished run is
+appended to `<out>/results.jsonl` as it ends and a rerun skips the runs
+already there, so a killed command resumes; the page (figures and a
+Markdown table naming the command, backend, device and versions) is
+rewritten from that file at the end.
+"""
+
+import argparse
+import os
+import shlex
+import sys
+
+from keras_ninr.src.experiments.definitions import registry
+from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
+from keras_ninr.src.experiments.definitions.sweep_experiment import default_out
+
+# Flags every sweep experiment takes, beyond its own options.
+_SWEEP_ONLY = ("replicas", "executor", "address", "gpus_per_task", "cpus_per_task")
+
+
+def experiment_list():
+    """One line per experiment: its name and what it reproduces."""
+    width = max(len(name) for name in registry.EXPERIMENTS)
+    return "\n".join(
+        f"{name:<{width}}  {experiment.summary}"
+        for name, experiment in registry.EXPERIMENTS.items()
+    )
+
+
+def build_parser(experiment=None, add_help=True):
+    """The flags of `keras-ninr reproduce` (of one `experiment`, if given)."""
+    parser = argparse.ArgumentParser(
+        prog="keras-ninr reproduce",
+        add_help=add_help,
+        description="Run one of the paper's experiments (resumable), then "
+        "write its report.",
+        epilog="Experiments:\n" + experiment_list(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "name", nargs="?", choices=list(registry.EXPERIMENTS), metavar="NAME",
+        help="the experiment (see --list)",
+    )
+    parser.add_argument("--list", action="store_true", help="list the experiments")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--quick", action="store_true",
+        help="minutes on a 2-core CPU: small data, few epochs (not the paper's numbers)",
+    )
+    group.add_argument(
+        "--tiny", action="store_true", help="seconds, narrow networks: a smoke test"
+    )
+    parser.add_argument("--out", help="output folder (default: results/NAME)")
+    parser.add_argument("--seeds", nargs="+", type=int, metavar="SEED")
+    parser.add_argument("--epochs", type=int, help="epoch cap")
+    parser.add_argument("--train-size", type=int, help="training images")
+    parser.add_argument("--data-dir", help="data folder (default: $KERAS_NINR_DATA_DIR)")
+    parser.add_argument("--no-progress", action="store_true")
+    if experiment is None:
+        return parser
+    methods = getattr(experiment, "methods", None)
+    if methods:
+        parser.add_argument("--methods", nargs="+", choices=list(methods), metavar="METHOD",
+                            help="some of: " + ", ".join(methods))
+    if len(getattr(experiment, "architectures", ())) > 1:
+        parser.add_argument("--architectures", nargs="+", choices=list(experiment.architectures))
+    if isinstance(experiment, SweepExperiment):
+        parser.add_argument("--test-size", type=int, help="test images evaluated")
+        parser.add_argument("--replicas", type=int, metavar="K",
+                            help="train up to K runs of one method together")
+        parser.add_argument("--executor", choices=["local", "ray"], default="local",
+                            help="ray: each run as a Ray task (pip install keras-ninr[ray])")
+        parser.add_argument("--address", metavar="ADDR", help="with --executor ray: a Ray cluster")
+        parser.add_argument("--gpus-per-task", type=float, default=0, metavar="F")
+        parser.add_argument("--cpus-per-task", type=float, default=1, metavar="N")
+        for name, option in experiment.options.items():
+            parser.add_argument(
+                "--" + name.replace("_", "-"), type=option.type, help=option.help,
+                choices=option.choices, nargs="+" if option.multiple else None,
+            )
+    elif "steps" in experiment.modes["full"].settings:
+        parser.add_argument("--steps", type=int, help="training steps per finder trial")
+    return parser
+
+
+def main(argv=None):
+    """Run `keras-ninr reproduce` on `argv`; the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # First the name, then the flags of that experiment (and its --help).
+    first, _ = build_parser(add_help=False).parse_known_args(argv)
+    if first.list or first.name is None:
+        if not first.list and not {"-h", "--help"} & set(argv):
+            build_parser().print_usage(sys.stderr)
+            print("keras-ninr reproduce: error: name an experiment (or --list)", file=sys.stderr)
+            return 2
+        print(experiment_list())
+        return 0
+    experiment = registry.get(first.name)
+    parser = build_parser(experiment)
+    args = parser.parse_args(argv)
+    if args.data_dir is not None and not os.path.isdir(args.data_dir):
+        parser.error(f"--data-dir {args.data_dir}: no such folder")
+    if getattr(args, "replicas", None) is not None and args.replicas < 1:
+        parser.error(f"--replicas: expected a positive number of runs. Received: replicas={args.replicas}")
+    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+    reserved = {"name", "list", "quick", "tiny", "out", "data_dir", "no_progress", *_SWEEP_ONLY}
+    overrides = {k: v for k, v in vars(args).items() if k not in reserved and v is not None}
+    kwargs = dict(
+        data_dir=args.data_dir,
+        progress=not args.no_progress,
+        command=shlex.join(["keras-ninr", "reproduce", *argv]),
+    )
+    if isinstance(experiment, SweepExperiment):
+        kwargs.update(
+            replicas=args.replicas,
+            executor=args.executor,
+            executor_options=(
+                dict(address=args.address, cpus_per_task=args.cpus_per_task,
+                     gpus_per_task=args.gpus_per_task)
+                if args.executor == "ray" else None
+            ),
+        )
+    try:
+        experiment.settings(mode, **overrides)
+    except ValueError as error:
+        parser.error(str(error))
+    result = experiment.run(args.out or default_out(experiment.name), mode, **kwargs, **overrides)
+    left = f"; {result.missing} still training in another sweep" if result.missing else ""
+    print(f"{len(result.records)} runs{left}. Wrote: " + ", ".join(result.written))
+    return 0

@@ -1,0 +1,186 @@
+"""`keras-ninr reproduce`: every paper experiment as a definition, run by name.
+
+Each experiment runs end to end in its tiny mode (narrowed to one or two
+runs) on a fixture data folder in the real layouts, in-process, writing its
+results file and its page; the definitions still hold the runs of the
+committed results (a rerun resumes them), and those results render through
+the experiments' report writer.
+"""
+
+import json
+
+import pytest
+
+from keras_ninr import experiments
+from keras_ninr.experiments import cli
+from keras_ninr.experiments import sweep
+from tests.examples.conftest import ROOT
+
+PAPER = [
+    "fig2a", "fig2b", "fig3", "fig6", "fig7", "fig8", "fig9", "table1",
+    "table2", "phase-boundaries",
+]
+
+# Each tiny run narrowed to what still crosses every part of its
+# definition (the page, its figures, the NINR path), to stay in seconds.
+TINY = {
+    "fig2a": ([], ["fig2a_tiny.md", "fig2a_tiny.png"], 2),
+    "fig2b": (["--methods", "full-ninr-catapult"], ["fig2b_tiny.md", "fig2b_tiny.png"], 1),
+    "table2": (["--architectures", "fc", "--methods", "cdt-0.2"], ["table2_tiny.md"], 1),
+    "fig6": (
+        ["--architectures", "cnn", "--methods", "in-ninr"],
+        ["fig6_tiny.md", "fig6_fgsm_tiny.png", "fig6_pgd_tiny.png"],
+        1,
+    ),
+    "fig7": (
+        ["--architectures", "fc", "--methods", "full-ninr-decay", "--distributions", "uniform"],
+        ["fig7_tiny.md", "fig7_tiny.png"],
+        1,
+    ),
+    "fig8": (
+        ["--architectures", "cnn", "--methods", "in-ninr-decay", "--optimizers", "adam"],
+        ["fig8_tiny.md", "fig8_tiny.png"],
+        1,
+    ),
+    "fig9": (["--methods", "in-ninr-decay", "--train-size", "256"], ["fig9_tiny.md", "fig9_tiny.png"], 1),
+    "table1": (["--architectures", "fc"], ["table1_tiny.md"], 2),
+    "fig3": (["--train-size", "600", "--epochs", "2"], ["fig3_tiny.md", "fig3_tiny.png"], 4),
+    "phase-boundaries": (
+        ["--train-size", "640", "--steps", "4"],
+        ["phase_boundaries_tiny.md"],
+        None,
+    ),
+}
+
+
+def reproduce(*argv):
+    return cli.main(["reproduce", *map(str, argv)])
+
+
+def read_results(folder):
+    lines = (folder / "results.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_list_names_every_paper_experiment(capsys):
+    assert reproduce("--list") == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert set(PAPER) <= set(listed)
+    assert set(listed) == set(experiments.EXPERIMENTS)
+
+
+@pytest.mark.parametrize("name", PAPER)
+def test_each_experiment_runs_tiny_and_writes_results_and_page(
+    name, tmp_path, fixture_data_dir, capsys
+):
+    arguments, written, runs = TINY[name]
+    out = tmp_path / name
+    assert reproduce(
+        name, "--tiny", "--out", out, "--data-dir", fixture_data_dir, "--no-progress", *arguments
+    ) == 0
+    records = read_results(out)
+    if runs is not None:
+        assert len(records) == runs
+    for file_name in written:
+        assert (out / file_name).stat().st_size > 0, file_name
+    page = (out / written[0]).read_text()
+    assert "Smoke-test settings" in page
+    assert f"keras-ninr reproduce {name} --tiny --out {out}" in page
+    assert "Backend: " in page
+    assert "Wrote: " in capsys.readouterr().out
+
+
+def test_a_rerun_trains_nothing_and_keeps_the_results(tmp_path, fixture_data_dir, capsys):
+    argv = ["fig2a", "--tiny", "--out", tmp_path, "--data-dir", fixture_data_dir, "--no-progress"]
+    assert reproduce(*argv, "--methods", "none") == 0
+    before = (tmp_path / "results.jsonl").read_text()
+    assert reproduce(*argv, "--methods", "none") == 0
+    assert (tmp_path / "results.jsonl").read_text() == before
+    # A wider rerun trains only what is missing.
+    assert reproduce(*argv) == 0
+    records = read_results(tmp_path)
+    assert [r["config"]["regularization"] for r in records] == ["none", "in-ninr"]
+
+
+def test_overrides_change_the_protocol_and_bad_ones_are_named():
+    fig2b = experiments.get("fig2b")
+    configs = fig2b.configs("full", epochs=20)
+    assert {c.epochs for c in configs} == {20}
+    assert {c.seed for c in configs} == {0, 1, 2}
+    assert {c.train_size for c in configs} == {None}
+    assert len(configs) == 3 * len(fig2b.methods)
+    with pytest.raises(ValueError, match="'full-ninr-typo'"):
+        fig2b.configs("quick", methods=["full-ninr-typo"])
+    with pytest.raises(ValueError, match=r"\['learning_rate'\]"):
+        fig2b.configs("quick", learning_rate=0.1)
+    with pytest.raises(ValueError, match="mode='fast'"):
+        fig2b.configs("fast")
+    with pytest.raises(ValueError, match="Unrecognized experiment name: 'fig2c'"):
+        experiments.get("fig2c")
+    with pytest.raises(ValueError, match="variants"):
+        experiments.get("table1").configs("quick", variants=["lecun", "crop"])
+
+
+def test_table1_is_the_papers_protocol():
+    # Sec. 3.2.2: up to 100% training accuracy; Table 1's methods (no CDT),
+    # the catapult ones included; LeCun's processing beside "pad".
+    configs = experiments.get("table1").configs("full")
+    assert {c.target_accuracy for c in configs} == {1.0}
+    assert {c.dataset for c in configs} == {"mnist"}
+    assert "cdt" not in {c.regularization for c in configs}
+    fc = {c.method_label for c in configs if c.architecture == "fc" and c.seed == 0}
+    assert "in-NINR catapult (σ_ε = 133)" in fc
+    assert "full-NINR catapult (σ_ε = 51.8)" in fc
+    assert {tuple(c.evaluations["domain_shift"]) for c in configs} == {("lecun", "pad")}
+
+
+def test_table2_holds_out_40_percent_and_has_both_cdt_levels():
+    configs = experiments.get("table2").configs("full")
+    assert {c.validation_split for c in configs} == {0.4}
+    cdt = {c.cdt_sigma_noise for c in configs if c.regularization == "cdt"}
+    assert cdt == {0.2, 0.4}
+
+
+def test_a_bad_flag_value_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        reproduce("fig2a", "--tiny", "--methods", "nonsense")
+    assert exit_info.value.code == 2
+    assert "nonsense" in capsys.readouterr().err
+    assert reproduce() == 2
+
+
+# The commands that made the committed results (their folders' READMEs),
+# as `reproduce` arguments: name, mode and overrides.
+COMMITTED_RESULTS = [
+    ("fig2a", "full", {}, "fmnist_fc_gpu"),
+    ("fig2b", "quick", {}, "quick_cpu/fmnist_cnn"),
+    ("fig2b", "quick", dict(seeds=[0, 1, 2], epochs=10), "quick_cpu/fmnist_cnn_10ep"),
+    ("fig6", "quick", dict(seeds=[0, 1, 2], epochs=10), "quick_cpu/adversarial_10ep"),
+    (
+        "fig9",
+        "quick",
+        dict(train_size=8000, test_size=2000, epochs=5,
+             methods=["none", "in-ninr-decay", "in-ninr-catapult"]),
+        "quick_cpu/cifar10_vgg",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, mode, overrides, folder", COMMITTED_RESULTS)
+def test_committed_results_are_runs_of_their_definitions_and_render(
+    name, mode, overrides, folder, tmp_path
+):
+    # A rerun of the command must find its runs done (same run ids) and
+    # report them under the same names.
+    experiment = experiments.get(name)
+    configs = experiment.configs(mode, **overrides)
+    labels = {config.run_id: config.method_label for config in configs}
+    records = sweep.load_results(ROOT / "results" / folder / "results.jsonl")
+    assert records
+    for record in records:
+        assert labels.get(record["run_id"]) == record["label"], record["label"]
+    written = experiment.report(tmp_path, records, mode)
+    page = (tmp_path / f"{experiment.page}{'' if mode == 'full' else '_' + mode}.md").read_text()
+    assert str(tmp_path / next(iter(experiment.figures))) in written[0]
+    for label in {r["label"] for r in records}:
+        assert f"| {label} |" in page
