@@ -169,28 +169,35 @@ def _distribution_methods(architecture, keys, settings):
     return chosen
 
 
-_PANEL_MODES = modes(None, (5000, 2000, 3, ["none", "in-ninr-decay"]))
+def _panel_experiment(name, figure, option, option_name, default, **fields):
+    """Figs. 7 and 8: Fig. 2's protocol once per panel value (`option`:
+    the noise distributions, the optimizers), each method in each panel."""
+    return SweepExperiment(
+        name=name,
+        methods=dict.fromkeys(_PANEL_METHODS),
+        modes={
+            mode: dataclasses.replace(settings, settings={option_name: list(default)})
+            for mode, settings in modes(
+                None, (5000, 2000, 3, ["none", "in-ninr-decay"])
+            ).items()
+        },
+        page=name,
+        figures={name: figure},
+        options={option_name: option},
+        **fields,
+    )
 
-FIG7 = SweepExperiment(
-    name="fig7",
+
+FIG7 = _panel_experiment(
+    "fig7",
+    reports.noise_distribution_figure,
+    Option("noise distributions, a panel each", choices=tuple(DISTRIBUTIONS)),
+    "distributions",
+    ["double_normal", "uniform"],
     summary="Fig. 7 (App. C.2): NINR with double-Gaussian and uniform "
     "noise, FC and CNN on Fashion-MNIST",
     heading="Fig. 7: NINR with other noise distributions, Fashion-MNIST",
-    methods=dict.fromkeys(_PANEL_METHODS),
-    modes={
-        mode: dataclasses.replace(
-            settings, settings={"distributions": ["double_normal", "uniform"]}
-        )
-        for mode, settings in _PANEL_MODES.items()
-    },
-    page="fig7",
-    figures={"fig7": reports.noise_distribution_figure},
     methods_of=_distribution_methods,
-    options={
-        "distributions": Option(
-            "noise distributions, a panel each", choices=tuple(DISTRIBUTIONS)
-        )
-    },
 )
 
 
@@ -225,24 +232,16 @@ def _optimizer_methods(architecture, keys, settings):
     return chosen
 
 
-FIG8 = SweepExperiment(
-    name="fig8",
+FIG8 = _panel_experiment(
+    "fig8",
+    reports.optimizer_figure,
+    Option("optimizers, a panel each", choices=tuple(OPTIMIZERS)),
+    "optimizers",
+    ["adam", "rmsprop"],
     summary="Fig. 8 (App. C.3): NINR trained with Adam and RMSprop at "
     "Table 3's sigma_eps, FC and CNN on Fashion-MNIST",
     heading="Fig. 8: NINR with Adam and RMSprop, Fashion-MNIST",
-    methods=dict.fromkeys(_PANEL_METHODS),
-    modes={
-        mode: dataclasses.replace(
-            settings, settings={"optimizers": ["adam", "rmsprop"]}
-        )
-        for mode, settings in _PANEL_MODES.items()
-    },
-    page="fig8",
-    figures={"fig8": reports.optimizer_figure},
     methods_of=_optimizer_methods,
-    options={
-        "optimizers": Option("optimizers, a panel each", choices=tuple(OPTIMIZERS))
-    },
     notes=("- σ_ε: Table 3's presets per optimizer; learning rates of App. C.3.",),
 )
 
