@@ -29,6 +29,7 @@ from keras_ninr.src.experiments.definitions.modes import TINY_ARCHITECTURES
 from keras_ninr.src.experiments.definitions.modes import Mode
 from keras_ninr.src.experiments.definitions.modes import check_mode
 from keras_ninr.src.experiments.definitions.sweep_experiment import Reproduction
+from keras_ninr.src.experiments.definitions.sweep_experiment import command_lines
 from keras_ninr.src.experiments.definitions.sweep_experiment import reproduce_command
 from keras_ninr.src.experiments.sweep import RunConfig
 from keras_ninr.src.experiments.sweep.checks import to_json
@@ -58,11 +59,15 @@ def _run_id(**fields):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _provenance():
+def _provenance(seconds, diverged=False):
+    """What every record names, as a sweep's records do (so that the
+    kit's `provenance_lines` reads them): status, time, backend, machine."""
     return {
+        "status": "diverged" if diverged else "finished",
+        "timings": {"train_s": seconds},
         "backend": keras.backend.backend(),
         "machine": provenance.machine(),
-        "versions": {"keras": keras.version()},
+        "versions": provenance.versions(),
     }
 
 
@@ -163,6 +168,7 @@ class PhasesExperiment:
             verbose=1 if progress else 0,
             validation_data=(data.x_test, data.y_test), callbacks=[monitor],
         )
+        seconds = time.time() - start
         return {
             "noise_stddev": sigma,
             "seed": seed,
@@ -172,8 +178,9 @@ class PhasesExperiment:
             "epochs": to_json(history.history),
             "steps_per_epoch": int(math.ceil(len(data.x_train) / batch_size)),
             "train_size": int(len(data.x_train)),
-            "seconds": time.time() - start,
-            **_provenance(),
+            "seconds": seconds,
+            # The divergent phase is a phase here, not a failed run.
+            **_provenance(seconds),
         }
 
     def report(self, out, records, mode="full", command=None):
@@ -312,7 +319,7 @@ class BoundaryExperiment:
                 ],
                 "steps_spent": found.steps, "seconds": found.seconds,
                 "largest_safe": found.largest_safe(), "decay": found.largest_in("decay"),
-                **_provenance(),
+                **_provenance(found.seconds),
             }
             append_record(path, record)
             done[finder_id] = record
@@ -379,6 +386,7 @@ def _confirm(build, data, key, sigma, epochs, progress):
     loss = history.history["loss"]
     diverged = bool(monitor.diverged or not all(math.isfinite(v) for v in loss))
     test = None if diverged else float(model.evaluate(data.x_test, data.y_test, verbose=0)[1])
+    seconds = time.time() - start
     return {
         "noise_stddev": sigma,
         "diverged": diverged,
@@ -386,20 +394,10 @@ def _confirm(build, data, key, sigma, epochs, progress):
         "final_train_accuracy": float(history.history["accuracy"][-1]),
         "test_accuracy": test,
         "phase": monitor.phase,
-        "seconds": time.time() - start,
-        **_provenance(),
+        "seconds": seconds,
+        **_provenance(seconds, diverged),
     }
 
 
 def _provenance_lines(records, command):
-    backends = sorted({str(r.get("backend")) for r in records})
-    devices = sorted({str((r.get("machine") or {}).get("device")) for r in records})
-    lines = [
-        f"- Runs: {len(records)}",
-        f"- Backend: {', '.join(backends)}",
-        f"- Device: {', '.join(devices)}",
-        f"- Training time: {sum(r.get('seconds', 0) for r in records):.0f} s",
-    ]
-    if command:
-        lines.append(f"- Command: `KERAS_BACKEND={'|'.join(backends)} {command}`")
-    return lines
+    return [*reports.provenance_lines(records), *command_lines(records, command)]

@@ -313,10 +313,17 @@ class SweepExperiment:
             f"- Seeds: {sorted({r['config']['seed'] for r in records})}",
             *reports.provenance_lines(records),
         ]
-        if command:
-            backends = "|".join(sorted({str(r["backend"]) for r in records}))
-            lines.append(f"- Command: `KERAS_BACKEND={backends} {command}`")
-        return [*lines, *notes, ""]
+        return [*lines, *command_lines(records, command), *notes, ""]
+
+
+def command_lines(records, command):
+    """The page's line naming the command that made `records`, with every
+    backend that trained them (runs found in the results file may come
+    from an earlier command under another backend); none if no command."""
+    if not command:
+        return []
+    backends = "|".join(sorted({str(r.get("backend")) for r in records}))
+    return [f"- Command: `KERAS_BACKEND={backends} {command}`"]
 
 
 def reproduce_command(name, mode="full", overrides=None):
