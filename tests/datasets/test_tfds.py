@@ -1,0 +1,96 @@
+"""`datasets.load` through TensorFlow Datasets, under `tfds.testing.mock_data`."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from keras_ninr import datasets
+from tests.datasets.writers import write_idx_dataset
+
+tfds = pytest.importorskip("tensorflow_datasets")
+
+
+def test_fashion_mnist_through_tfds_has_the_form_of_the_idx_loader():
+    with tfds.testing.mock_data(num_examples=6):
+        (x_train, y_train), (x_test, y_test) = datasets.load(
+            "fashion_mnist", source="tfds"
+        )
+    for x, y in ((x_train, y_train), (x_test, y_test)):
+        assert x.shape == (6, 28, 28) and x.dtype == np.uint8
+        assert y.shape == (6,) and y.dtype == np.uint8
+        assert y.max() < 10
+
+
+def test_cifar10_through_tfds_keeps_its_channels_and_max_per_class():
+    with tfds.testing.mock_data(num_examples=12):
+        (x_train, y_train), _ = datasets.load("cifar10", source="tfds")
+        (x_small, y_small), _ = datasets.load(
+            "cifar10", source="tfds", max_per_class=1
+        )
+    assert x_train.shape == (12, 32, 32, 3) and x_train.dtype == np.uint8
+    assert y_train.dtype == np.uint8
+    # One of each class drawn, in the order of the full load.
+    assert sorted(y_small.tolist()) == sorted(set(y_train.tolist()))
+
+
+def _fake_prepared(folder, name):
+    """What `is_prepared` looks for: `<folder>/<name>/<version>/dataset_info.json`."""
+    version = folder / name / "1.0.0"
+    version.mkdir(parents=True)
+    (version / "dataset_info.json").write_text(json.dumps({"name": name}))
+
+
+def test_automatic_order_tries_tfds_after_the_local_files(
+    tmp_path, no_data_places, monkeypatch
+):
+    tfds_dir = tmp_path / "tensorflow_datasets"
+    _fake_prepared(tfds_dir, "mnist")
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tfds_dir))
+    with tfds.testing.mock_data(num_examples=4):
+        # No local copy: TFDS's prepared data serves, nothing downloads.
+        (x_train, _), _ = datasets.load("mnist", download=False)
+        assert x_train.shape == (4, 28, 28)
+        # A local copy comes first.
+        write_idx_dataset(tmp_path / "local" / "mnist", num_train=3, num_test=2)
+        monkeypatch.setenv("KERAS_NINR_DATA_DIR", str(tmp_path / "local"))
+        (x_train, _), _ = datasets.load(
+            "mnist", download=False, verify_checksums=False
+        )
+        assert x_train.shape == (3, 28, 28)
+        # Files only: TFDS is not asked.
+        monkeypatch.delenv("KERAS_NINR_DATA_DIR")
+        with pytest.raises(FileNotFoundError) as info:
+            datasets.load("mnist", download=False, source="files")
+    assert "TensorFlow Datasets" not in str(info.value)
+
+
+def test_the_not_found_message_names_the_tfds_folder(no_data_places, tmp_path):
+    with pytest.raises(FileNotFoundError) as info:
+        datasets.load("fashion_mnist", download=False)
+    message = str(info.value)
+    assert "TensorFlow Datasets: " in message
+    assert str(tmp_path / "tensorflow_datasets" / "fashion_mnist") in message
+    assert "tfds.load('fashion_mnist')" in message
+
+
+def test_source_tfds_without_prepared_data_says_where_it_looked(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no prepared 'mnist' in"):
+        datasets.load("mnist", source="tfds", data_dir=tmp_path, download=False)
+
+
+def test_without_tfds_the_error_names_the_extra(monkeypatch, no_data_places):
+    monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)
+    with pytest.raises(ImportError, match=r"pip install keras-ninr\[datasets\]"):
+        datasets.load("fashion_mnist", source="tfds")
+    # The automatic order goes on without it, and says so.
+    with pytest.raises(FileNotFoundError, match="TensorFlow Datasets: not installed"):
+        datasets.load("fashion_mnist", download=False)
+
+
+def test_bad_sources_raise_value_errors():
+    with pytest.raises(ValueError, match="source='kaggle'"):
+        datasets.load("mnist", source="kaggle")
+    with pytest.raises(ValueError, match="usps data set is not in TensorFlow"):
+        datasets.load("usps", source="tfds")
