@@ -82,10 +82,14 @@ def test_source_tfds_without_prepared_data_says_where_it_looked(tmp_path):
 
 def test_without_tfds_the_error_names_the_extra(monkeypatch, no_data_places):
     monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)
-    with pytest.raises(ImportError, match=r"pip install keras-ninr\[datasets\]"):
+    with pytest.raises(
+        ImportError, match=r"pip install keras-ninr\[datasets\]"
+    ):
         datasets.load("fashion_mnist", source="tfds")
     # The automatic order goes on without it, and says so.
-    with pytest.raises(FileNotFoundError, match="TensorFlow Datasets: not installed"):
+    with pytest.raises(
+        FileNotFoundError, match="TensorFlow Datasets: not installed"
+    ):
         datasets.load("fashion_mnist", download=False)
 
 

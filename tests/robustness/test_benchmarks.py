@@ -66,7 +66,11 @@ def test_mnist_c_accuracy_and_mce_by_hand(tmp_path):
         baseline_model, "mnist_c", data_dir=tmp_path, corruptions=names
     )
     results = robustness.corruption_benchmark(
-        model, "mnist-c", data_dir=tmp_path, corruptions=names, baseline=baseline
+        model,
+        "mnist-c",
+        data_dir=tmp_path,
+        corruptions=names,
+        baseline=baseline,
     )
     assert results["accuracy"] == {
         "shot_noise": 1.0,
@@ -134,10 +138,18 @@ def test_cifar10_c_sums_errors_over_severities(tmp_path):
         "elastic_transform": {"1": 1.0, "2": 1.0, "3": 0.5, "4": 0.0, "5": 0.0}
     }
     assert baseline["accuracy_by_severity"]["elastic_transform"] == {
-        "1": 1.0, "2": 0.5, "3": 0.5, "4": 0.0, "5": 0.5
+        "1": 1.0,
+        "2": 0.5,
+        "3": 0.5,
+        "4": 0.0,
+        "5": 0.5,
     }
-    assert results["accuracy"] == {"elastic_transform": pytest.approx(0.5 * 0 + 0.5)}
-    assert results["clean_accuracy"] == 0.5 and baseline["clean_accuracy"] == 1.0
+    assert results["accuracy"] == {
+        "elastic_transform": pytest.approx(0.5 * 0 + 0.5)
+    }
+    assert (
+        results["clean_accuracy"] == 0.5 and baseline["clean_accuracy"] == 1.0
+    )
     # Errors 0, 0, .5, 1, 1 (sum 2.5) against 0, .5, .5, 1, .5 (sum 2.5): a
     # CE of 1, though severity 1 alone would be 0 / 0.
     assert results["mce"] == pytest.approx(1.0)
@@ -194,14 +206,19 @@ def test_missing_data_says_where_it_looked_and_how_to_get_it(
 
 def test_files_of_the_wrong_shape_and_bad_arguments(tmp_path):
     (tmp_path / "shot_noise").mkdir()
-    np.save(tmp_path / "shot_noise" / "test_images.npy", np.zeros((2, 32, 32), np.uint8))
+    np.save(
+        tmp_path / "shot_noise" / "test_images.npy",
+        np.zeros((2, 32, 32), np.uint8),
+    )
     np.save(tmp_path / "shot_noise" / "test_labels.npy", np.zeros(2, np.uint8))
     model = threshold_model((28, 28), 0.5)
     with pytest.raises(ValueError, match="does not hold MNIST-C images"):
         robustness.corruption_benchmark(
             model, "mnist_c", data_dir=tmp_path, corruptions="shot_noise"
         )
-    with pytest.raises(ValueError, match="Unrecognized benchmark: 'imagenet_c'"):
+    with pytest.raises(
+        ValueError, match="Unrecognized benchmark: 'imagenet_c'"
+    ):
         robustness.corruption_benchmark(model, "imagenet_c")
     with pytest.raises(ValueError, match="Unrecognized MNIST-C corruption"):
         robustness.corruption_benchmark(model, "mnist_c", corruptions="snow")

@@ -21,7 +21,9 @@ import os
 import numpy as np
 
 EXTRA = "datasets"
-INSTALL_HINT = f"`pip install keras-ninr[{EXTRA}]` (or `pip install tensorflow-datasets`)"
+INSTALL_HINT = (
+    f"`pip install keras-ninr[{EXTRA}]` (or `pip install tensorflow-datasets`)"
+)
 # The package's names of the data sets TFDS has, and TFDS's names of them.
 TFDS_NAMES = {
     "fashion_mnist": "fashion_mnist",

@@ -205,7 +205,9 @@ def read_corruption(benchmark, corruption, data_dir=None, source="auto"):
                 return folder, _read_local(benchmark, folder, corruption)
             looked.append(f"{label}: {folder} ({reason})")
     if source in ("auto", "tfds"):
-        names = [benchmark.tfds_name(corruption, s) for s in _severities(benchmark)]
+        names = [
+            benchmark.tfds_name(corruption, s) for s in _severities(benchmark)
+        ]
         if source == "auto" and not tfds.is_installed():
             looked.append(
                 f"TensorFlow Datasets: not installed ({tfds.INSTALL_HINT})"

@@ -100,7 +100,8 @@ def corruption_benchmark(
         "corruptions": list(names),
         "summary_corruptions": [
             c for c in spec.summary_corruptions if c in names
-        ] or list(names),
+        ]
+        or list(names),
         "severities": list(spec.severities),
         "accuracy": {},
     }
@@ -130,7 +131,9 @@ def corruption_benchmark(
         if spec.severities:
             results["accuracy_by_severity"][corruption] = by_severity
     results["mean_corruption_accuracy"] = float(
-        np.mean([results["accuracy"][c] for c in results["summary_corruptions"]])
+        np.mean(
+            [results["accuracy"][c] for c in results["summary_corruptions"]]
+        )
     )
     results["clean_accuracy"] = _clean_accuracy(
         model, spec, clean, data_dir, source, max_images, batch_size
@@ -220,7 +223,9 @@ def _mean(values):
     return float(np.mean(values))
 
 
-def _clean_accuracy(model, spec, clean, data_dir, source, max_images, batch_size):
+def _clean_accuracy(
+    model, spec, clean, data_dir, source, max_images, batch_size
+):
     if clean is not None:
         x, y = clean
         x = _fit_to_model(scale_pixels(np.asarray(x)[:max_images]), model)
