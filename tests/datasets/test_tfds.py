@@ -1,7 +1,11 @@
 """`datasets.load` through TensorFlow Datasets, under `tfds.testing.mock_data`."""
 
 import json
+import os
+import subprocess
 import sys
+
+import keras
 
 import numpy as np
 import pytest
@@ -98,3 +102,20 @@ def test_bad_sources_raise_value_errors():
         datasets.load("mnist", source="kaggle")
     with pytest.raises(ValueError, match="usps data set is not in TensorFlow"):
         datasets.load("usps", source="tfds")
+
+
+def test_the_package_imports_tfds_only_when_it_is_used():
+    probe = (
+        "import sys\n"
+        "import keras_ninr.datasets, keras_ninr.robustness\n"
+        "import keras_ninr.experiments.sweep, keras_ninr.experiments.reports\n"
+        "print('tensorflow_datasets' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False"

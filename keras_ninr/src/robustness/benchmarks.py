@@ -253,9 +253,10 @@ def _fit_to_model(images, model):
         return images
     if isinstance(shape, list):  # A model with several inputs: leave it.
         return images
-    rank = len(shape) - 1
-    if images.ndim == rank + 1 and images.shape[-1] == 1:
+    # Ranks of one sample, without the batch axis.
+    model_rank, image_rank = len(shape) - 1, images.ndim - 1
+    if image_rank == model_rank + 1 and images.shape[-1] == 1:
         return images[..., 0]
-    if images.ndim == rank - 1:
+    if image_rank == model_rank - 1:
         return images[..., None]
     return images
