@@ -1,6 +1,5 @@
 """`datasets.load` through TensorFlow Datasets, under `tfds.testing.mock_data`."""
 
-import json
 import os
 import subprocess
 import sys
@@ -39,34 +38,64 @@ def test_cifar10_through_tfds_keeps_its_channels_and_max_per_class():
     assert sorted(y_small.tolist()) == sorted(set(y_train.tolist()))
 
 
-def _fake_prepared(folder, name):
-    """What `is_prepared` looks for: `<folder>/<name>/<version>/dataset_info.json`."""
-    version = folder / name / "1.0.0"
-    version.mkdir(parents=True)
-    (version / "dataset_info.json").write_text(json.dumps({"name": name}))
+def prepare(folder, name, shape, sizes, config=None, version="3.0.1"):
+    """A real prepared TFDS data set in `folder`: random images and labels
+    written by TFDS itself (`store_as_tfds_dataset`), as `tfds.load` would
+    have left them."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    splits = {
+        split: tf.data.Dataset.from_tensor_slices(
+            {
+                "image": rng.integers(0, 256, (n,) + shape, dtype=np.uint8),
+                "label": rng.integers(0, 10, n),
+            }
+        )
+        for split, n in sizes.items()
+    }
+    features = tfds.features.FeaturesDict(
+        {
+            "image": tfds.features.Image(shape=shape),
+            "label": tfds.features.ClassLabel(num_classes=10),
+        }
+    )
+    tfds.dataset_builders.store_as_tfds_dataset(
+        name=name,
+        version=version,
+        features=features,
+        split_datasets=splits,
+        config=config,
+        data_dir=str(folder),
+    )
 
 
-def test_automatic_order_tries_tfds_after_the_local_files(
+def test_automatic_order_reads_prepared_tfds_data_after_the_local_files(
     tmp_path, no_data_places, monkeypatch
 ):
     tfds_dir = tmp_path / "tensorflow_datasets"
-    _fake_prepared(tfds_dir, "mnist")
+    prepare(tfds_dir, "mnist", (28, 28, 1), {"train": 5, "test": 3})
+    # Read from TFDS's files, not mocked.
+    (x_train, y_train), (x_test, _) = datasets.load(
+        "mnist", source="tfds", data_dir=tfds_dir
+    )
+    assert x_train.shape == (5, 28, 28) and x_train.dtype == np.uint8
+    assert x_test.shape == (3, 28, 28) and y_train.dtype == np.uint8
+    # No local copy: TFDS's prepared data serves, nothing downloads.
     monkeypatch.setenv("TFDS_DATA_DIR", str(tfds_dir))
-    with tfds.testing.mock_data(num_examples=4):
-        # No local copy: TFDS's prepared data serves, nothing downloads.
-        (x_train, _), _ = datasets.load("mnist", download=False)
-        assert x_train.shape == (4, 28, 28)
-        # A local copy comes first.
-        write_idx_dataset(tmp_path / "local" / "mnist", num_train=3, num_test=2)
-        monkeypatch.setenv("KERAS_NINR_DATA_DIR", str(tmp_path / "local"))
-        (x_train, _), _ = datasets.load(
-            "mnist", download=False, verify_checksums=False
-        )
-        assert x_train.shape == (3, 28, 28)
-        # Files only: TFDS is not asked.
-        monkeypatch.delenv("KERAS_NINR_DATA_DIR")
-        with pytest.raises(FileNotFoundError) as info:
-            datasets.load("mnist", download=False, source="files")
+    (x_auto, _), _ = datasets.load("mnist", download=False)
+    np.testing.assert_array_equal(x_auto, x_train)
+    # A local copy comes first.
+    write_idx_dataset(tmp_path / "local" / "mnist", num_train=4, num_test=2)
+    monkeypatch.setenv("KERAS_NINR_DATA_DIR", str(tmp_path / "local"))
+    (x_local, _), _ = datasets.load(
+        "mnist", download=False, verify_checksums=False
+    )
+    assert x_local.shape == (4, 28, 28)
+    # Files only: TFDS is not asked.
+    monkeypatch.delenv("KERAS_NINR_DATA_DIR")
+    with pytest.raises(FileNotFoundError) as info:
+        datasets.load("mnist", download=False, source="files")
     assert "TensorFlow Datasets" not in str(info.value)
 
 
@@ -107,8 +136,8 @@ def test_bad_sources_raise_value_errors():
 def test_the_package_imports_tfds_only_when_it_is_used():
     probe = (
         "import sys\n"
+        # The sweep's checks import what these two import.
         "import keras_ninr.datasets, keras_ninr.robustness\n"
-        "import keras_ninr.experiments.sweep, keras_ninr.experiments.reports\n"
         "print('tensorflow_datasets' in sys.modules)\n"
     )
     result = subprocess.run(

@@ -236,3 +236,30 @@ def test_mnist_c_through_mocked_tfds(tmp_path):
     assert results["images"] == {"fog": 3, "zigzag": 3}
     assert results["sources"]["fog"].startswith("TensorFlow Datasets")
     assert 0.0 <= results["mean_corruption_accuracy"] <= 1.0
+
+
+def test_mnist_c_from_prepared_tfds_data_in_the_automatic_order(
+    tmp_path, monkeypatch
+):
+    pytest.importorskip("tensorflow_datasets")
+    from tests.datasets.test_tfds import prepare
+
+    tfds_dir = tmp_path / "tensorflow_datasets"
+    for config in ("fog", "identity"):
+        prepare(
+            tfds_dir,
+            "mnist_corrupted",
+            (28, 28, 1),
+            {"test": 4},
+            config=config,
+            version="1.0.0",
+        )
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tfds_dir))
+    monkeypatch.delenv("KERAS_NINR_DATA_DIR", raising=False)
+    model = threshold_model((28, 28), 0.5)
+    results = robustness.corruption_benchmark(
+        model, "mnist_c", corruptions="fog"
+    )
+    assert results["images"] == {"fog": 4}
+    assert results["sources"] == {"fog": "TensorFlow Datasets mnist_corrupted"}
+    assert results["clean_accuracy"] is not None  # From TFDS's identity.
