@@ -5,6 +5,8 @@ from keras_ninr.src.experiments.reports import CORRUPTION_FIGURES
 from keras_ninr.src.experiments.reports import attack_figure
 from keras_ninr.src.experiments.reports import cifar10_figure
 from keras_ninr.src.experiments.reports import clean_accuracy_table
+from keras_ninr.src.experiments.reports import corruption_benchmark_figure
+from keras_ninr.src.experiments.reports import corruption_benchmark_table
 from keras_ninr.src.experiments.reports import corruption_figure
 from keras_ninr.src.experiments.reports import domain_shift_table
 from keras_ninr.src.experiments.reports import group_runs
@@ -23,6 +25,8 @@ __all__ = [
     "attack_figure",
     "cifar10_figure",
     "clean_accuracy_table",
+    "corruption_benchmark_figure",
+    "corruption_benchmark_table",
     "corruption_figure",
     "domain_shift_table",
     "group_runs",

@@ -1,4 +1,6 @@
-"""Common image corruptions in the spirit of MNIST-C, on [0, 1] pixels."""
+"""The package's own corruption suite (MNIST-C's definitions at five
+severities, not MNIST-C itself; see `keras_ninr.src.robustness.corruptions`),
+on [0, 1] pixels."""
 
 from keras_ninr.src.robustness.corruptions import BRIGHTNESS_SHIFTS
 from keras_ninr.src.robustness.corruptions import CONTRAST_FACTORS

@@ -28,3 +28,9 @@ def no_data_places(monkeypatch, tmp_path):
     monkeypatch.delenv("KERAS_NINR_DATA_DIR", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     return tmp_path / "keras_home" / "datasets"
+
+
+@pytest.fixture(autouse=True)
+def no_tfds_data(monkeypatch, tmp_path):
+    """TFDS's data folder is empty: no prepared data of the machine's."""
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tensorflow_datasets"))

@@ -81,7 +81,9 @@ DATASET = files.Dataset(
 )
 
 
-def load_cifar10(data_dir, download, verify_checksums, max_per_class):
+def load_cifar10(
+    data_dir, download, verify_checksums, max_per_class, fallback=None
+):
     """`load("cifar10")`; decodes only `max_per_class` JPEG files a class."""
 
     def read_from(folder):
@@ -120,7 +122,9 @@ def load_cifar10(data_dir, download, verify_checksums, max_per_class):
             cache_folder,
         ]
 
-    return files.find(DATASET, data_dir, download, read_from, cache_places)
+    return files.find(
+        DATASET, data_dir, download, read_from, cache_places, fallback
+    )
 
 
 class _BatchUnpickler(pickle.Unpickler):

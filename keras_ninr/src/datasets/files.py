@@ -46,7 +46,7 @@ class Dataset:
     system_folders: tuple = ()
 
 
-def find(dataset, data_dir, download, read_from, cache_places):
+def find(dataset, data_dir, download, read_from, cache_places, fallback=None):
     """The data set read from the first place that holds it.
 
     Args:
@@ -59,6 +59,10 @@ def find(dataset, data_dir, download, read_from, cache_places):
             `ValueError` for a file that is there but damaged.
         cache_places: `cache_places(cache_folder)`, the paths to try in one
             Keras cache folder.
+        fallback: Optional `fallback(data_dir)`, tried after the local
+            places and before a download (TFDS's prepared data): it returns
+            `(data, None)`, or `(None, line)` with the line that says, in
+            the not-found message, why it did not serve the data.
 
     Raises:
         FileNotFoundError: listing every place looked in and why it did not
@@ -80,6 +84,11 @@ def find(dataset, data_dir, download, read_from, cache_places):
         if reason is None:
             return data
         looked.append(f"{label}: {path} ({reason})")
+    if fallback is not None:
+        data, line = fallback(data_dir)
+        if line is None:
+            return data
+        looked.append(line)
     if data_dir is not None:
         raise FileNotFoundError(
             _not_in_data_dir_message(dataset, data_dir, looked)

@@ -123,7 +123,9 @@ _IDX_DTYPES = {
 }
 
 
-def load_idx_dataset(dataset, data_dir, download, verify_checksums):
+def load_idx_dataset(
+    dataset, data_dir, download, verify_checksums, fallback=None
+):
     """`load` for a `Dataset` of `DATASETS`."""
 
     def read_from(path):
@@ -142,7 +144,9 @@ def load_idx_dataset(dataset, data_dir, download, verify_checksums):
             places.insert(0, os.path.join(cache_folder, KERAS_MNIST_NPZ))
         return places
 
-    return files.find(dataset, data_dir, download, read_from, cache_places)
+    return files.find(
+        dataset, data_dir, download, read_from, cache_places, fallback
+    )
 
 
 def read_idx(path):

@@ -25,9 +25,18 @@ Otherwise, in order:
    `~/.keras/datasets/`, else `/tmp/.keras/datasets/`): the data set's
    sub-folder there, and the files `keras.datasets` caches (`mnist.npz`,
    `cifar-10-batches-py-target/`).
-4. A download with `keras.utils.get_file`, checked against the file's
+4. TensorFlow Datasets' prepared data (`$TFDS_DATA_DIR`, else
+   `~/tensorflow_datasets/`: `fashion_mnist/`, `mnist/`, `cifar10/`), if
+   `tensorflow_datasets` is installed; nothing is downloaded through TFDS
+   here. With `data_dir`, TFDS's prepared data in `data_dir` is tried
+   after the files there.
+5. A download with `keras.utils.get_file`, checked against the file's
    SHA-256, from where `keras.datasets` downloads (for USPS, from the
    book's web site), into the Keras cache, where step 3 finds it next time.
+
+`source="files"` skips TFDS; `source="tfds"` reads through
+`tfds.load(name, split=...)` alone (`keras_ninr.src.datasets.tfds`), with
+`data_dir` as TFDS's data folder and `download` passed to TFDS.
 
 Files with a known SHA-256 are verified before use; gzip files by their
 decompressed content, so that a copy compressed otherwise verifies too.
@@ -37,6 +46,7 @@ import numpy as np
 
 from keras_ninr.src.datasets import cifar10
 from keras_ninr.src.datasets import idx
+from keras_ninr.src.datasets import tfds
 from keras_ninr.src.datasets import usps
 from keras_ninr.src.datasets.cifar10 import CIFAR10_CLASS_NAMES
 from keras_ninr.src.datasets.files import ENVIRONMENT_VARIABLE
@@ -50,11 +60,15 @@ from keras_ninr.src.datasets.usps import read_usps
 from keras_ninr.src.datasets.usps import usps_to_mnist_format
 
 KNOWN_DATASETS = tuple(sorted([*idx.DATASETS, "usps", "cifar10"]))
+# Where `load` reads from: the automatic order, the package's own search of
+# files (and Keras's download), or TensorFlow Datasets alone.
+SOURCES = ("auto", "files", "tfds")
 
 __all__ = [
     "CIFAR10_CLASS_NAMES",
     "ENVIRONMENT_VARIABLE",
     "KNOWN_DATASETS",
+    "SOURCES",
     "USPS_TO_MNIST_VARIANTS",
     "load",
     "load_usps_as_mnist",
@@ -73,6 +87,7 @@ def load(
     download=True,
     verify_checksums=True,
     max_per_class=None,
+    source="auto",
 ):
     """Load a data set as `(x_train, y_train), (x_test, y_test)`.
 
@@ -102,6 +117,11 @@ def load(
     `standardize(x_train)`). The places looked in are listed in this
     module's docstring.
 
+    Through TensorFlow Datasets (`source="tfds"`, or its prepared data in
+    the automatic order) the arrays have the same dtypes and shapes. CIFAR-10
+    comes in the official files' order (sorted by TFDS's example ids);
+    Fashion-MNIST and MNIST in TFDS's order, which is not the IDX files'.
+
     Args:
         name: One of `KNOWN_DATASETS`: `"cifar10"`, `"fashion_mnist"`,
             `"mnist"` or `"usps"`.
@@ -124,6 +144,12 @@ def load(
             `max_per_class` images of each class in each split, in the
             order above, for quick runs. From the JPEG copy of CIFAR-10 only
             those images are decoded. Defaults to `None` (all images).
+        source: One of `SOURCES`: `"auto"` (local files, then TFDS's
+            prepared data if TFDS is installed, then a download),
+            `"files"` (local files, then a download; TFDS never imported)
+            or `"tfds"` (`tfds.load` only; `data_dir` is TFDS's data
+            folder, `download` lets TFDS download and prepare; not for
+            USPS, which TFDS lacks). Defaults to `"auto"`.
 
     Returns:
         `(x_train, y_train), (x_test, y_test)`, NumPy arrays.
@@ -137,7 +163,9 @@ def load(
             the data and the download failed or was switched off (the
             message lists every place looked in and how to provide the
             data).
-        ImportError: for the JPEG copy of CIFAR-10 without Pillow.
+        ImportError: for the JPEG copy of CIFAR-10 without Pillow, and for
+            `source="tfds"` without tensorflow-datasets (naming the extra,
+            `pip install keras-ninr[datasets]`).
     """
     key = name.lower().replace("-", "_") if isinstance(name, str) else name
     if key not in KNOWN_DATASETS:
@@ -154,15 +182,28 @@ def load(
             "Expected `max_per_class` to be a positive integer or None. "
             f"Received: max_per_class={max_per_class!r}"
         )
-    if key == "cifar10":
+    if source not in SOURCES:
+        raise ValueError(
+            f"Unrecognized `source`. Expected one of {SOURCES}. Received: "
+            f"source={source!r}"
+        )
+    fallback = None
+    if source == "auto" and key in tfds.TFDS_NAMES:
+
+        def fallback(data_dir):
+            return tfds.fallback(key, data_dir)
+
+    if source == "tfds":
+        data = tfds.load_tfds_dataset(key, data_dir, download)
+    elif key == "cifar10":
         data = cifar10.load_cifar10(
-            data_dir, download, verify_checksums, max_per_class
+            data_dir, download, verify_checksums, max_per_class, fallback
         )
     elif key == "usps":
         data = usps.load_usps(data_dir, download, verify_checksums)
     else:
         data = idx.load_idx_dataset(
-            idx.DATASETS[key], data_dir, download, verify_checksums
+            idx.DATASETS[key], data_dir, download, verify_checksums, fallback
         )
     if max_per_class is not None:
         data = tuple(_first_per_class(x, y, max_per_class) for x, y in data)

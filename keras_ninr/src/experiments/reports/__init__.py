@@ -7,9 +7,17 @@ matplotlib `Figure` or a Markdown string; none trains.
 - `grouping`: runs grouped into methods, mean ± 2σ over seeds.
 - `figures`: Fig. 2 (corruption), 6 (attacks), 7, 8 and 9 styles.
 - `tables`: Table 1 (domain shift) and Table 2 (clean accuracy) styles.
+- `benchmarks`: MNIST-C / CIFAR-10-C accuracy per corruption and mCE
+  (a table and a figure; they also take `corruption_benchmark` results).
 - `writer`: figures and a Markdown page on disk (`keras-ninr report`).
 """
 
+from keras_ninr.src.experiments.reports.benchmarks import (
+    corruption_benchmark_figure,
+)
+from keras_ninr.src.experiments.reports.benchmarks import (
+    corruption_benchmark_table,
+)
 from keras_ninr.src.experiments.reports.figures import attack_figure
 from keras_ninr.src.experiments.reports.figures import cifar10_figure
 from keras_ninr.src.experiments.reports.figures import corruption_figure

@@ -15,8 +15,17 @@ import numpy as np
 from keras_ninr.src.corruption import check_sigma_noise
 from keras_ninr.src.datasets import loaders as datasets
 from keras_ninr.src.experiments import zoo
+from keras_ninr.src.robustness import benchmark_data
 
-EVALUATIONS = ("clean", "corruption_curve", "domain_shift", "fgsm", "pgd")
+# Newer kinds go last: a config without them keeps its run_id.
+EVALUATIONS = (
+    "clean",
+    "corruption_curve",
+    "domain_shift",
+    "fgsm",
+    "pgd",
+    "corruption_benchmark",
+)
 
 # The builder `zoo.build` hands each architecture's `architecture_kwargs` to.
 ARCHITECTURE_BUILDERS = {
@@ -61,7 +70,8 @@ def check_int(value, name, minimum):
 def normalize_evaluations(evaluations):
     """`evaluations` checked, in `EVALUATIONS` order, without the unasked.
 
-    `"clean"` is `True`; every other entry a list without repeats
+    `"clean"` is `True`; `"corruption_benchmark"` a benchmark name
+    (`"mnist_c"`, `"cifar10_c"`); every other entry a list without repeats
     (`"domain_shift": True` is `["lecun"]`).
     """
     if not isinstance(evaluations, dict):
@@ -88,6 +98,9 @@ def normalize_evaluations(evaluations):
                     f"Received: {value!r}"
                 )
             normalized[name] = True
+            continue
+        if name == "corruption_benchmark":
+            normalized[name] = benchmark_data.get_benchmark(value).name
             continue
         if name == "domain_shift" and value is True:
             value = ("lecun",)

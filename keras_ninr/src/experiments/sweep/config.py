@@ -24,6 +24,7 @@ from keras_ninr.src.experiments.sweep.checks import check_int
 from keras_ninr.src.experiments.sweep.checks import is_real
 from keras_ninr.src.experiments.sweep.checks import normalize_evaluations
 from keras_ninr.src.experiments.sweep.checks import to_json
+from keras_ninr.src.robustness import benchmark_data
 
 NINR_REGULARIZATIONS = ("in-ninr", "full-ninr")
 DEFAULT_EVALUATIONS = {
@@ -33,6 +34,10 @@ DEFAULT_EVALUATIONS = {
 
 # The data set the USPS domain shift applies to (Table 1).
 DOMAIN_SHIFT_DATASET = "mnist"
+# The data set of each corruption benchmark's clean test images.
+BENCHMARK_DATASETS = {
+    name: spec.clean_dataset for name, spec in benchmark_data.BENCHMARKS.items()
+}
 
 # Fields in which runs trained as replicas of one another may differ.
 REPLICA_FIELDS = (
@@ -99,7 +104,11 @@ class RunConfig:
             (`True`), `"corruption_curve"` (sigma_noise values in [0, 1]),
             `"domain_shift"` (USPS processing variants, or `True` for
             `("lecun",)`; `dataset="mnist"` only), `"fgsm"` and `"pgd"`
-            (epsilons in pixel units).
+            (epsilons in pixel units), `"corruption_benchmark"`
+            (`"mnist_c"` with `dataset="mnist"`, `"cifar10_c"` with
+            `dataset="cifar10"`: `keras_ninr.robustness.
+            corruption_benchmark`, its data under the sweep's `data_dir`
+            as `mnist_c/`, `CIFAR-10-C/` or `cifar10_c/`, else TFDS).
             Defaults to clean accuracy and sigma_noise = 0, 0.1, ..., 1.
         attack_size: Int, the number of test images attacked. Defaults to
             `1000`.
@@ -220,6 +229,13 @@ class RunConfig:
                 f"dataset={DOMAIN_SHIFT_DATASET!r}: it tests MNIST-trained "
                 "models on USPS digits in MNIST's format (Table 1). "
                 f"Received: dataset={self.dataset!r}"
+            )
+        benchmark = self.evaluations.get("corruption_benchmark")
+        if benchmark and self.dataset != BENCHMARK_DATASETS[benchmark]:
+            raise ValueError(
+                f"Expected the {benchmark!r} corruption benchmark only with "
+                f"dataset={BENCHMARK_DATASETS[benchmark]!r}: it corrupts that "
+                f"data set's test images. Received: dataset={self.dataset!r}"
             )
         check_architecture_kwargs(self.architecture, self.architecture_kwargs)
         self.architecture_kwargs = {

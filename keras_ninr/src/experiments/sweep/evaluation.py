@@ -12,6 +12,13 @@ evaluation feeds it pixels:
 - **Adversarial attacks** (FGSM, PGD; Fig. 6) on the first `attack_size`
   test images, in pixel space ([0, 1], epsilon in pixel units), in
   inference mode.
+- **A corruption benchmark**, MNIST-C or CIFAR-10-C
+  (`keras_ninr.robustness.corruption_benchmark`), on every image of the
+  benchmark, read from the sweep's `data_dir` (`<data_dir>/mnist_c/`,
+  `<data_dir>/CIFAR-10-C/` or `<data_dir>/cifar10_c/`, in the original
+  releases' layouts), else `$KERAS_NINR_DATA_DIR`, else TFDS's prepared
+  data. Its clean accuracy is the run's (its test images); the mCE, which
+  needs a baseline run, is computed by the reports.
 
 A run whose loss or NIW norm stops being finite, or whose loss explodes
 (`PhaseMonitor`, NINR runs only), is divergent by the paper's test
@@ -30,6 +37,7 @@ from keras_ninr.src.experiments import provenance
 from keras_ninr.src.experiments.sweep.checks import to_json
 from keras_ninr.src.experiments.sweep.data import IMAGE_ARCHITECTURES
 from keras_ninr.src.robustness import attacks
+from keras_ninr.src.robustness import benchmarks
 from keras_ninr.src.robustness import corruption_curves
 
 STATUSES = ("finished", "diverged")
@@ -80,6 +88,13 @@ def evaluate(model, config, prepared, data):
                 "epsilon": list(accuracies),
                 "accuracy": list(accuracies.values()),
             }
+    if spec.get("corruption_benchmark"):
+        results["corruption_benchmark"] = benchmarks.corruption_benchmark(
+            model,
+            spec["corruption_benchmark"],
+            data_dir=data.data_dir,
+            clean=(x, y),
+        )
     return results
 
 

@@ -9,8 +9,9 @@ pixels, with NumPy alone.
   Severities 4 and 5 of `gaussian_blur` (4 and 6 pixels) blur a 28x28
   MNIST digit into a blob; it is an ImageNet-C corruption with MNIST-C's
   parameters that MNIST-C's final set leaves out.
-- `glass_blur` keeps the blurred image in floats (MNIST-C rounds it to 8
-  bits between its blurs).
+- `glass_blur` truncates the first blur to 8 bits before the swaps, as
+  MNIST-C's `np.uint8(gaussian(x) * 255)` does (so it darkens by up to
+  1/255).
 - `motion_blur` follows ImageMagick's `MotionBlurImage`, which MNIST-C
   calls: a one-sided Gaussian trail of `2 * radius + 1` taps at whole-pixel
   offsets, edge pixels repeated beyond the border.
@@ -53,12 +54,18 @@ def gaussian_blur(images, stddev, rng):
 def glass_blur(images, parameters, rng):
     """Blur, shuffle pixels locally, blur again (frosted glass).
 
+    The first blur is truncated to 8 bits (`floor(255 x) / 255`), as in
+    MNIST-C.
+
     Each pass visits the pixels from the bottom right to the top left and,
     with probability 1/2, swaps a pixel with one up to `distance` pixels
     away; swaps are sequential, so a pixel can travel further.
     """
     stddev, distance, passes = parameters
-    result = gaussian_filter(images, stddev)
+    # MNIST-C's 8-bit truncation between the blurs; the 1e-3 keeps a blurred
+    # 1.0 that float rounding left at 0.99999994 at 255.
+    result = np.floor(gaussian_filter(images, stddev) * 255.0 + 1e-3) / 255.0
+    result = result.astype(images.dtype)
     n, height, width, _ = images.shape
     rows = range(height - distance, distance, -1)
     cols = range(width - distance, distance, -1)
