@@ -39,7 +39,26 @@ def _fixture_data_folder(tmp_path_factory):
     writers.write_idx_dataset(root / "mnist", num_train=640, num_test=300, seed=1)
     writers.write_usps(root / "usps", num_train=12, num_test=60)
     writers.write_batches(root / "cifar10", per_batch=256)
+    _write_corruption_benchmarks(root)
     return root
+
+
+def _write_corruption_benchmarks(root, count=16):
+    """MNIST-C and CIFAR-10-C in their releases' layouts, a few random
+    images per corruption (and severity)."""
+    from keras_ninr import robustness
+
+    rng = np.random.default_rng(0)
+    for name in ("identity",) + robustness.MNIST_C_CORRUPTIONS:
+        folder = root / "mnist_c" / name
+        folder.mkdir(parents=True)
+        np.save(folder / "test_images.npy", rng.integers(0, 256, (count, 28, 28, 1), np.uint8))
+        np.save(folder / "test_labels.npy", rng.integers(0, 10, count, np.uint8))
+    folder = root / "CIFAR-10-C"
+    folder.mkdir()
+    for name in robustness.CIFAR10_C_CORRUPTIONS:
+        np.save(folder / f"{name}.npy", rng.integers(0, 256, (5 * count, 32, 32, 3), np.uint8))
+    np.save(folder / "labels.npy", rng.integers(0, 10, 5 * count, np.uint8))
 
 
 @pytest.fixture

@@ -50,6 +50,8 @@ TINY = {
         ["phase_boundaries_tiny.md"],
         None,
     ),
+    "mnist-c": (["--architectures", "fc"], ["mnist_c_tiny.md", "mnist_c_tiny.png"], 2),
+    "cifar10-c": (["--methods", "none", "--train-size", "256"], ["cifar10_c_tiny.md", "cifar10_c_tiny.png"], 1),
 }
 
 
@@ -69,7 +71,7 @@ def test_list_names_every_paper_experiment(capsys):
     assert set(listed) == set(experiments.EXPERIMENTS)
 
 
-@pytest.mark.parametrize("name", PAPER)
+@pytest.mark.parametrize("name", [*PAPER, "mnist-c", "cifar10-c"])
 def test_each_experiment_runs_tiny_and_writes_results_and_page(
     name, tmp_path, fixture_data_dir, capsys
 ):
@@ -88,6 +90,8 @@ def test_each_experiment_runs_tiny_and_writes_results_and_page(
     assert f"keras-ninr reproduce {name} --tiny --out {out}" in page
     assert "Backend: " in page
     assert "Wrote: " in capsys.readouterr().out
+    if name in ("mnist-c", "cifar10-c"):
+        assert "mCE" in page and "| brightness |" in page
 
 
 def test_a_rerun_trains_nothing_and_keeps_the_results(tmp_path, fixture_data_dir, capsys):
@@ -184,3 +188,16 @@ def test_committed_results_are_runs_of_their_definitions_and_render(
     assert str(tmp_path / next(iter(experiment.figures))) in written[0]
     for label in {r["label"] for r in records}:
         assert f"| {label} |" in page
+
+
+def test_missing_benchmark_data_stops_before_any_training(tmp_path, fixture_data_dir, capsys):
+    # The clean data sets without MNIST-C: the error names where it looked
+    # and how to get the data, and nothing has trained.
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "mnist").symlink_to(f"{fixture_data_dir}/mnist")
+    out = tmp_path / "out"
+    assert reproduce("mnist-c", "--tiny", "--out", out, "--data-dir", data, "--no-progress") == 1
+    error = capsys.readouterr().err
+    assert "mnist_c" in error and "zenodo" in error
+    assert not (out / "results.jsonl").exists() or not (out / "results.jsonl").read_text()

@@ -73,6 +73,11 @@ def test_a_tiny_sweep_evaluates_mnist_c_and_reports_it(tmp_path):
     assert len(figure.axes) == 1
     labels = figure.axes[0].get_legend_handles_labels()[1]
     assert labels == ["None", "Dropout"]
+    # `keras-ninr report` shows the benchmark too.
+    written = reports.write_results_report(records, tmp_path / "report", "runs")
+    assert (tmp_path / "report" / "corruption_benchmark.png").stat().st_size > 0
+    assert (tmp_path / "report" / "corruption_benchmark.md").read_text() == table
+    assert str(tmp_path / "report" / "report.md") == written[-1]
 
 
 def test_the_benchmark_kind_is_checked_and_keeps_older_run_ids():

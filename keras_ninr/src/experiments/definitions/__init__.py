@@ -6,5 +6,6 @@
   (Figs. 2, 6-9, Tables 1-2) and the page it writes.
 - `phase_experiments`: Fig. 3 (the four phases) and the phase-boundary
   finder, which train with a `PhaseMonitor` rather than through a sweep.
-- `paper`: the definitions themselves; `registry`: `EXPERIMENTS`, `get`.
+- `paper`: the paper's definitions; `benchmarks`: MNIST-C and CIFAR-10-C
+  (not in the paper); `registry`: `EXPERIMENTS`, `get`.
 """

@@ -1,5 +1,6 @@
 """Every experiment the kit reproduces, by name (`keras-ninr reproduce NAME`)."""
 
+from keras_ninr.src.experiments.definitions.benchmarks import BENCHMARK_EXPERIMENTS
 from keras_ninr.src.experiments.definitions.paper import SWEEP_EXPERIMENTS
 from keras_ninr.src.experiments.definitions.phase_experiments import BoundaryExperiment
 from keras_ninr.src.experiments.definitions.phase_experiments import PhasesExperiment
@@ -10,6 +11,7 @@ EXPERIMENTS = {
         *SWEEP_EXPERIMENTS,
         PhasesExperiment(),
         BoundaryExperiment(),
+        *BENCHMARK_EXPERIMENTS,
     )
 }
 

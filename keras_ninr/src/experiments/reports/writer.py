@@ -9,6 +9,7 @@ style tables, for the evaluations the runs asked for.
 
 import os
 
+from keras_ninr.src.experiments.reports import benchmarks as benchmark_functions
 from keras_ninr.src.experiments.reports import figures as figure_functions
 from keras_ninr.src.experiments.reports import tables as table_functions
 from keras_ninr.src.experiments.reports.grouping import training_seconds
@@ -140,6 +141,9 @@ def write_results_report(
                 records, attack=attack, title=title
             )
             figures.append((f"{attack}.png", attack, drawn))
+    if "corruption_benchmark" in asked:
+        drawn = benchmark_functions.corruption_benchmark_figure(records, title=title)
+        figures.append(("corruption_benchmark.png", "corruption_benchmark", drawn))
     tables = []
     if "clean" in asked:
         tables.append(
@@ -157,6 +161,14 @@ def write_results_report(
                 "seeds",
                 table_functions.domain_shift_table(records),
                 "domain_shift.md",
+            )
+        )
+    if "corruption_benchmark" in asked:
+        tables.append(
+            (
+                "## Corruption benchmark (MNIST-C / CIFAR-10-C), mCE vs None",
+                benchmark_functions.corruption_benchmark_table(records),
+                "corruption_benchmark.md",
             )
         )
     header = [

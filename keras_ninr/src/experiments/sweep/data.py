@@ -20,6 +20,7 @@ import dataclasses
 import numpy as np
 
 from keras_ninr.src.datasets import loaders as datasets
+from keras_ninr.src.robustness import benchmark_data
 from keras_ninr.src.datasets.preprocessing import scale_pixels
 from keras_ninr.src.datasets.preprocessing import pixel_statistics
 
@@ -99,6 +100,11 @@ class DataCache:
         channels = config.architecture in IMAGE_ARCHITECTURES
         for variant in config.evaluations.get("domain_shift", ()):
             self.usps(variant, channels)
+        benchmark = config.evaluations.get("corruption_benchmark")
+        if benchmark:
+            # One corruption's files: missing data stops the sweep now.
+            spec = benchmark_data.get_benchmark(benchmark)
+            benchmark_data.read_corruption(spec, spec.corruptions[0], self.data_dir)
 
     def prepare(self, config):
         """The `PreparedData` of `config` (shared by runs on the same data)."""
