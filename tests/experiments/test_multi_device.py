@@ -214,6 +214,7 @@ def check_replicas(result):
 @pytest.mark.skipif(
     keras.backend.backend() != "jax", reason="DataParallel case runs under JAX"
 )
+@pytest.mark.slow  # ~35 s; test_jax_data_parallel_on_two_cpu_devices stays
 def test_jax_data_parallel_trains_replicas_as_runs_alone():
     check_replicas(
         run_case(
