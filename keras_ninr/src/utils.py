@@ -108,3 +108,13 @@ def check_every_n_batches(value, allow_none=False):
             f"Received: every_n_batches={value!r}"
         )
     return int(value)
+
+
+def crossed_multiple(previous_step, step, every_n_batches):
+    """Whether a multiple of `every_n_batches` lies in `(previous_step, step]`.
+
+    A callback told of steps one at a time records at every multiple; with
+    `steps_per_execution` > 1 Keras calls back every few steps, and the
+    record falls at the first call at or after each multiple.
+    """
+    return step // every_n_batches > previous_step // every_n_batches

@@ -8,6 +8,7 @@ import keras
 from keras_ninr.src.norms import l2_norm
 from keras_ninr.src.utils import check_every_n_batches
 from keras_ninr.src.utils import combined_norms
+from keras_ninr.src.utils import crossed_multiple
 from keras_ninr.src.utils import noise_layer_pairs
 
 
@@ -28,7 +29,10 @@ class NIWNormLogger(keras.callbacks.Callback):
     `NoiseInjectionPixel`, the convolution it feeds).
 
     Every epoch the values go into the epoch logs, hence into `History`. With
-    `every_n_batches`, they are also recorded every N training batches. All
+    `every_n_batches`, they are also recorded every N training batches
+    (with `steps_per_execution` > 1, Keras calls back every few steps, and
+    a record falls at the first call at or after each multiple of N; its
+    `step` says which step it is). All
     records (epoch and batch) are kept in `self.records` (a list of dicts),
     written to `csv_path` as they are made, and, with `log_dir`, written as
     TensorBoard scalars under `<log_dir>/niw` (this needs the `tensorboard`
@@ -86,6 +90,7 @@ class NIWNormLogger(keras.callbacks.Callback):
         self.records = []
         self._epoch = 0
         self._step = 0
+        self._epoch_start = 0
         # A run that ended in an exception never reached on_train_end.
         self._close()
         if self.csv_path is not None:
@@ -156,10 +161,16 @@ class NIWNormLogger(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
+        self._epoch_start = self._step
 
     def on_train_batch_end(self, batch, logs=None):
-        self._step += 1
-        if self.every_n_batches and self._step % self.every_n_batches == 0:
+        # `batch` is the index of the last step run (several with
+        # steps_per_execution > 1).
+        previous = self._step
+        self._step = self._epoch_start + batch + 1
+        if self.every_n_batches and crossed_multiple(
+            previous, self._step, self.every_n_batches
+        ):
             self._record(self._values(), batch)
 
     def on_epoch_end(self, epoch, logs=None):

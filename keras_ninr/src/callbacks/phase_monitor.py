@@ -11,6 +11,7 @@ from keras_ninr.src.phases.windowed_loss import WindowedLoss
 from keras_ninr.src.training_rules import EXPLOSION_FACTOR
 from keras_ninr.src.training_rules import is_divergent
 from keras_ninr.src.utils import check_every_n_batches
+from keras_ninr.src.utils import crossed_multiple
 from keras_ninr.src.utils import combined_norms
 from keras_ninr.src.utils import noise_layer_pairs
 
@@ -29,6 +30,15 @@ class PhaseMonitor(keras.callbacks.Callback):
     a loss above `explosion_factor` times its start. Training then stops
     with a warning (kept in `self.message`) that names sigma_eps and what to
     try.
+
+    With `steps_per_execution=N` > 1 in `compile`, Keras calls back once
+    every N steps; steps are counted from the batch indices Keras passes,
+    so records fall at the first call at or after every multiple of
+    `every_n_batches` (exactly on it where N divides it), a non-finite loss
+    is seen up to N - 1 steps late, and the loss at the start is the mean
+    over the first N steps rather than the first step's (which
+    `classify` measures a catapult's spike against). Train with N = 1 for
+    a phase trace as `keras_ninr.experiments` keeps it.
 
     Args:
         every_n_batches: Record every N batches. Defaults to `10`.
@@ -72,6 +82,7 @@ class PhaseMonitor(keras.callbacks.Callback):
         )
         self._epoch = 0
         self._step = 0
+        self._epoch_start = 0
         self.trace.begin(self._norms())  # Before the first step.
 
     # The run's state lives in `self.trace`; these read it.
@@ -87,12 +98,16 @@ class PhaseMonitor(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
+        self._epoch_start = self._step
         self.trace.begin_epoch()
 
     def on_train_batch_end(self, batch, logs=None):
-        self._step += 1
+        # `batch` is the index of the last step run (several with
+        # steps_per_execution > 1).
+        previous = self._step
+        self._step = self._epoch_start + batch + 1
         running_mean = float((logs or {}).get("loss", math.nan))
-        due = not self._step % self.every_n_batches
+        due = crossed_multiple(previous, self._step, self.every_n_batches)
         record = self.trace.update(
             self._epoch, self._step, batch, running_mean, self._norms, due
         )

@@ -24,6 +24,7 @@ from keras_ninr.src.phases.classify import classify
 from keras_ninr.src.phases.windowed_loss import WindowedLoss
 from keras_ninr.src.training_rules import is_divergent
 from keras_ninr.src.utils import combined_norms
+from keras_ninr.src.utils import crossed_multiple
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import noise_layer_pairs
 
@@ -110,14 +111,18 @@ class _Recorder(keras.callbacks.Callback):
         self.records = []
         self._start = self._norms()
         self._loss = WindowedLoss()
+        self._step = 0
 
     def on_train_batch_end(self, batch, logs=None):
-        step = batch + 1
+        # One epoch; `batch` is the index of the last step run (several
+        # with steps_per_execution > 1).
+        previous, step = self._step, batch + 1
+        self._step = step
         mean = float((logs or {}).get("loss", math.nan))
-        if step == 1:
+        if previous == 0:
             self.records.append({"step": 0, "loss": mean, **self._start})
         diverged = is_divergent(mean)
-        if step % self.every and not diverged:
+        if not crossed_multiple(previous, step, self.every) and not diverged:
             return
         window = self._loss.update(batch, mean)
         self.records.append({"step": step, "loss": window, **self._norms()})
