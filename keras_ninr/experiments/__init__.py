@@ -2,6 +2,8 @@
 
 - `definitions`: the paper's experiments as data (`EXPERIMENTS`, `get`):
   what `keras-ninr reproduce NAME` runs.
+- `execution`: how the kit calls `fit` (steps per execution, data on
+  the device).
 - `zoo`: the paper's networks, regularizations, optimizers and sigma_eps
   presets.
 - `sweep`: run configurations, the resumable results file, the runner.
@@ -11,6 +13,7 @@
 """
 
 from keras_ninr.experiments import definitions
+from keras_ninr.experiments import execution
 from keras_ninr.experiments import provenance
 from keras_ninr.experiments import replicas
 from keras_ninr.experiments import reports
@@ -23,6 +26,7 @@ __all__ = [
     "EXPERIMENTS",
     "cli",
     "definitions",
+    "execution",
     "get",
     "provenance",
     "replicas",

@@ -205,18 +205,21 @@ class NINRModel(keras.Model):
         # `callbacks` is fit's sixth positional argument.
         if len(args) > 5:
             args = list(args)
-            args[5] = [_NoiseWeightNormLogs(), *list(args[5] or [])]
+            args[5] = [NoiseWeightNormLogs(), *list(args[5] or [])]
         else:
             kwargs["callbacks"] = [
-                _NoiseWeightNormLogs(),
+                NoiseWeightNormLogs(),
                 *list(kwargs.get("callbacks") or []),
             ]
         return super().fit(*args, **kwargs)
 
 
-class _NoiseWeightNormLogs(keras.callbacks.Callback):
+class NoiseWeightNormLogs(keras.callbacks.Callback):
     """Adds the NIW norms to the epoch logs of `NINRModel.fit`.
 
+    `niw_norm` (all NIWs together) and, with several NINs,
+    `niw_norm/<layer name>`. Finds the NINs by type, so that a model that
+    wraps a NINR model for training (`DeviceDataModel`) logs the same keys.
     Read on the host once an epoch (cheap, and correct on every backend: on
     JAX, `self.model` syncs the training state back into the variables).
     """
@@ -224,10 +227,10 @@ class _NoiseWeightNormLogs(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
             return
-        layers = self.model.noise_layers
+        layers = find_noise_layers(self.model)
         if not layers:
             return
         logs["niw_norm"] = l2_norm(layer.noise_kernel for layer in layers)
         if len(layers) > 1:
-            for name, value in self.model.noise_weight_norms().items():
-                logs[f"niw_norm/{name}"] = value
+            for layer in layers:
+                logs[f"niw_norm/{layer.name}"] = layer.noise_weight_norm()

@@ -1,0 +1,278 @@
+"""How the kit's runs call `fit`: several steps per call, data on the device.
+
+A run of the paper's small networks through `Model.fit` pays a fixed cost
+per training step (the backend's call, moving a NumPy batch to the device,
+Keras's callbacks) that can be larger than the step itself (issue 15,
+`benchmarks/step_overhead.py`). Two public Keras means cut it, and the kit
+uses both where they are measured to be faster:
+
+- `compile(steps_per_execution=N)`: Keras runs N steps per call and calls
+  the batch callbacks once per N steps. `steps_per_execution` gives the
+  kit's N for this backend and device (a table measured with
+  `benchmarks/step_overhead.py`), and 1 where a run keeps a phase trace
+  (see below) or the backend allows no other value (PyTorch).
+- `DeviceDataModel`: the training images and labels stay on the device,
+  in the model, with each epoch's order; Keras is fed only positions in
+  the epoch, so no image batch crosses from NumPy to the backend at each
+  step and no Python code runs per batch.
+
+Neither changes what a step computes: the same seed gives the same weights
+(`tests/experiments/test_execution.py`).
+
+**What a run with N > 1 gives up.** Keras calls `on_train_batch_end` after
+every N-th step (with the index of the last), and its logs are those of
+that step: records that a callback makes every k batches fall at the first
+call at or after each multiple of k (exactly on it when N divides k), and
+a non-finite loss is seen up to N - 1 steps late. A phase trace
+(`PhaseMonitor`, the replicas' `PhaseTrace`, the phase-boundary finder)
+also takes the loss of the very first step as the loss at the start of
+training (`keras_ninr.phases.classify` measures a catapult's spike against
+it); with N > 1 it would get the mean over the first N steps. So the kit
+keeps N = 1 for every run with a phase trace: NINR runs of a sweep (alone
+or as replicas), Fig. 3 and the phase-boundary experiment.
+"""
+
+import numbers
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_ninr.src.experiments.replicas.batches import epoch_order
+from keras_ninr.src.models.ninr_model import NoiseWeightNormLogs
+from keras_ninr.src.robustness.input_gradients import accelerator_name
+from keras_ninr.src.utils import find_noise_layers
+
+BACKENDS = ("jax", "tensorflow", "torch")
+DEVICE_KINDS = ("cpu", "gpu", "tpu")
+
+# The kit's steps_per_execution by (backend, device kind). From
+# `benchmarks/results/step_overhead.md` (2-core CPU, JAX and TensorFlow):
+# see there for the numbers. PyTorch: Keras requires 1. GPU and TPU are
+# not measured yet: they take the CPU's value, since per-step dispatch and
+# host synchronisation cost more there relative to a small step (issue
+# 15: 0.35-0.5 s an epoch through `fit` on an H200 against 0.042 s for a
+# compiled loop), and N > 1 changes no result. `scripts/gpu_checks.sh`
+# runs the benchmark on a GPU.
+STEPS_PER_EXECUTION = {
+    ("jax", "cpu"): 32,
+    ("jax", "gpu"): 32,
+    ("jax", "tpu"): 32,
+    ("tensorflow", "cpu"): 32,
+    ("tensorflow", "gpu"): 32,
+    ("tensorflow", "tpu"): 32,
+    ("torch", "cpu"): 1,
+    ("torch", "gpu"): 1,
+}
+
+
+def device_kind():
+    """`"cpu"`, `"gpu"` or `"tpu"`: what the backend computes on."""
+    name = accelerator_name().split(":", 1)[0].strip().lower()
+    if name in ("gpu", "cuda", "rocm"):
+        return "gpu"
+    if name == "tpu":
+        return "tpu"
+    return "cpu"
+
+
+def steps_per_execution(phase_trace=False, backend=None, device=None):
+    """The `steps_per_execution` the kit compiles a run with.
+
+    Args:
+        phase_trace: Bool, whether the run keeps a phase trace (a
+            `PhaseMonitor` or the like), which needs the loss of every
+            step from the first: then 1. Defaults to `False`.
+        backend: `"jax"`, `"tensorflow"` or `"torch"`. Defaults to `None`,
+            the active Keras backend.
+        device: `"cpu"`, `"gpu"` or `"tpu"`. Defaults to `None`, what the
+            backend computes on (`device_kind()`).
+
+    Returns:
+        A positive int, from `STEPS_PER_EXECUTION` (1 for a pair not in it).
+    """
+    if not isinstance(phase_trace, bool):
+        raise ValueError(
+            "Expected `phase_trace` to be a bool. "
+            f"Received: phase_trace={phase_trace!r}"
+        )
+    if backend is None:
+        backend = keras.backend.backend()
+    if backend not in BACKENDS:
+        raise ValueError(
+            f"Unrecognized `backend`. Expected one of {BACKENDS}. "
+            f"Received: backend={backend!r}"
+        )
+    if device is None:
+        device = device_kind()
+    if device not in DEVICE_KINDS:
+        raise ValueError(
+            f"Unrecognized `device`. Expected one of {DEVICE_KINDS}. "
+            f"Received: device={device!r}"
+        )
+    if phase_trace:
+        return 1
+    return STEPS_PER_EXECUTION.get((backend, device), 1)
+
+
+class DeviceData(keras.layers.Layer):
+    """A data set kept on the device: sample indices -> those samples.
+
+    The array is a non-trainable variable, so a training step's input is a
+    few integers per sample instead of the samples themselves.
+
+    Args:
+        data: Array `(N, ...)`, e.g. training images.
+    """
+
+    def __init__(self, data, **kwargs):
+        super().__init__(**kwargs)
+        self._data = np.asarray(data)
+        self._shape = self._data.shape
+        self._dtype = keras.backend.standardize_dtype(self._data.dtype)
+
+    def build(self, input_shape):
+        self.data = self.add_weight(
+            name="data",
+            shape=self._shape,
+            initializer="zeros",
+            dtype=self._dtype,
+            trainable=False,
+            autocast=False,
+        )
+        self.data.assign(self._data)
+        self._data = None  # The device holds it now.
+
+    def call(self, indices):
+        indices = ops.cast(indices, "int32")  # Symbolic builds pass floats.
+        return ops.take(self.data, indices, axis=0)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + tuple(self._shape[1:])
+
+
+class DeviceDataModel(keras.Model):
+    """Trains `model` on a data set kept on the device, in a run's order.
+
+    `DeviceDataModel(model, x, y, seed)` holds `x`, `y` and the current
+    epoch's order (the order `EpochBatches(x, y, batch_size, seed)` gives
+    under `fit`, `trained_epoch_order`) in variables, and shares every
+    variable of `model`. Its `fit` feeds Keras only the positions
+    `0 ... N-1` in the epoch, as a NumPy array (the backends' fastest input
+    pipeline); a step gathers its samples and labels on the device. It
+    trains `model` exactly as `model.fit(EpochBatches(x, y, batch_size,
+    seed), shuffle=False)` would, and `model` keeps the trained weights:
+    evaluate, save and predict with `model` itself (this model's output is
+    `model`'s output and the labels). Compile it as `model` would be
+    compiled.
+
+    Like `NINRModel.fit`, its `fit` adds the NIW norm (`niw_norm`) to the
+    epoch logs when `model` has Noise Injection Nodes.
+
+    Args:
+        model: A Keras model taking a batch of `x`.
+        x: The training inputs, `(N, ...)`, as `model` takes them.
+        y: The `N` integer labels.
+        seed: Int: the run's data order (see `trained_epoch_order`).
+    """
+
+    def __init__(self, model, x, y, seed, **kwargs):
+        super().__init__(**kwargs)
+        x, y = np.asarray(x), np.asarray(y)
+        if len(x) != len(y) or len(x) == 0:
+            raise ValueError(
+                "Expected `x` and `y` with the same, positive number of "
+                f"samples. Received: len(x)={len(x)}, len(y)={len(y)}"
+            )
+        self.network = model
+        self.seed = int(seed)
+        self.num_samples = len(x)
+        self.samples = DeviceData(x, name="samples")
+        self.labels = DeviceData(y.astype("int32"), name="labels")
+        # The position -> sample map of the epoch being trained.
+        self.order = DeviceData(
+            trained_epoch_order(self.seed, 0, self.num_samples).astype(
+                "int32"
+            ),
+            name="order",
+        )
+        for layer in (self.samples, self.labels, self.order):
+            layer.build(None)
+
+    def call(self, positions, training=False):
+        """`(model's output, labels)` of the samples at `positions`."""
+        indices = self.order(positions)
+        outputs = self.network(self.samples(indices), training=training)
+        # The labels go out with the outputs: JAX computes the metrics
+        # outside the step's view of the non-trainable variables.
+        return outputs, self.labels(indices)
+
+    # Keras passes the positions as `y`; the labels come with `y_pred`.
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        outputs, labels = y_pred
+        return super().compute_loss(
+            x=x,
+            y=labels,
+            y_pred=outputs,
+            sample_weight=sample_weight,
+            training=training,
+        )
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        outputs, labels = y_pred
+        return super().compute_metrics(x, labels, outputs, sample_weight)
+
+    def fit(self, *, batch_size, epochs=1, callbacks=None, verbose="auto"):
+        """Train on the data set for `epochs` epochs; returns `History`.
+
+        Args:
+            batch_size: Int, samples per step (the last step of an epoch
+                takes what is left).
+            epochs: Int. Defaults to `1`.
+            callbacks: Optional list of Keras callbacks.
+            verbose: As in `keras.Model.fit`. Defaults to `"auto"`.
+        """
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, numbers.Integral)
+            or batch_size < 1
+        ):
+            raise ValueError(
+                "Expected `batch_size` to be a positive integer. "
+                f"Received: batch_size={batch_size!r}"
+            )
+        callbacks = [_EpochOrder(), *list(callbacks or [])]
+        if find_noise_layers(self.network):
+            callbacks.insert(1, NoiseWeightNormLogs())
+        positions = np.arange(self.num_samples, dtype="int32")
+        return super().fit(
+            positions,
+            positions,
+            batch_size=int(batch_size),
+            epochs=epochs,
+            callbacks=callbacks,
+            shuffle=False,
+            verbose=verbose,
+        )
+
+
+def trained_epoch_order(seed, epoch, size):
+    """The order `EpochBatches(..., seed)` gives epoch `epoch` of a `fit`.
+
+    Keras's `fit` calls a `PyDataset`'s `on_epoch_end` once before the
+    first epoch (when it resets its iterator), so `EpochBatches` trains
+    epoch e in `epoch_order(seed, e + 1)`, on every backend; the kit's runs
+    were trained so, alone and as replicas, and `DeviceDataModel` keeps it.
+    """
+    return epoch_order(seed, epoch + 1, size)
+
+
+class _EpochOrder(keras.callbacks.Callback):
+    """Puts the epoch's order into a `DeviceDataModel` before the epoch."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        model = self.model
+        order = trained_epoch_order(model.seed, epoch, model.num_samples)
+        model.order.data.assign(order.astype("int32"))
