@@ -21,6 +21,7 @@ import keras
 import numpy as np
 
 from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
+from keras_ninr.src.experiments import execution
 from keras_ninr.src.experiments import provenance
 from keras_ninr.src.experiments import reports
 from keras_ninr.src.experiments import zoo
@@ -159,7 +160,11 @@ class PhasesExperiment:
             "fc1", "in-ninr", noise_stddev=sigma, seed=seed,
             pixel_mean=data.mean, pixel_std=data.std, **kwargs,
         )
-        zoo.compile_model(model, "fc1")
+        # One step per call: the phase trace needs every step's loss.
+        zoo.compile_model(
+            model, "fc1",
+            steps_per_execution=execution.steps_per_execution(phase_trace=True),
+        )
         monitor = PhaseMonitor(every_n_batches=2, stop_on_divergence=False)
         batch_size = zoo.BATCH_SIZES["fc1"]
         start = time.time()
@@ -301,7 +306,12 @@ class BoundaryExperiment:
                 seed=key["seed"], pixel_mean=data.mean, pixel_std=data.std,
                 num_classes=data.num_classes, **key["architecture_kwargs"],
             )
-            return zoo.compile_model(model, key["architecture"])
+            # One step per call: the finder's trials and the confirmations
+            # keep phase traces, which need every step's loss.
+            return zoo.compile_model(
+                model, key["architecture"],
+                steps_per_execution=execution.steps_per_execution(phase_trace=True),
+            )
 
         done = {r["run_id"]: r for r in read_records(path)}
         finder_id = _run_id(kind="finder", **key)

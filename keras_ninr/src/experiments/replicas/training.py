@@ -22,6 +22,7 @@ have after training alone; `tests/experiments/test_replicas.py` checks this.
 
 import dataclasses
 import math
+import numbers
 import time
 
 import keras
@@ -29,10 +30,12 @@ import numpy as np
 from keras import ops
 
 from keras_ninr.src.callbacks.phase_monitor import PhaseTrace
+from keras_ninr.src.experiments import execution
 from keras_ninr.src.experiments.replicas.batches import ReplicaBatches
 from keras_ninr.src.experiments.replicas.model import ReplicaModel
 from keras_ninr.src.training_rules import is_divergent
 from keras_ninr.src.training_rules import reached_target_accuracy
+from keras_ninr.src.utils import crossed_multiple
 from keras_ninr.src.utils import find_noise_layers
 
 
@@ -145,6 +148,7 @@ class _ReplicaTracker(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._step = 0
+        self._epoch_start = 0
         if self.monitor_phases:
             norms = self.replica_model.replica_norms()
             for run, norm in zip(self.runs, norms):
@@ -153,17 +157,21 @@ class _ReplicaTracker(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
+        self._epoch_start = self._step
         self._start = time.time()
         if self.monitor_phases:
             for k in self.active:
                 self.runs[k].trace.begin_epoch()
 
     def on_train_batch_end(self, batch, logs=None):
-        self._step += 1
+        # `batch` is the index of the last step run (several with
+        # steps_per_execution > 1).
+        previous = self._step
+        self._step = self._epoch_start + batch + 1
         if not self.monitor_phases:
             return
-        due = not self._step % self.every_n_batches
-        if not due and self._step > 1:
+        due = crossed_multiple(previous, self._step, self.every_n_batches)
+        if not due and previous > 0:
             return
         self.model  # On JAX, syncs the training state into the variables.
         losses = np.asarray(logs["replica_loss"], dtype="float64")
@@ -238,7 +246,7 @@ def fit_replicas(
     monitor_phases=True,
     every_n_batches=10,
     on_epoch_end=None,
-    steps_per_execution=1,
+    steps_per_execution=None,
     conv="auto",
 ):
     """Train K models together, each as it would train alone.
@@ -262,7 +270,13 @@ def fit_replicas(
         every_n_batches: Phase records every N batches. Defaults to `10`.
         on_epoch_end: Optional `fn(epoch, runs, active)` called after every
             epoch (e.g. progress).
-        steps_per_execution: Passed to `compile`. Defaults to `1`.
+        steps_per_execution: Passed to `compile`: a positive int, or `None`
+            for the kit's choice on this backend and device
+            (`keras_ninr.experiments.execution.steps_per_execution`): 1
+            with phase monitoring of NINR replicas, whose phase trace needs
+            every step's loss from the first, else the measured value.
+            With N > 1 phase records fall every N steps at the finest (see
+            `PhaseMonitor`). Defaults to `None`.
         conv: How convolutions are batched, see `ReplicaModel`. Defaults
             to `"auto"`.
 
@@ -275,7 +289,20 @@ def fit_replicas(
             f"Expected one seed per model ({len(models)}). Received: "
             f"seeds={seeds}"
         )
+    if steps_per_execution is not None and (
+        isinstance(steps_per_execution, bool)
+        or not isinstance(steps_per_execution, numbers.Integral)
+        or steps_per_execution < 1
+    ):
+        raise ValueError(
+            "Expected `steps_per_execution` to be a positive integer or "
+            f"None. Received: steps_per_execution={steps_per_execution!r}"
+        )
     replica_model = ReplicaModel(models, x, conv=conv)
+    if steps_per_execution is None:
+        steps_per_execution = execution.steps_per_execution(
+            phase_trace=bool(monitor_phases and replica_model.has_noise)
+        )
     replica_model.compile(
         optimizer=optimizer,
         loss=ReplicaCrossentropy(),
