@@ -21,20 +21,25 @@ from keras_ninr.experiments import provenance
 class EpochTimer(keras.callbacks.Callback):
     """Wall time of each epoch, up to the end of its last training step.
 
-    `seconds` holds one entry per epoch of the last `fit`.
+    `seconds` holds one entry per epoch of the last `fit`; `cpu_seconds`
+    the CPU time this process spent in it (all its threads), which other
+    jobs on the machine change less than the wall time.
     """
 
     def on_train_begin(self, logs=None):
         self.seconds = []
+        self.cpu_seconds = []
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
+        self._cpu_start = time.process_time()
 
     def on_epoch_end(self, epoch, logs=None):
         # JAX and TensorFlow return before a step has run; reading a variable
         # the last step wrote waits for it, so the epoch's steps all count.
         ops.convert_to_numpy(self.model.optimizer.iterations.value)
         self.seconds.append(time.perf_counter() - self._start)
+        self.cpu_seconds.append(time.process_time() - self._cpu_start)
 
 
 def positive_int(text):

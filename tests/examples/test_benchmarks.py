@@ -4,6 +4,7 @@ import math
 import os
 
 import keras
+import numpy as np
 import pytest
 
 import keras_ninr
@@ -101,3 +102,89 @@ def test_sweep_throughput_quick_times_sequential_and_replicas(
     assert text.startswith("# Sweep throughput")
     assert f"## Backend: {keras.backend.backend()}" in text
     assert "| fc | 2 replicas |" in text
+
+
+def tiny_pixels(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 784), dtype=np.float32)
+    return x, rng.integers(0, 10, n).astype("int32")
+
+
+def test_step_overhead_times_every_pipeline_and_writes_its_section(
+    benchmarks, tmp_path
+):
+    step_overhead = benchmarks("step_overhead")
+    x, y = tiny_pixels()
+    result = step_overhead.time_step_overhead(
+        x,
+        y,
+        networks={"tiny": (8,)},
+        pipelines={
+            "arrays": (1, 2),
+            "batches": (2,),
+            "device": (2,),
+            "device_scan": (2,),
+        },
+        batch_size=16,
+        repeats=2,
+    )
+
+    backend = keras.backend.backend()
+    expected = ["scan", "arrays/1"]
+    if backend != "torch":  # Keras allows steps_per_execution=1 only.
+        expected += ["arrays/2", "batches/2", "device/2"]
+    if backend == "jax":  # A JAX train_step.
+        expected.append("device_scan/2")
+    for layers in ("dense", "in_ninr"):
+        assert result.variants("tiny", layers) == expected
+        for variant in expected:
+            seconds = result.seconds[("tiny", layers, variant)]
+            assert len(seconds) == 2
+            assert all(math.isfinite(s) and s > 0 for s in seconds)
+            assert result.ratio("tiny", layers, variant) > 0
+        assert result.ratio("tiny", layers, "scan") == 1.0
+    assert set(result.skipped) == {
+        "arrays/2", "batches/2", "device/2", "device_scan/2"
+    } - set(expected)
+
+    out = tmp_path / "step_overhead.md"
+    step_overhead.update_results_file(
+        out, step_overhead.results_section(result, "python step_overhead.py")
+    )
+    text = out.read_text()
+    assert text.startswith("# Per-step overhead of `fit`")
+    assert f"## Backend: {backend}" in text
+    assert "- Command: `python step_overhead.py`" in text
+    assert "load average" in text
+    assert "| 784-8-10 | in_ninr | `fit`, NumPy arrays | 1 |" in text
+
+
+def test_step_overhead_scan_loop_trains_as_fit_does(benchmarks):
+    # The baseline must be the same training, not a cheaper one.
+    step_overhead = benchmarks("step_overhead")
+    x, y = tiny_pixels(seed=1)
+    keras.utils.set_random_seed(0)
+    model = step_overhead.compile_network(
+        step_overhead.build_network((8,), "dense")
+    )
+    scan = step_overhead.ScanTraining(
+        step_overhead.network_parameters(model), x, y, batch_size=16
+    )
+    scan.train_epoch()
+    model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    for layer, expected in zip(model.layers, scan.parameters):
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(layer.kernel),
+            np.asarray(expected["kernel"]),
+            rtol=1e-4,
+            atol=1e-6,
+        )
+
+
+def test_step_overhead_names_a_bad_pipeline_and_data(benchmarks):
+    step_overhead = benchmarks("step_overhead")
+    x, y = tiny_pixels()
+    with pytest.raises(ValueError, match="pipelines="):
+        step_overhead.time_step_overhead(x, y, pipelines={"numpy": (1,)})
+    with pytest.raises(ValueError, match="batch_size=48"):
+        step_overhead.time_step_overhead(x, y, batch_size=48)

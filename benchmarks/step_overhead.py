@@ -1,0 +1,781 @@
+"""Per-step cost of `Model.fit` against a compiled JAX training loop.
+
+A small network trains in steps so short that what `fit` does around each
+step (one backend call per step, a NumPy batch moved to the device, the
+callbacks) can cost as much as the step. This script times one epoch of
+Fashion-MNIST training (SGD, learning rate 0.05, cross-entropy on logits,
+batch 128) of two fully connected networks:
+
+- `small`: 784-64-10, where the per-step cost dominates on a CPU;
+- `paper`: the paper's FC, 784-1024-1024-1024-10 (Sec. 3, App. A);
+
+each with plain `Dense` layers (`dense`) and with a
+`keras_ninr.NoiseInjectionDense` as the first layer (`in_ninr`, the
+paper's decay sigma_eps of the FC), through:
+
+- `scan`: the same training written by hand in JAX, one `jax.lax.scan`
+  over the epoch's batches in one compiled call, batches already on the
+  device: the floor for this model on this machine;
+- `arrays`: `fit` on NumPy arrays (`shuffle=False`), with
+  `steps_per_execution` 1, 8 and 32;
+- `batches`: `fit` on the kit's NumPy batches in its per-epoch order
+  (`EpochBatches`, how a sweep run was fed before issue 15), with
+  `steps_per_execution` 1 and the kit's choice
+  (`keras_ninr.experiments.execution.steps_per_execution()`);
+- `device`: `fit` of the kit's `DeviceDataModel` (images, labels and the
+  epoch's order on the device, Keras fed positions in the epoch as a NumPy
+  array: how a sweep run is fed now), in the same order, with
+  `steps_per_execution` 1 and the kit's choice;
+- `device_scan` (JAX backend only, not in the kit): the same model with a
+  JAX `train_step` that runs the kit's N steps of Keras's own step in one
+  `jax.lax.scan`, i.e. N steps in one compiled call, which Keras's
+  `steps_per_execution` does not give on JAX (it calls the compiled step N
+  times from Python). It shows what is left once per-step dispatch is
+  gone.
+
+The figure is the ratio of a `fit` epoch to a `scan` epoch, both measured
+in this one invocation. The scan loop is JAX code, whatever `KERAS_BACKEND`
+is: under TensorFlow or PyTorch it runs in the same process through JAX
+directly (not through Keras), so JAX must be installed; without JAX the
+ratios are left out. Every variant trains one untimed warm-up epoch
+(compilation), then the variants take turns, one epoch each, `--repeats`
+rounds, the first variant rotating; the table gives the median epoch.
+
+Run from the repository root (data from `$KERAS_NINR_DATA_DIR` or
+`--data-dir`):
+
+    KERAS_BACKEND=jax python benchmarks/step_overhead.py
+    KERAS_BACKEND=tensorflow python benchmarks/step_overhead.py
+    KERAS_BACKEND=jax python benchmarks/step_overhead.py --quick --out /tmp/so.md
+
+It prints a Markdown table and replaces this backend's section of
+`benchmarks/results/step_overhead.md`. With `--quick` (a smoke run on a
+narrow network and 1,024 images) nothing is written unless `--out` is
+given.
+"""
+
+import argparse
+import dataclasses
+import gc
+import os
+import pathlib
+import statistics
+import sys
+import time
+
+import keras
+import numpy as np
+
+import keras_ninr
+from keras_ninr import datasets
+from keras_ninr.experiments import execution
+from keras_ninr.experiments import provenance
+from keras_ninr.experiments import replicas
+from keras_ninr.experiments import zoo
+
+from _benchmark import EpochTimer
+from _benchmark import command_line
+from _benchmark import markdown_table
+from _benchmark import positive_int
+from _benchmark import results_section as _section
+
+INPUT_DIM = 784
+NUM_CLASSES = 10
+LEARNING_RATE = 0.05
+NETWORKS = {"small": (64,), "paper": (1024, 1024, 1024)}
+LAYERS = ("dense", "in_ninr")
+IN_NINR_NOISE_STDDEV = zoo.noise_preset("fc", "input", "decay")
+PIPELINES = ("arrays", "batches", "device", "device_scan")
+ARRAYS_STEPS_PER_EXECUTION = (1, 8, 32)
+
+DEFAULT_REPEATS = 7
+QUICK_REPEATS = 2
+QUICK_TRAIN_SIZE = 1024
+QUICK_NETWORKS = {"small": (16,)}
+DEFAULT_OUT = (
+    pathlib.Path(__file__).resolve().parent / "results" / "step_overhead.md"
+)
+
+_RESULTS_PREAMBLE = """\
+# Per-step overhead of `fit` against a compiled JAX loop
+
+Median epoch time of Fashion-MNIST training (SGD lr 0.05, batch 128) of a
+784-64-10 FC and of the paper's 784-1024-1024-1024-10 FC, plain `Dense`
+and in-NINR, through a hand-written JAX loop (one `jax.lax.scan` per
+epoch), through `fit` on NumPy arrays with `steps_per_execution` 1, 8, 32,
+through `fit` on the kit's NumPy batches (`EpochBatches`) and through `fit`
+of the kit's `DeviceDataModel` (images on the device), each with
+`steps_per_execution` 1 and the kit's choice.
+Written by `benchmarks/step_overhead.py`, one section per Keras backend;
+rerunning the script on a backend replaces that backend's section only.
+"""
+
+
+def load_fashion_mnist(data_dir=None, train_size=None, batch_size=128):
+    """Fashion-MNIST training images as `(N, 784)` float32 pixels in [0, 1]
+    and int32 labels, cut to whole batches (a partial last batch would be
+    compiled again), of the first `train_size` images if given."""
+    (x, y), _ = datasets.load("fashion_mnist", data_dir=data_dir)
+    if train_size is not None:
+        x, y = x[:train_size], y[:train_size]
+    count = (len(x) // batch_size) * batch_size
+    if count == 0:
+        raise ValueError(
+            f"Expected at least one batch of {batch_size} images. Received: "
+            f"train_size={train_size!r}"
+        )
+    x = datasets.scale_pixels(x[:count]).reshape(count, -1)
+    return x.astype("float32"), y[:count].astype("int32")
+
+
+def build_network(hidden_units, layers="dense", seed=0):
+    """An FC network on flat pixels: ReLU hidden layers, logits out.
+
+    Args:
+        hidden_units: Widths of the hidden layers.
+        layers: `"dense"` (all `keras.layers.Dense`) or `"in_ninr"` (the
+            first a `keras_ninr.NoiseInjectionDense`, sigma_eps 51.8).
+        seed: Int, seed of the kernels and the noise.
+    """
+    if layers not in LAYERS:
+        raise ValueError(
+            f"Unrecognized `layers`. Expected one of {LAYERS}. "
+            f"Received: layers={layers!r}"
+        )
+    widths = list(hidden_units) + [NUM_CLASSES]
+    stack = [keras.Input((INPUT_DIM,))]
+    for index, width in enumerate(widths):
+        activation = "relu" if index < len(hidden_units) else None
+        if layers == "in_ninr" and index == 0:
+            stack.append(
+                keras_ninr.NoiseInjectionDense(
+                    width,
+                    noise_stddev=IN_NINR_NOISE_STDDEV,
+                    activation=activation,
+                    seed=seed,
+                )
+            )
+        else:
+            stack.append(
+                keras.layers.Dense(
+                    width,
+                    activation=activation,
+                    kernel_initializer=keras.initializers.GlorotUniform(
+                        seed=seed + index
+                    ),
+                )
+            )
+    return keras.Sequential(stack, name=f"fc_{layers}")
+
+
+def compile_network(model, steps_per_execution=1):
+    """SGD(0.05) on cross-entropy from logits, no metrics: the timed step is
+    the training step and nothing else."""
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=LEARNING_RATE),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        steps_per_execution=steps_per_execution,
+    )
+    return model
+
+
+def _numpy(variable):
+    return keras.ops.convert_to_numpy(variable)
+
+
+def network_parameters(model):
+    """The weights of `model` by layer, for `scan_training`: a list of
+    dicts with `kernel`, `bias` and, for a NIN layer, `noise_kernel`."""
+    parameters = []
+    for layer in model.layers:
+        entry = {"kernel": _numpy(layer.kernel), "bias": _numpy(layer.bias)}
+        if isinstance(layer, keras_ninr.NoiseInjectionDense):
+            entry["noise_kernel"] = _numpy(layer.noise_kernel)
+        parameters.append(entry)
+    return parameters
+
+
+def jax_available():
+    """Whether JAX is importable (the scan loop needs it)."""
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class ScanTraining:
+    """The hand-written JAX training: one `jax.lax.scan` per epoch.
+
+    The model math of `build_network`: `relu(x W + b [+ eps w_ni])` per
+    hidden layer, with `eps` of shape `(batch, 1)` drawn from
+    N(0, sigma_eps^2) at every step for a NIN layer, then logits, the mean
+    cross-entropy and a plain SGD update. The data lie on the device as
+    `(steps, batch, 784)`, in `x`'s order.
+
+    Args:
+        parameters: `network_parameters(model)` (the initial weights).
+        x, y: Training data, whole batches.
+        batch_size: Int.
+        noise_stddev: sigma_eps of the NIN layers.
+        learning_rate: SGD's. Defaults to `0.05`.
+        seed: Seed of the noise. Defaults to `0`.
+    """
+
+    def __init__(
+        self,
+        parameters,
+        x,
+        y,
+        batch_size,
+        noise_stddev=IN_NINR_NOISE_STDDEV,
+        learning_rate=LEARNING_RATE,
+        seed=0,
+    ):
+        import jax
+        import jax.numpy as jnp
+
+        steps = len(x) // batch_size
+        self.xs = jnp.asarray(x.reshape(steps, batch_size, -1))
+        self.ys = jnp.asarray(y.reshape(steps, batch_size))
+        self.parameters = jax.tree.map(jnp.asarray, parameters)
+        self.key = jax.random.key(seed)
+
+        def loss(parameters, key, x, y):
+            h = x
+            for index, layer in enumerate(parameters):
+                h = h @ layer["kernel"] + layer["bias"]
+                if "noise_kernel" in layer:
+                    key, draw = jax.random.split(key)
+                    eps = noise_stddev * jax.random.normal(
+                        draw, (x.shape[0], 1), h.dtype
+                    )
+                    h = h + eps * layer["noise_kernel"]
+                if index < len(parameters) - 1:
+                    h = jax.nn.relu(h)
+            log_p = jax.nn.log_softmax(h)
+            return -jnp.mean(jnp.take_along_axis(log_p, y[:, None], axis=1))
+
+        def step(carry, batch):
+            parameters, key = carry
+            key, step_key = jax.random.split(key)
+            value, gradients = jax.value_and_grad(loss)(
+                parameters, step_key, *batch
+            )
+            parameters = jax.tree.map(
+                lambda w, g: w - learning_rate * g, parameters, gradients
+            )
+            return (parameters, key), value
+
+        def epoch(parameters, key, xs, ys):
+            (parameters, key), losses = jax.lax.scan(
+                step, (parameters, key), (xs, ys)
+            )
+            return parameters, key, losses
+
+        self._epoch = jax.jit(epoch, donate_argnums=(0, 1))
+
+    def train_epoch(self):
+        """One epoch; returns its mean loss (waits for the epoch to end)."""
+        self.parameters, self.key, losses = self._epoch(
+            self.parameters, self.key, self.xs, self.ys
+        )
+        return float(losses.mean())
+
+
+@dataclasses.dataclass
+class StepOverheadResult:
+    """Timings of `time_step_overhead`, with the settings that produced them.
+
+    Attributes:
+        seconds: Dict from `(network, layers, variant)` to a list of epoch
+            wall times in seconds, one per timed epoch. `variant` is
+            `"scan"` or `"<pipeline>/<steps_per_execution>"`, a pipeline of
+            `PIPELINES`.
+        cpu_seconds: The same for the CPU time of this process (all its
+            threads): other jobs sharing the machine change it less than
+            the wall time.
+        networks: Dict from network name to its hidden widths.
+        layers: The layer kinds timed.
+        batch_size, train_size, repeats, seed: The settings.
+        chosen_steps_per_execution: The kit's choice on this backend and
+            device (`execution.steps_per_execution()`).
+        skipped: Dict from variant to why it did not run (e.g. PyTorch
+            allows `steps_per_execution=1` only).
+        load_average: The 1-minute load average at the start and at the
+            end (`None` where the OS gives none).
+    """
+
+    seconds: dict
+    cpu_seconds: dict
+    networks: dict
+    layers: tuple
+    batch_size: int
+    train_size: int
+    repeats: int
+    seed: int
+    chosen_steps_per_execution: int
+    skipped: dict
+    load_average: tuple
+
+    def median(self, network, layers, variant, cpu=False):
+        """Median epoch time in seconds (CPU time with `cpu=True`)."""
+        times = self.cpu_seconds if cpu else self.seconds
+        return statistics.median(times[(network, layers, variant)])
+
+    def ratio(self, network, layers, variant, cpu=False):
+        """Median epoch time of `variant` over that of `scan`, or `None`
+        without a scan."""
+        if (network, layers, "scan") not in self.seconds:
+            return None
+        return self.median(network, layers, variant, cpu) / self.median(
+            network, layers, "scan", cpu
+        )
+
+    def variants(self, network, layers):
+        """The variants timed for a network and layer kind, in order."""
+        return [v for (n, l, v) in self.seconds if (n, l) == (network, layers)]
+
+
+def _check_counts(**counts):
+    wrong = [
+        f"{name}={value!r}"
+        for name, value in counts.items()
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1
+    ]
+    if wrong:
+        raise ValueError(
+            f"Expected {', '.join(f'`{n}`' for n in counts)} to be positive "
+            f"integers. Received: {', '.join(wrong)}"
+        )
+
+
+def _load_average():
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def time_step_overhead(
+    x,
+    y,
+    *,
+    networks=None,
+    layers=LAYERS,
+    pipelines=None,
+    batch_size=128,
+    repeats=DEFAULT_REPEATS,
+    seed=0,
+    scan=True,
+    on_epoch_timed=None,
+):
+    """Time epochs of `fit` and of the JAX scan loop, side by side.
+
+    Args:
+        x, y: Training data: `(N, 784)` float32 pixels and int32 labels,
+            `N` a multiple of `batch_size`.
+        networks: Dict from a name to hidden widths. Defaults to
+            `NETWORKS` (784-64-10 and the paper's FC).
+        layers: Some of `LAYERS`. Defaults to both.
+        pipelines: Dict from a pipeline of `PIPELINES` to the
+            `steps_per_execution` values to time it with. Defaults to
+            `None`: `arrays` with 1, 8 and 32, `batches` and `device` with
+            1 and the kit's choice.
+        batch_size: Int. Defaults to `128`.
+        repeats: Timed epochs per variant. Defaults to `7`.
+        seed: Seed of the weights, the noise and the kit's epoch order.
+            Defaults to `0`.
+        scan: Whether to time the JAX scan loop (needs JAX). Defaults to
+            `True`.
+        on_epoch_timed: Optional callable `(repeat, key, seconds)` called
+            after each timed epoch, to show progress.
+
+    Returns:
+        A `StepOverheadResult`.
+    """
+    networks = dict(NETWORKS if networks is None else networks)
+    layers = tuple(layers)
+    for kind in layers:
+        if kind not in LAYERS:
+            raise ValueError(
+                f"Unrecognized `layers`. Expected some of {LAYERS}. "
+                f"Received: layers={layers!r}"
+            )
+    _check_counts(batch_size=batch_size, repeats=repeats)
+    chosen = execution.steps_per_execution()
+    if pipelines is None:
+        kit = tuple(sorted({1, chosen}))
+        pipelines = {
+            "arrays": ARRAYS_STEPS_PER_EXECUTION,
+            "batches": kit,
+            "device": kit,
+            "device_scan": (chosen,),
+        }
+    skipped = {}
+    variants = []
+    for prefix, values in pipelines.items():
+        if prefix not in PIPELINES:
+            raise ValueError(
+                f"Unrecognized pipeline. Expected some of {PIPELINES}. "
+                f"Received: pipelines={pipelines!r}"
+            )
+        for value in values:
+            _check_counts(steps_per_execution=value)
+            variant = f"{prefix}/{value}"
+            if prefix == "device_scan" and keras.backend.backend() != "jax":
+                skipped[variant] = "a JAX `train_step`, JAX backend only"
+            elif value > 1 and keras.backend.backend() == "torch":
+                skipped[variant] = "Keras allows steps_per_execution=1 only"
+            else:
+                variants.append(variant)
+    if len(x) % batch_size or len(x) == 0 or len(x) != len(y):
+        raise ValueError(
+            "Expected `x` and `y` of the same length, a positive multiple of "
+            f"`batch_size`. Received: {len(x)} and {len(y)} samples, "
+            f"batch_size={batch_size}"
+        )
+    if scan and not jax_available():
+        skipped["scan"] = "JAX is not installed"
+        scan = False
+
+    load_start = _load_average()
+    seconds, cpu_seconds = {}, {}
+    for network, hidden_units in networks.items():
+        for kind in layers:
+            def report(repeat, variant, value, key=(network, kind)):
+                if on_epoch_timed is not None:
+                    on_epoch_timed(repeat, (*key, variant), value)
+
+            group = _time_group(
+                x, y, hidden_units, kind, variants, scan, batch_size,
+                repeats, seed, report,
+            )
+            for variant, (values, cpu_values) in group.items():
+                seconds[(network, kind, variant)] = values
+                cpu_seconds[(network, kind, variant)] = cpu_values
+    return StepOverheadResult(
+        seconds=seconds,
+        cpu_seconds=cpu_seconds,
+        networks=networks,
+        layers=layers,
+        batch_size=batch_size,
+        train_size=len(x),
+        repeats=repeats,
+        seed=seed,
+        chosen_steps_per_execution=chosen,
+        skipped=skipped,
+        load_average=(load_start, _load_average()),
+    )
+
+
+def _time_group(
+    x, y, hidden_units, kind, variants, scan, batch_size, repeats, seed,
+    on_epoch_timed,
+):
+    """Epoch times of every variant of one network and layer kind."""
+    keras.utils.clear_session()
+    runners = {}
+
+    def build():
+        # The NIN's kernel starts from Keras's global seed generator.
+        keras.utils.set_random_seed(seed)
+        return build_network(hidden_units, kind, seed)
+
+    if scan:
+        initial = network_parameters(build())
+        scan_training = ScanTraining(initial, x, y, batch_size, seed=seed)
+
+        def run_scan():
+            gc.collect()
+            start, cpu_start = time.perf_counter(), time.process_time()
+            scan_training.train_epoch()
+            return (
+                time.perf_counter() - start,
+                time.process_time() - cpu_start,
+            )
+
+        runners["scan"] = run_scan
+    for variant in variants:
+        prefix, value = variant.split("/")
+        model = build()
+        if prefix == "arrays":
+            runners[variant] = _fit_runner(
+                compile_network(model, int(value)),
+                dict(x=x, y=y, batch_size=batch_size),
+            )
+        elif prefix == "batches":
+            runners[variant] = _fit_runner(
+                compile_network(model, int(value)),
+                dict(x=replicas.EpochBatches(x, y, batch_size, seed)),
+            )
+        elif prefix == "device":
+            device_model = execution.DeviceDataModel(model, x, y, seed)
+            runners[variant] = _fit_runner(
+                compile_network(device_model, int(value)),
+                dict(batch_size=batch_size),
+            )
+        else:
+            scan_model = _scan_steps_model(
+                model, x, y, seed, int(value), batch_size
+            )
+            runners[variant] = _fit_runner(
+                compile_network(scan_model),
+                dict(batch_size=batch_size * int(value)),
+            )
+
+    names = list(runners)
+    for name in names:  # Warm-up: compilation.
+        runners[name]()
+    times = {name: ([], []) for name in names}
+    for repeat in range(repeats):
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
+            wall, cpu = runners[name]()
+            times[name][0].append(wall)
+            times[name][1].append(cpu)
+            on_epoch_timed(repeat, name, wall)
+    return times
+
+
+def _scan_steps_model(model, x, y, seed, steps, batch_size):
+    """A `DeviceDataModel` whose JAX `train_step` runs `steps` of Keras's
+    own training steps in one `jax.lax.scan`: one compiled call per
+    `steps` steps, which Keras's `steps_per_execution` does not give on
+    JAX (it calls the compiled step `steps` times from Python). Fed
+    `steps * batch_size` positions per call. Benchmark only: not in the
+    kit, which uses no backend's own API for training.
+    """
+    import jax
+
+    class ScanStepsModel(execution.DeviceDataModel):
+        def train_step(self, state, data):
+            positions = data[0]
+            stacked = positions.reshape(-1, batch_size)
+
+            def step(state, batch):
+                logs, state = execution.DeviceDataModel.train_step(
+                    self, state, (batch, batch)
+                )
+                return state, logs
+
+            state, logs = jax.lax.scan(step, state, stacked)
+            return jax.tree.map(lambda value: value[-1], logs), state
+
+    return ScanStepsModel(model, x, y, seed)
+
+
+def _fit_runner(model, data):
+    # Unshuffled (`DeviceDataModel` orders its data itself).
+    if not isinstance(model, execution.DeviceDataModel):
+        data = dict(data, shuffle=False)
+
+    def run():
+        timer = EpochTimer()
+        gc.collect()  # Now, so that the collector does not run in the timing.
+        model.fit(**data, epochs=1, verbose=0, callbacks=[timer])
+        return timer.seconds[0], timer.cpu_seconds[0]
+
+    return run
+
+
+def _describe(variant):
+    if variant == "scan":
+        return "JAX `lax.scan` loop", "-"
+    prefix, value = variant.split("/")
+    pipeline = {
+        "arrays": "`fit`, NumPy arrays",
+        "batches": "`fit`, `EpochBatches`",
+        "device": "`fit`, `DeviceDataModel`",
+        "device_scan": "`fit`, `DeviceDataModel`, JAX `train_step` scanning the steps (benchmark only)",
+    }[prefix]
+    return pipeline, value
+
+
+def _widths(hidden_units):
+    return "-".join(str(w) for w in (INPUT_DIM, *hidden_units, NUM_CLASSES))
+
+
+def format_table(result):
+    """Markdown table: network, layers, pipeline, steps per execution,
+    median wall s/epoch and its ratio to the scan loop, and the same for
+    the CPU time."""
+    rows = []
+    for network, hidden_units in result.networks.items():
+        for kind in result.layers:
+            for variant in result.variants(network, kind):
+                pipeline, value = _describe(variant)
+                if value == str(result.chosen_steps_per_execution):
+                    value += " (kit)"
+                cells = [_widths(hidden_units), kind, pipeline, value]
+                for cpu in (False, True):
+                    ratio = result.ratio(network, kind, variant, cpu)
+                    cells.append(
+                        f"{result.median(network, kind, variant, cpu):.4g}"
+                    )
+                    cells.append("-" if ratio is None else f"{ratio:.2f}")
+                rows.append(cells)
+    return markdown_table(
+        (
+            "network",
+            "layers",
+            "pipeline",
+            "steps_per_execution",
+            "s/epoch",
+            "ratio to scan",
+            "CPU s/epoch",
+            "CPU ratio to scan",
+        ),
+        rows,
+        right=(3, 4, 5, 6, 7),
+    )
+
+
+def results_section(result, command, date=None):
+    """The Markdown section of `benchmarks/results/step_overhead.md` for the
+    backend (and accelerator) that produced `result` with `command`."""
+    start, end = result.load_average
+    load = (
+        "not available"
+        if start is None
+        else f"{start:.2f} at the start, {end:.2f} at the end"
+    )
+    skipped = "".join(
+        f"; {variant} not run: {why}" for variant, why in result.skipped.items()
+    )
+    settings = (
+        f"Fashion-MNIST, {result.train_size} training images "
+        f"({result.train_size // result.batch_size} steps of "
+        f"{result.batch_size}), SGD lr {LEARNING_RATE}, median of "
+        f"{result.repeats} timed epochs per variant (one warm-up epoch each, "
+        "then the variants interleaved round-robin; wall time, and CPU time "
+        "of this process), seed "
+        f"{result.seed}; the kit's steps_per_execution here: "
+        f"{result.chosen_steps_per_execution}; the scan loop runs through "
+        f"JAX in this process; 1-minute load average {load} "
+        f"({os.cpu_count()} CPUs){skipped}"
+    )
+    return _section(command, settings, format_table(result), date=date)
+
+
+def update_results_file(path, section):
+    """Write `section` into `path`, replacing the section of its heading."""
+    provenance.update_markdown_section(path, section, _RESULTS_PREAMBLE)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="Time an epoch of fit (steps_per_execution 1, 8, 32; "
+        "NumPy arrays and the kit's DeviceDataModel) against a compiled JAX "
+        "scan loop, on the backend that KERAS_BACKEND selects."
+    )
+    parser.add_argument(
+        "--networks",
+        nargs="+",
+        choices=list(NETWORKS),
+        help="networks to time (default: all; small with --quick)",
+    )
+    parser.add_argument(
+        "--layers", nargs="+", choices=list(LAYERS), default=list(LAYERS)
+    )
+    parser.add_argument(
+        "--steps-per-execution",
+        nargs="+",
+        type=positive_int,
+        default=list(ARRAYS_STEPS_PER_EXECUTION),
+        help="values for fit on NumPy arrays (default: 1 8 32)",
+    )
+    parser.add_argument(
+        "--kit-steps-per-execution",
+        nargs="+",
+        type=positive_int,
+        help="values for fit on EpochBatches and of DeviceDataModel "
+        "(default: 1 and the kit's choice)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=positive_int,
+        help=f"timed epochs per variant (default {DEFAULT_REPEATS}; "
+        f"{QUICK_REPEATS} with --quick)",
+    )
+    parser.add_argument(
+        "--train-size",
+        type=positive_int,
+        help="training images (default: all 60,000, cut to whole batches; "
+        f"{QUICK_TRAIN_SIZE} with --quick)",
+    )
+    parser.add_argument("--batch-size", type=positive_int, default=128)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--data-dir", help="folder of fashion-mnist/ (default: the loader's)"
+    )
+    parser.add_argument(
+        "--out",
+        type=pathlib.Path,
+        help="Markdown file whose section for this backend is replaced "
+        "(default: benchmarks/results/step_overhead.md; with --quick, "
+        "nothing is written unless --out is given)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: a 784-16-10 network, 1,024 images, 2 rounds",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    repeats = args.repeats or (QUICK_REPEATS if args.quick else DEFAULT_REPEATS)
+    train_size = args.train_size or (QUICK_TRAIN_SIZE if args.quick else None)
+    networks = QUICK_NETWORKS if args.quick else NETWORKS
+    if args.networks:
+        networks = {name: networks.get(name, NETWORKS[name]) for name in args.networks}
+    x, y = load_fashion_mnist(args.data_dir, train_size, args.batch_size)
+    kit = args.kit_steps_per_execution or sorted(
+        {1, execution.steps_per_execution()}
+    )
+    backend = keras.backend.backend()
+    print(
+        f"{backend}: {len(x)} images, {repeats} timed epochs per variant",
+        flush=True,
+    )
+
+    def show_progress(repeat, key, seconds):
+        network, kind, variant = key
+        print(
+            f"  round {repeat + 1}/{repeats} {network} {kind} {variant}: "
+            f"{seconds:.4g} s/epoch",
+            flush=True,
+        )
+
+    result = time_step_overhead(
+        x,
+        y,
+        networks=networks,
+        layers=args.layers,
+        pipelines=dict(
+            arrays=args.steps_per_execution,
+            batches=kit,
+            device=kit,
+            device_scan=[max(kit)],
+        ),
+        batch_size=args.batch_size,
+        repeats=repeats,
+        seed=args.seed,
+        on_epoch_timed=show_progress,
+    )
+    print(format_table(result))
+    out = args.out
+    if out is None and not args.quick:
+        out = DEFAULT_OUT
+    if out is not None:
+        command = command_line("step_overhead.py", argv)
+        update_results_file(out, results_section(result, command))
+        print(f"Wrote the {backend} section of {out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
