@@ -3,8 +3,8 @@
 A run of the paper's small networks through `Model.fit` pays a fixed cost
 per training step (the backend's call, moving a NumPy batch to the device,
 Keras's callbacks) that can be larger than the step itself (issue 15,
-`benchmarks/step_overhead.py`). Two public Keras means cut it, and the kit
-uses both where they are measured to be faster:
+`benchmarks/step_overhead.py`). Two means on the public Keras API cut it;
+the kit uses both where they are measured to be faster:
 
 - `compile(steps_per_execution=N)`: Keras runs N steps per call and calls
   the batch callbacks once per N steps. `steps_per_execution` gives the
@@ -46,21 +46,30 @@ from keras_ninr.src.utils import find_noise_layers
 BACKENDS = ("jax", "tensorflow", "torch")
 DEVICE_KINDS = ("cpu", "gpu", "tpu")
 
-# The kit's steps_per_execution by (backend, device kind). From
-# `benchmarks/results/step_overhead.md` (2-core CPU, JAX and TensorFlow):
-# see there for the numbers. PyTorch: Keras requires 1. GPU and TPU are
-# not measured yet: they take the CPU's value, since per-step dispatch and
-# host synchronisation cost more there relative to a small step (issue
-# 15: 0.35-0.5 s an epoch through `fit` on an H200 against 0.042 s for a
-# compiled loop), and N > 1 changes no result. `scripts/gpu_checks.sh`
-# runs the benchmark on a GPU.
+# The kit's steps_per_execution by (backend, device kind), chosen with
+# `benchmarks/step_overhead.py` on a 2-core CPU (results and reading in
+# `benchmarks/results/step_overhead.md`):
+# - JAX: Keras runs the N steps of a call as N calls of the compiled step
+#   from Python, so N > 1 saves only the per-step callback dispatch and
+#   host synchronisation; the epoch time stops falling by N = 32.
+# - TensorFlow: Keras compiles the N steps into one graph loop; 32 and
+#   128 are within the machine's noise of each other in the committed run
+#   (earlier runs favoured 128), and a larger N costs the kit's runs
+#   nothing (their callbacks are per epoch).
+# - PyTorch: Keras allows 1 only.
+# GPU and TPU are not measured yet and take the CPU's value: per-step
+# dispatch and host synchronisation weigh more there next to a small
+# step (issue 15: 0.35-0.5 s an epoch through `fit` on an H200 against
+# 0.042 s for one compiled loop), and N changes no result. Beyond the
+# table, N only delays what Keras reports per batch (see the module
+# docstring), so a larger value than needed costs nothing but that.
 STEPS_PER_EXECUTION = {
     ("jax", "cpu"): 32,
     ("jax", "gpu"): 32,
     ("jax", "tpu"): 32,
-    ("tensorflow", "cpu"): 32,
-    ("tensorflow", "gpu"): 32,
-    ("tensorflow", "tpu"): 32,
+    ("tensorflow", "cpu"): 128,
+    ("tensorflow", "gpu"): 128,
+    ("tensorflow", "tpu"): 128,
     ("torch", "cpu"): 1,
     ("torch", "gpu"): 1,
 }
@@ -129,14 +138,14 @@ class DeviceData(keras.layers.Layer):
         super().__init__(**kwargs)
         self._data = np.asarray(data)
         self._shape = self._data.shape
-        self._dtype = keras.backend.standardize_dtype(self._data.dtype)
+        self._data_dtype = keras.backend.standardize_dtype(self._data.dtype)
 
     def build(self, input_shape):
         self.data = self.add_weight(
             name="data",
             shape=self._shape,
             initializer="zeros",
-            dtype=self._dtype,
+            dtype=self._data_dtype,
             trainable=False,
             autocast=False,
         )

@@ -479,7 +479,12 @@ def make_optimizer(name="sgd", architecture="fc", learning_rate=None):
 def compile_model(
     model, architecture, optimizer="sgd", learning_rate=None, **compile_kwargs
 ):
-    """Compile `model` as the paper trains: cross-entropy on logits, accuracy."""
+    """Compile `model` as the paper trains: cross-entropy on logits, accuracy.
+
+    `compile_kwargs` go to `Model.compile`, e.g. `steps_per_execution=
+    keras_ninr.experiments.execution.steps_per_execution()` for the kit's
+    measured choice (the default is Keras's, one step per call).
+    """
     model.compile(
         optimizer=make_optimizer(optimizer, architecture, learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
