@@ -7,6 +7,7 @@ committed results (a rerun resumes them), and those results render through
 the experiments' report writer.
 """
 
+import dataclasses
 import json
 
 import pytest
@@ -154,9 +155,10 @@ def test_a_bad_flag_value_is_an_argparse_error(capsys):
 
 
 # The commands that made the committed results (their folders' READMEs),
-# as `reproduce` arguments: name, mode and overrides.
+# as `reproduce` arguments: name, mode and overrides (`spaces`: Fig. 2a
+# then measured Eq. 8 in pixel space only).
 COMMITTED_RESULTS = [
-    ("fig2a", "full", {}, "fmnist_fc_gpu"),
+    ("fig2a", "full", dict(spaces=["pixel"]), "fmnist_fc_gpu"),
     ("fig2b", "quick", {}, "quick_cpu/fmnist_cnn"),
     ("fig2b", "quick", dict(seeds=[0, 1, 2], epochs=10), "quick_cpu/fmnist_cnn_10ep"),
     ("fig6", "quick", dict(seeds=[0, 1, 2], epochs=10), "quick_cpu/adversarial_10ep"),
@@ -174,20 +176,35 @@ COMMITTED_RESULTS = [
 def test_committed_results_are_runs_of_their_definitions_and_render(
     name, mode, overrides, folder, tmp_path
 ):
-    # A rerun of the command must find its runs done (same run ids) and
-    # report them under the same names.
+    # The committed runs predate issue 13's readings (full-NINR with an eps
+    # per NIN, App. A's 5e-4 as SGD weight decay): under those readings the
+    # definition makes exactly them (same run ids, same names), and a rerun
+    # of the command resumes every run the readings do not touch.
     experiment = experiments.get(name)
     configs = experiment.configs(mode, **overrides)
-    labels = {config.run_id: config.method_label for config in configs}
+    made = [as_made_before_issue_13(config) for config in configs]
+    labels = {config.run_id: config.method_label for config in made}
     records = sweep.load_results(ROOT / "results" / folder / "results.jsonl")
     assert records
+    current = {config.run_id for config in configs}
     for record in records:
-        assert labels.get(record["run_id"]) == record["label"], record["label"]
+        read = sweep.RunConfig.from_dict(record["config"])
+        assert read.run_id == record["run_id"]
+        assert labels.get(record["run_id"]) == read.method_label, record["label"]
+        touched = read.regularization in ("full-ninr", "l2")
+        assert (record["run_id"] in current) is not touched
     written = experiment.report(tmp_path, records, mode)
     page = (tmp_path / f"{experiment.page}{'' if mode == 'full' else '_' + mode}.md").read_text()
     assert str(tmp_path / next(iter(experiment.figures))) in written[0]
-    for label in {r["label"] for r in records}:
+    for record in records:
+        # Full-NINR and L2 rows say which reading made them.
+        label = sweep.RunConfig.from_dict(record["config"]).method_label
         assert f"| {label} |" in page
+
+
+def as_made_before_issue_13(config):
+    """`config` under the readings before issue 13."""
+    return dataclasses.replace(config, shared_noise=False, weight_decay=2.5e-4)
 
 
 def test_missing_benchmark_data_stops_before_any_training(tmp_path, fixture_data_dir, capsys):
