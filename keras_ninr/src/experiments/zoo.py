@@ -35,21 +35,22 @@ Choices where the paper is silent or ambiguous:
   (`keras_ninr.src.initializers.FanInNormal`, which says why); biases are
   zero. A NIN added later does not change the data weights, so all methods
   of one seed start from the same weights.
-- **Weight decay.** App. A's "L2 regularization coefficient (weight
-  decay) 5e-4" and App. D's "L2 weight decay 1e-4" are both read as the
-  coefficient of Keras's L2 regularizer, `keras.regularizers.L2(5e-4)`,
-  which adds 5e-4 * sum(w^2) to the loss (gradient 2 * 5e-4 * w). The
-  evidence is that the authors used Keras: App. C.3's optimizer settings
-  (RMSprop rho 0.9, epsilon 1e-7; Adam beta 0.9 / 0.999, epsilon 1e-7) are
-  Keras's defaults and no other framework's (PyTorch: RMSprop alpha 0.99,
-  eps 1e-8; Adam eps 1e-8), App. D's blocks are written in Keras 1's
-  `Conv2D(32, 3, 3)` signature, and App. D's network (32/64/128 filters,
-  Dropout 0.2/0.3/0.4, L2 1e-4) is a well-known Keras CIFAR-10 example
-  whose convolutions carry `regularizers.l2(1e-4)`; in Keras the
-  "L2 regularization coefficient" is the argument of `l2(...)`.
-  `l2_reading="sgd"` gives the other reading (SGD weight decay: gradient
-  5e-4 * w, a Keras `L2(2.5e-4)`, and L2(5e-5) on the VGG's convolutions),
-  which the package used before (results marked "penalty 0.00025·Σw²").
+- **Weight decay.** Sec. 3's "L2 regularization coefficient (weight
+  decay) 5e-4" and App. D's "L2 weight decay 1e-4" on each convolution are
+  both read as the coefficient of Keras's L2 regularizer,
+  `keras.regularizers.L2(5e-4)`, which adds 5e-4 * sum(w^2) to the loss
+  (gradient 2 * 5e-4 * w). The evidence is that the authors used Keras:
+  App. C.3's optimizer settings (RMSprop rho 0.9, epsilon 1e-7; Adam beta
+  0.9 / 0.999, epsilon 1e-7) are Keras's defaults and no other framework's
+  (PyTorch: RMSprop alpha 0.99, eps 1e-8, Adam eps 1e-8; TensorFlow 1:
+  RMSProp epsilon 1e-10, Adam epsilon 1e-8), and App. D writes its blocks
+  in Keras 1's `Conv2D(32, 3, 3)` signature; in Keras code the "L2
+  regularization coefficient" is the argument of `l2(...)`, a per-layer
+  regularizer ("applied at/after each layer"). `l2_reading="sgd"` gives
+  the other reading (SGD weight decay: gradient 5e-4 * w, a Keras
+  `L2(2.5e-4)`, and L2(5e-5) on the VGG's convolutions), which the
+  package used for App. A's value before issue 13 (such results are
+  labelled "penalty 0.00025·Σw²").
 - **VGG** has Dropout and L2 1e-4 (on convolutions) built in, as App. D
   specifies; "l2" and "dropout" add the paper's 5e-4 / 0.5 to the layers
   that lack them (the dense layers). Padding is "same".
