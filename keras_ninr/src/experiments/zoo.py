@@ -80,7 +80,7 @@ L2_READINGS = ("keras", "sgd")
 # caption (SGD), App. D (VGG), Table 3 (Adam, RMSprop), and for "fc1"
 # Fig. 3's sigma_eps^2 = {0.1, 1} * d_in / eta with d_in = 785, eta = 0.01.
 # Table 3 leaves the FC's full-NINR cells blank; every other Table 3 entry
-# is its SGD value times sqrt(0.05 / eta) (to within 3%, docs/presets.md),
+# is its SGD value times sqrt(0.05 / eta) (to within 3.1%, docs/presets.md),
 # so those two are the FC's SGD full-NINR values scaled so:
 # `_table3_rule`. docs/presets.md compares every preset with the phase
 # boundaries measured on the package's networks.
