@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from keras import ops
 
+import keras_ninr
 from keras_ninr import InputCorruption
 from keras_ninr import NINRModel
 from keras_ninr import NoiseInjectionDense
@@ -220,7 +221,18 @@ def test_one_l2_reading_for_app_a_and_app_d():
         zoo.build("fc", "l2", l2_reading="pytorch")
 
 
-def test_shared_noise_is_checked():
+def test_full_ninr_shares_one_noise_source_unless_told():
+    def sources(model):
+        return [l for l in model.layers if isinstance(l, keras_ninr.NoiseSource)]
+
+    shared = zoo.build("fc", "full-ninr", seed=0, hidden_units=(8, 8))
+    assert len(shared.noise_layers) == 3 and len(sources(shared)) == 1
+    independent = zoo.build(
+        "fc", "full-ninr", seed=0, hidden_units=(8, 8), shared_noise=False
+    )
+    assert len(independent.noise_layers) == 3 and not sources(independent)
+    # One NIN has nothing to share: in-NINR is the same model either way.
+    assert not sources(zoo.build("fc", "in-ninr", hidden_units=(8,)))
     with pytest.raises(ValueError, match="shared_noise='yes'"):
         zoo.build("fc", "full-ninr", shared_noise="yes")
 

@@ -459,8 +459,9 @@ def build(
             `1e-4`, or `conv_l2` if given). Defaults to `"keras"`.
         shared_noise: For `"full-ninr"`: whether its NINs share one eps
             per sample (the paper's single noise node, Sec. 3-4) or draw
-            their own (`False`, the package's full-NINR before issue 13).
-            Defaults to `True`.
+            their own (`False`, the package's full-NINR before issue 13);
+            `NINRModel.from_model`'s argument (in-NINR's one NIN has
+            nothing to share). Defaults to `True`.
         dropout_rate: For `"dropout"`. Defaults to `0.5`.
         input_shape: Defaults to the paper's data (28x28 or 32x32x3).
         num_classes: Defaults to `10`.
@@ -530,15 +531,13 @@ def build(
             noise_stddev = noise_preset(
                 architecture, topology, noise_stddev, optimizer
             )
-        # One NIN (in-NINR) has nothing to share.
-        sharing = {"shared_noise": shared_noise} if topology == "full" else {}
         return NINRModel.from_model(
             base,
             topology=topology,
             noise_stddev=noise_stddev,
             noise_distribution=noise_distribution,
             seed=seed,
-            **sharing,
+            shared_noise=shared_noise,
         )
     return base
 
