@@ -34,6 +34,7 @@ from keras_ninr.src.layers.noise_injection_einsum_dense import (
 )
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
+from keras_ninr.src.layers.noise_source import NoiseSource
 from keras_ninr.src.layers.standardization import Standardization
 from keras_ninr.src.models.ninr_model import NINRModel
 from keras_ninr.src.utils import find_noise_layers
@@ -60,6 +61,7 @@ __all__ = [
     "NoiseInjectionEinsumDense",
     "NoiseInjectionLayer",
     "NoiseInjectionPixel",
+    "NoiseSource",
     "Standardization",
     "callbacks",
     "find_noise_layers",

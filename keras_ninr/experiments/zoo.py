@@ -2,13 +2,18 @@
 
 from keras_ninr.src.experiments.zoo import ARCHITECTURES
 from keras_ninr.src.experiments.zoo import BATCH_SIZES
+from keras_ninr.src.experiments.zoo import L2_READINGS
+from keras_ninr.src.experiments.zoo import LEARNING_RATES
 from keras_ninr.src.experiments.zoo import NOISE_PRESETS
 from keras_ninr.src.experiments.zoo import OPTIMIZERS
 from keras_ninr.src.experiments.zoo import REGULARIZATIONS
+from keras_ninr.src.experiments.zoo import VGG_CONV_L2
+from keras_ninr.src.experiments.zoo import WEIGHT_DECAY
 from keras_ninr.src.experiments.zoo import build
 from keras_ninr.src.experiments.zoo import cnn_network
 from keras_ninr.src.experiments.zoo import compile_model
 from keras_ninr.src.experiments.zoo import fc_network
+from keras_ninr.src.experiments.zoo import l2_coefficient
 from keras_ninr.src.experiments.zoo import make_optimizer
 from keras_ninr.src.experiments.zoo import noise_preset
 from keras_ninr.src.experiments.zoo import vgg_network
@@ -16,13 +21,18 @@ from keras_ninr.src.experiments.zoo import vgg_network
 __all__ = [
     "ARCHITECTURES",
     "BATCH_SIZES",
+    "L2_READINGS",
+    "LEARNING_RATES",
     "NOISE_PRESETS",
     "OPTIMIZERS",
     "REGULARIZATIONS",
+    "VGG_CONV_L2",
+    "WEIGHT_DECAY",
     "build",
     "cnn_network",
     "compile_model",
     "fc_network",
+    "l2_coefficient",
     "make_optimizer",
     "noise_preset",
     "vgg_network",

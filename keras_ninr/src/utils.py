@@ -16,6 +16,30 @@ def iter_layers(model):
             yield from iter_layers(layer)
 
 
+def tensor_sources(structure):
+    """Names of the layers whose output tensors appear in a serialized call
+    (an `inbound_nodes` entry of a Functional model's config)."""
+    if isinstance(structure, dict):
+        if structure.get("class_name") == "__keras_tensor__":
+            yield structure["config"]["keras_history"][0]
+            return
+        for value in structure.values():
+            yield from tensor_sources(value)
+    elif isinstance(structure, (list, tuple)):
+        for value in structure:
+            yield from tensor_sources(value)
+
+
+def layers_fed_by(model, source_names):
+    """Names of `model`'s top-level layers called on an output of a layer
+    named in `source_names` (read from its public config)."""
+    return {
+        entry["name"]
+        for entry in model.get_config().get("layers", [])
+        if set(tensor_sources(entry.get("inbound_nodes", []))) & set(source_names)
+    }
+
+
 def find_noise_layers(model):
     """Return the NIN-carrying layers of `model`, nested models included.
 

@@ -244,3 +244,19 @@ def test_cli_report_regenerates_the_committed_fc_report(
     for name in ("report.md", "clean_accuracy.md"):
         assert (tmp_path / name).read_text() == (committed / name).read_text()
     assert (tmp_path / "corruption.png").stat().st_size > 0
+
+
+def test_cli_sweep_names_the_readings_it_runs(tmp_path, capsys):
+    results = tmp_path / "results.jsonl"
+    base = ["sweep", "--results", str(results), "--dry-run", "--seeds", "0", "--methods", "full-ninr", "l2"]
+    assert cli.main(base) == 0
+    default = capsys.readouterr().out
+    assert "full-NINR (decay, σ_ε = 16.4) seed 0" in default
+    assert " L2 seed 0" in default
+    assert cli.main([*base, "--independent-noise", "--weight-decay", "2.5e-4"]) == 0
+    other = capsys.readouterr().out
+    assert "full-NINR (decay, σ_ε = 16.4), independent ε seed 0" in other
+    assert "L2, penalty 0.00025·Σw² seed 0" in other
+    # Other readings, other runs.
+    ids = [set(re.findall(r"\b[0-9a-f]{16}\b", text)) for text in (default, other)]
+    assert len(ids[0]) == 2 and not ids[0] & ids[1]

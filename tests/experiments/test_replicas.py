@@ -104,6 +104,8 @@ def assert_same_weights(model, reference, rtol=1e-4, atol=2e-5):
 CASES = [
     # (architecture, regularization, sigmas): replicas differ in seed and sigma.
     ("fc", "in-ninr", (3.0, 30.0)),
+    # One NoiseSource feeding every NIN (shared_noise, the default).
+    ("fc", "full-ninr", (3.0, 30.0)),
     ("fc", "dropout", (None, None)),
     ("fc", "l2", (None, None)),
     ("fc", "cdt", (None, None)),

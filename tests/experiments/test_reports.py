@@ -24,6 +24,8 @@ def record(regularization, seed, clean, curve=None, status="finished", **more):
             "noise_distribution",
             "cdt_sigma_noise",
             "validation_split",
+            "shared_noise",
+            "weight_decay",
         )
         if name in more
     }
@@ -177,6 +179,77 @@ def test_records_older_than_validation_split_group_with_new_ones(records):
     assert "| FC on Fashion-MNIST | None | 3 | 20 | 82.0 ± 4.0 |" in table
 
 
+def without_new_fields(record_):
+    """`record_` as written before `shared_noise` and `weight_decay`."""
+    config = {
+        k: v
+        for k, v in record_["config"].items()
+        if k not in ("shared_noise", "weight_decay")
+    }
+    return dict(record_, config=config)
+
+
+def test_runs_of_two_readings_never_share_a_name():
+    # Full-NINR and L2 records from before the readings changed (an eps
+    # per NIN; L2(2.5e-4)), the same runs made today with those readings
+    # spelt out, and runs of today's readings (one shared eps; L2(5e-4)).
+    old_full = record("full-ninr", 0, 0.80, [0.6, 0.1], shared_noise=False)
+    old_l2 = record("l2", 0, 0.80, [0.5, 0.1], weight_decay=2.5e-4)
+    runs = [
+        without_new_fields(old_full),
+        record("full-ninr", 1, 0.82, [0.6, 0.1], shared_noise=False),
+        record("full-ninr", 0, 0.84, [0.7, 0.1]),
+        without_new_fields(old_l2),
+        record("l2", 1, 0.82, [0.5, 0.1], weight_decay=2.5e-4),
+        record("l2", 0, 0.86, [0.5, 0.1]),
+    ]
+    # The records' stored labels were made before the readings were named.
+    runs[0]["label"] = runs[2]["label"]
+    runs[3]["label"] = runs[5]["label"]
+    groups = reports.group_runs(runs)
+    assert [(g["label"], len(g["runs"])) for g in groups] == [
+        ("full-NINR (decay, σ_ε = 16.4), independent ε", 2),
+        ("full-NINR (decay, σ_ε = 16.4)", 1),
+        ("L2, penalty 0.00025·Σw²", 2),
+        ("L2", 1),
+    ]
+    table = reports.clean_accuracy_table(runs)
+    assert "| full-NINR (decay, σ_ε = 16.4), independent ε | 2 |" in table
+    assert "| full-NINR (decay, σ_ε = 16.4) | 1 |" in table
+
+
+def test_standardized_curves_get_their_columns_and_figure(records):
+    both = []
+    for r in records[:3]:
+        r = dict(r, config=dict(r["config"]), evaluations=dict(r["evaluations"]))
+        r["config"]["evaluations"] = dict(
+            r["config"]["evaluations"],
+            corruption_curve_standardized=[0.0, 0.4, 1.0],
+        )
+        r["evaluations"]["corruption_curve_standardized"] = {
+            "sigma_noise": [0.0, 0.4, 1.0],
+            "accuracy": [r["evaluations"]["clean"], 0.7, 0.2],
+        }
+        both.append(r)
+    header, _, row = reports.clean_accuracy_table(both).splitlines()
+    assert header.endswith(
+        "| accuracy at σ_noise = 0.4 (%) | "
+        "accuracy at σ_noise = 0.4, standardised space (%) |"
+    )
+    assert row.endswith("| 52.0 ± 4.0 | 70.0 ± 0.0 |")
+    # Records without the standardised curve keep their table.
+    assert "standardised" not in reports.clean_accuracy_table(records)
+    figure = reports.corruption_figure(both, space="standardized")
+    assert list(figure.axes[0].get_lines()[0].get_ydata()) == pytest.approx(
+        [0.82, 0.7, 0.2]
+    )
+    assert "standardised" in figure.axes[0].get_xlabel()
+    with pytest.raises(ValueError, match="corruption_curve_standardized"):
+        reports.corruption_figure(records, space="standardized")
+    with pytest.raises(ValueError, match="space='latent'"):
+        reports.corruption_figure(records, space="latent")
+
+
 def curve_labels(axis):
     return [line.get_label() for line in axis.get_lines()]
 
@@ -203,7 +276,7 @@ def test_noise_distribution_figure_has_a_panel_per_distribution():
     figure = reports.noise_distribution_figure(fc_cnn, title="Fig. 7")
     axes = figure.axes
     uniform = "uniform U(-σ_ε, σ_ε)"
-    double = "double Gaussian (peaks at ±σ_ε)"
+    double = "symmetric double Gaussian (peaks at ±σ_ε)"
     assert [axis.get_title() for axis in axes] == [
         f"FC on Fashion-MNIST: {uniform}",
         f"FC on Fashion-MNIST: {double}",

@@ -7,6 +7,7 @@ committed results (a rerun resumes them), and those results render through
 the experiments' report writer.
 """
 
+import dataclasses
 import json
 
 import pytest
@@ -24,7 +25,7 @@ PAPER = [
 # Each tiny run narrowed to what still crosses every part of its
 # definition (the page, its figures, the NINR path), to stay in seconds.
 TINY = {
-    "fig2a": ([], ["fig2a_tiny.md", "fig2a_tiny.png"], 2),
+    "fig2a": ([], ["fig2a_tiny.md", "fig2a_tiny.png", "fig2a_standardized_tiny.png"], 2),
     "fig2b": (["--methods", "full-ninr-catapult"], ["fig2b_tiny.md", "fig2b_tiny.png"], 1),
     "table2": (["--architectures", "fc", "--methods", "cdt-0.2"], ["table2_tiny.md"], 1),
     "fig6": (
@@ -125,6 +126,62 @@ def test_overrides_change_the_protocol_and_bad_ones_are_named():
         experiments.get("table1").configs("quick", variants=["lecun", "crop"])
 
 
+def test_fig2a_measures_eq8_in_both_spaces_unless_told():
+    fig2a = experiments.get("fig2a")
+    both = fig2a.configs("quick")
+    assert {tuple(c.evaluations) for c in both} == {
+        ("clean", "corruption_curve", "corruption_curve_standardized")
+    }
+    assert both[0].evaluations["corruption_curve_standardized"] == (
+        both[0].evaluations["corruption_curve"]
+    )
+    pixel = fig2a.configs("quick", spaces=["pixel"])
+    assert {tuple(c.evaluations) for c in pixel} == {("clean", "corruption_curve")}
+    with pytest.raises(ValueError, match="spaces"):
+        fig2a.configs("quick", spaces=["latent"])
+
+
+def test_fig7_runs_both_double_gaussians_and_names_them():
+    configs = experiments.get("fig7").configs("full")
+    labels = {c.method_label for c in configs if c.architecture == "cnn" and c.seed == 0}
+    assert "full-NINR catapult (σ_ε = 62), symmetric double Gaussian" in labels
+    assert "full-NINR catapult (σ_ε = 62), asymmetric double Gaussian" in labels
+    assert "in-NINR decay (σ_ε = 2.8), uniform" in labels
+    assert {c.noise_distribution for c in configs} == {
+        None, "double_normal", "asymmetric_double_normal", "uniform"
+    }
+
+
+def test_fig8_has_the_fc_full_ninr_presets_of_the_table3_rule():
+    configs = experiments.get("fig8").configs("full")
+    fc = {
+        (c.optimizer, c.method_label)
+        for c in configs
+        if c.architecture == "fc" and c.regularization == "full-ninr"
+    }
+    assert fc == {
+        ("adam", "full-NINR decay (σ_ε = 36.7), Adam"),
+        ("adam", "full-NINR catapult (σ_ε = 115.8), Adam"),
+        ("rmsprop", "full-NINR decay (σ_ε = 366.7), RMSprop"),
+        ("rmsprop", "full-NINR catapult (σ_ε = 1158.3), RMSprop"),
+    }
+
+
+def test_independent_noise_is_a_reading_of_its_own():
+    fig2b = experiments.get("fig2b")
+    shared = fig2b.configs("quick")
+    independent = fig2b.configs("quick", independent_noise=True)
+    for a, b in zip(shared, independent):
+        # Only full-NINR changes: its run id and its name.
+        assert (a.run_id == b.run_id) is (a.regularization != "full-ninr")
+        if a.regularization == "full-ninr":
+            assert (a.shared_noise, b.shared_noise) == (True, False)
+            assert b.method_label == a.method_label + ", independent ε"
+    boundaries = experiments.get("phase-boundaries")
+    assert boundaries.settings("quick", independent_noise=True)["independent_noise"]
+    assert boundaries.settings("quick", sigmas=[1.0, 10.0])["sigmas"] == [1.0, 10.0]
+
+
 def test_table1_is_the_papers_protocol():
     # Sec. 3.2.2: up to 100% training accuracy; Table 1's methods (no CDT),
     # the catapult ones included; LeCun's processing beside "pad".
@@ -154,9 +211,10 @@ def test_a_bad_flag_value_is_an_argparse_error(capsys):
 
 
 # The commands that made the committed results (their folders' READMEs),
-# as `reproduce` arguments: name, mode and overrides.
+# as `reproduce` arguments: name, mode and overrides (`spaces`: Fig. 2a
+# then measured Eq. 8 in pixel space only).
 COMMITTED_RESULTS = [
-    ("fig2a", "full", {}, "fmnist_fc_gpu"),
+    ("fig2a", "full", dict(spaces=["pixel"]), "fmnist_fc_gpu"),
     ("fig2b", "quick", {}, "quick_cpu/fmnist_cnn"),
     ("fig2b", "quick", dict(seeds=[0, 1, 2], epochs=10), "quick_cpu/fmnist_cnn_10ep"),
     ("fig6", "quick", dict(seeds=[0, 1, 2], epochs=10), "quick_cpu/adversarial_10ep"),
@@ -174,20 +232,35 @@ COMMITTED_RESULTS = [
 def test_committed_results_are_runs_of_their_definitions_and_render(
     name, mode, overrides, folder, tmp_path
 ):
-    # A rerun of the command must find its runs done (same run ids) and
-    # report them under the same names.
+    # The committed runs predate issue 13's readings (full-NINR with an eps
+    # per NIN, App. A's 5e-4 as SGD weight decay): under those readings the
+    # definition makes exactly them (same run ids, same names), and a rerun
+    # of the command resumes every run the readings do not touch.
     experiment = experiments.get(name)
     configs = experiment.configs(mode, **overrides)
-    labels = {config.run_id: config.method_label for config in configs}
+    made = [as_made_before_issue_13(config) for config in configs]
+    labels = {config.run_id: config.method_label for config in made}
     records = sweep.load_results(ROOT / "results" / folder / "results.jsonl")
     assert records
+    current = {config.run_id for config in configs}
     for record in records:
-        assert labels.get(record["run_id"]) == record["label"], record["label"]
+        read = sweep.RunConfig.from_dict(record["config"])
+        assert read.run_id == record["run_id"]
+        assert labels.get(record["run_id"]) == read.method_label, record["label"]
+        touched = read.regularization in ("full-ninr", "l2")
+        assert (record["run_id"] in current) is not touched
     written = experiment.report(tmp_path, records, mode)
     page = (tmp_path / f"{experiment.page}{'' if mode == 'full' else '_' + mode}.md").read_text()
     assert str(tmp_path / next(iter(experiment.figures))) in written[0]
-    for label in {r["label"] for r in records}:
+    for record in records:
+        # Full-NINR and L2 rows say which reading made them.
+        label = sweep.RunConfig.from_dict(record["config"]).method_label
         assert f"| {label} |" in page
+
+
+def as_made_before_issue_13(config):
+    """`config` under the readings before issue 13."""
+    return dataclasses.replace(config, shared_noise=False, weight_decay=2.5e-4)
 
 
 def test_missing_benchmark_data_stops_before_any_training(tmp_path, fixture_data_dir, capsys):
@@ -201,3 +274,20 @@ def test_missing_benchmark_data_stops_before_any_training(tmp_path, fixture_data
     error = capsys.readouterr().err
     assert "mnist_c" in error and "zenodo" in error
     assert not (out / "results.jsonl").exists() or not (out / "results.jsonl").read_text()
+
+
+def test_the_finder_keeps_shared_and_independent_full_ninr_apart(tmp_path, fixture_data_dir):
+    argv = [
+        "phase-boundaries", "--tiny", "--out", tmp_path, "--data-dir", fixture_data_dir,
+        "--no-progress", "--train-size", "640", "--steps", "4", "--methods", "full-ninr",
+        "--epochs", "0",
+    ]
+    assert reproduce(*argv) == 0
+    assert reproduce(*argv, "--independent-noise") == 0
+    records = read_results(tmp_path)
+    # The shared-eps finder is a run of its own; an independent-eps record
+    # (as every full-NINR finder record before issue 13) has no field.
+    assert [r.get("shared_noise") for r in records] == [True, None]
+    assert records[0]["run_id"] != records[1]["run_id"]
+    page = (tmp_path / "phase_boundaries_tiny.md").read_text()
+    assert "| full-ninr, independent ε |" in page

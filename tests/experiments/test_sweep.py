@@ -87,9 +87,73 @@ def test_run_id_identifies_what_changes_the_run():
     ).noise_stddev_value == pytest.approx(51.8)
 
 
+def test_new_readings_get_new_run_ids_and_old_records_keep_theirs():
+    # Records written before `shared_noise` and `weight_decay` existed: an
+    # eps per NIN, and App. A's 5e-4 read as SGD weight decay (L2(2.5e-4)).
+    old = {}
+    for regularization in ("full-ninr", "l2", "in-ninr", "none"):
+        config = sweep.RunConfig(regularization=regularization).to_dict()
+        del config["shared_noise"], config["weight_decay"]
+        old[regularization] = config
+    # Today's defaults are the paper's readings.
+    full = sweep.RunConfig(regularization="full-ninr")
+    l2 = sweep.RunConfig(regularization="l2")
+    assert full.shared_noise is True and l2.weight_decay == 5e-4
+    # An old record reads back as what it was, under its id: the values the
+    # old semantics implied are left out of the hash.
+    read = sweep.RunConfig.from_dict(old["full-ninr"])
+    assert read.shared_noise is False
+    independent = sweep.RunConfig(regularization="full-ninr", shared_noise=False)
+    assert read.run_id == independent.run_id
+    read = sweep.RunConfig.from_dict(old["l2"])
+    assert read.weight_decay == 2.5e-4
+    assert read.run_id == sweep.RunConfig(regularization="l2", weight_decay=2.5e-4).run_id
+    # The new defaults are hashed: a resumed sweep never takes an old
+    # record for a run of the new semantics.
+    assert full.run_id != independent.run_id
+    assert l2.run_id != read.run_id
+    # Methods without these fields are untouched.
+    for regularization in ("in-ninr", "none"):
+        config = sweep.RunConfig(regularization=regularization)
+        assert config.shared_noise is None and config.weight_decay is None
+        assert sweep.RunConfig.from_dict(old[regularization]).run_id == config.run_id
+        assert sweep.RunConfig(
+            regularization=regularization, shared_noise=False, weight_decay=1e-3
+        ).run_id == config.run_id
+    # The names say which reading a run used.
+    assert full.method_label == "full-NINR (decay, σ_ε = 16.4)"
+    assert independent.method_label == "full-NINR (decay, σ_ε = 16.4), independent ε"
+    assert sweep.RunConfig(
+        regularization="full-ninr", shared_noise=False, label="full-NINR decay"
+    ).method_label == "full-NINR decay, independent ε"
+    assert l2.method_label == "L2"
+    assert read.method_label == "L2, penalty 0.00025·Σw²"
+
+
+def test_replicas_share_the_noise_source_and_the_regularizers():
+    from keras_ninr.src.experiments.sweep.config import replica_key
+
+    shared = sweep.RunConfig(regularization="full-ninr", seed=0)
+    assert replica_key(shared) == replica_key(
+        sweep.RunConfig(regularization="full-ninr", seed=1, noise_stddev=3.0)
+    )
+    independent = sweep.RunConfig(
+        regularization="full-ninr", seed=1, shared_noise=False
+    )
+    assert replica_key(shared) != replica_key(independent)
+    assert replica_key(sweep.RunConfig(regularization="l2")) != replica_key(
+        sweep.RunConfig(regularization="l2", weight_decay=2.5e-4)
+    )
+
+
 @pytest.mark.parametrize(
     "fields, message",
     [
+        (dict(regularization="full-ninr", shared_noise="yes"), "shared_noise='yes'"),
+        (dict(regularization="none", shared_noise=1), "shared_noise=1"),
+        (dict(regularization="l2", weight_decay=-1e-4), "weight_decay=-0.0001"),
+        (dict(regularization="l2", weight_decay="5e-4"), "weight_decay='5e-4'"),
+        (dict(regularization="l2", weight_decay=float("inf")), "weight_decay=inf"),
         (dict(architecture="mlp"), "architecture"),
         (dict(regularization="batchnorm"), "regularization"),
         (dict(epochs=0), "epochs"),

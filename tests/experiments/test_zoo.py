@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from keras import ops
 
+import keras_ninr
 from keras_ninr import InputCorruption
 from keras_ninr import NINRModel
 from keras_ninr import NoiseInjectionDense
@@ -176,20 +177,65 @@ def test_paper_widths():
     assert [layer.units for layer in weight_layers(fc1)] == [1024, 10]
 
 
+def l2_coefficients(model):
+    return [
+        float(layer.kernel_regularizer.get_config()["l2"])
+        if layer.kernel_regularizer is not None
+        else None
+        for layer in weight_layers(model)
+    ]
+
+
 @pytest.mark.parametrize("architecture", ["fc", "cnn"])
 def test_l2_and_dropout_follow_the_paper(architecture):
     l2 = zoo.build(architecture, "l2")
-    for layer in weight_layers(l2):
-        # Weight decay 5e-4 == gradient 5e-4 * w == Keras L2(2.5e-4).
-        assert layer.kernel_regularizer.get_config()["l2"] == pytest.approx(
-            2.5e-4
-        )
+    # App. A's "L2 coefficient 5e-4" as Keras reads it: L2(5e-4).
+    assert l2_coefficients(l2) == pytest.approx([5e-4] * 4)
     dropout = zoo.build(architecture, "dropout")
     rates = [
         l.rate for l in dropout.layers if isinstance(l, keras.layers.Dropout)
     ]
     assert rates == [0.5] * 3  # After every hidden layer / block.
     assert all(l.kernel_regularizer is None for l in weight_layers(dropout))
+
+
+def test_one_l2_reading_for_app_a_and_app_d():
+    # Keras's reading: the penalty is coefficient * sum(w^2) for both the
+    # generic L2 (App. A, 5e-4) and the VGG's convolutions (App. D, 1e-4).
+    vgg = zoo.build("vgg", "l2", **SMALL["vgg"])
+    assert l2_coefficients(vgg) == pytest.approx([1e-4] * 6 + [5e-4] * 2)
+    # The SGD weight-decay reading halves both, in one argument.
+    sgd = zoo.build("vgg", "l2", l2_reading="sgd", **SMALL["vgg"])
+    assert l2_coefficients(sgd) == pytest.approx([5e-5] * 6 + [2.5e-4] * 2)
+    fc = zoo.build("fc", "l2", l2_reading="sgd", hidden_units=(8,))
+    assert l2_coefficients(fc) == pytest.approx([2.5e-4] * 2)
+    # The penalty Keras adds is exactly coefficient * sum(w^2).
+    decayed = zoo.build("fc", "l2", weight_decay=1e-3, hidden_units=(8,), seed=0)
+    first = weight_layers(decayed)[0]
+    expected = 1e-3 * np.sum(ops.convert_to_numpy(first.kernel) ** 2)
+    penalty = ops.convert_to_numpy(first.kernel_regularizer(first.kernel))
+    assert float(penalty) == pytest.approx(
+        expected, rel=1e-5
+    )
+    assert zoo.l2_coefficient(5e-4, "sgd") == 2.5e-4
+    with pytest.raises(ValueError, match="l2_reading='pytorch'"):
+        zoo.build("fc", "l2", l2_reading="pytorch")
+
+
+def test_full_ninr_shares_one_noise_source_unless_told():
+    def sources(model):
+        return [l for l in model.layers if isinstance(l, keras_ninr.NoiseSource)]
+
+    shared = zoo.build("fc", "full-ninr", seed=0, hidden_units=(8, 8))
+    assert len(shared.noise_layers) == 3 and len(sources(shared)) == 1
+    independent = zoo.build(
+        "fc", "full-ninr", seed=0, hidden_units=(8, 8), shared_noise=False
+    )
+    assert len(independent.noise_layers) == 3 and not sources(independent)
+    # One NIN has nothing to share: in-NINR is the same model either way.
+    assert not sources(zoo.build("fc", "in-ninr", hidden_units=(8,)))
+    with pytest.raises(ValueError, match="shared_noise='yes'"):
+        zoo.build("fc", "full-ninr", shared_noise="yes")
 
 
 def test_initialisation_is_fan_in_normal_and_shared_across_methods():
@@ -245,6 +291,24 @@ def test_ninr_regularizations_use_the_paper_presets():
         0.1 * 785 / 0.01
     )
     assert zoo.noise_preset("cnn", "input", "decay", "adam") == 6.2
+
+
+def test_table3_entries_follow_the_learning_rate_rule():
+    # Every Table 3 entry is its SGD (eta 0.05) value times
+    # sqrt(0.05 / eta), to within 3.1% (the CNN's full-NINR decay, 0.9 in
+    # Fig. 2, is 0.87 by Table 3); the FC's full-NINR cells, blank in the
+    # paper, are filled by that rule.
+    for (architecture, topology, optimizer), presets in zoo.NOISE_PRESETS.items():
+        if optimizer == "sgd":
+            continue
+        eta = zoo.LEARNING_RATES[(optimizer, architecture)]
+        for phase, sigma in presets.items():
+            sgd = zoo.noise_preset(architecture, topology, phase)
+            assert sigma == pytest.approx(sgd * (0.05 / eta) ** 0.5, rel=0.035)
+    assert zoo.noise_preset("fc", "full", "decay", "rmsprop") == 366.7
+    assert zoo.noise_preset("fc", "full", "catapult", "rmsprop") == 1158.3
+    assert zoo.noise_preset("fc", "full", "decay", "adam") == 36.7
+    assert zoo.noise_preset("fc", "full", "catapult", "adam") == 115.8
 
 
 def test_cdt_corrupts_pixels_by_eq_8_in_training_only():

@@ -107,6 +107,30 @@ def test_double_normal_statistics():
     assert np.std(biased[biased > 0]) == pytest.approx(1.0, rel=0.05)
 
 
+def test_asymmetric_double_normal_is_named_biased_and_saved_by_name(tmp_path):
+    # App. C.2's "asymmetric" double Gaussian: peaks at +-sigma weighted
+    # 3:1, so its mean is sigma / 2 (Sec. 2.1 relaxes zero mean for it).
+    eps = draw_eps("asymmetric_double_normal", 5.0)
+    assert np.mean(np.abs(np.abs(eps) - 5.0) < 4 * 0.1 * 5.0) > 0.99
+    assert np.mean(eps > 0) == pytest.approx(0.75, abs=0.02)
+    assert eps.mean() == pytest.approx(2.5, rel=0.05)
+    named = keras_ninr.noise.get("asymmetric_double_normal")
+    assert named.positive_weight == 0.75
+    assert keras_ninr.noise.serialize(named) == "asymmetric_double_normal"
+    assert keras_ninr.noise.serialize(keras_ninr.noise.get("double_normal")) == (
+        "double_normal"
+    )
+    layer = NoiseInjectionDense(
+        2, noise_stddev=4.0, noise_distribution="asymmetric_double_normal"
+    )
+    assert layer.get_config()["noise_distribution"] == "asymmetric_double_normal"
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, layer(inputs))
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    assert loaded.layers[-1].noise_distribution.positive_weight == 0.75
+
+
 def test_callable_distribution():
     def plus_minus_one(shape, seed_generator, dtype):
         u = keras.random.uniform(shape, dtype=dtype, seed=seed_generator)

@@ -127,6 +127,19 @@ def build_parser():
     )
     sweep_parser.add_argument("--noise-distribution", default="normal")
     sweep_parser.add_argument(
+        "--independent-noise",
+        action="store_true",
+        help="full-ninr: each NIN draws its own eps (the package's full-NINR "
+        "before issue 13) instead of the paper's one eps per sample",
+    )
+    sweep_parser.add_argument(
+        "--weight-decay",
+        type=float,
+        metavar="L2",
+        help="l2: the Keras L2 coefficient (default: App. A's 5e-4; 2.5e-4 "
+        "is SGD weight decay 5e-4)",
+    )
+    sweep_parser.add_argument(
         "--cdt-sigma-noise",
         type=float,
         default=0.4,
@@ -412,6 +425,9 @@ def _common_fields(args):
         optimizer=args.optimizer,
         learning_rate=args.learning_rate,
         noise_distribution=args.noise_distribution,
+        # Each is normalised away where its regularization does not use it.
+        shared_noise=not args.independent_noise,
+        weight_decay=args.weight_decay,
         evaluations=evaluations,
         attack_size=args.attack_size,
         architecture_kwargs=architecture_kwargs,

@@ -72,6 +72,13 @@ def build_parser(experiment=None, add_help=True):
                             help="some of: " + ", ".join(methods))
     if len(getattr(experiment, "architectures", ())) > 1:
         parser.add_argument("--architectures", nargs="+", choices=list(experiment.architectures))
+    if "full-ninr" in " ".join(methods or ()):
+        # Default None, not False: the page's command names what was given.
+        parser.add_argument(
+            "--independent-noise", action="store_true", default=None,
+            help="full-NINR: an eps per NIN (the package's full-NINR before "
+            "issue 13) instead of the paper's one eps per sample",
+        )
     if isinstance(experiment, SweepExperiment):
         parser.add_argument("--test-size", type=int, help="test images evaluated")
         parser.add_argument("--replicas", type=int, metavar="K",
@@ -88,6 +95,10 @@ def build_parser(experiment=None, add_help=True):
             )
     elif "steps" in experiment.modes["full"].settings:
         parser.add_argument("--steps", type=int, help="training steps per finder trial")
+        parser.add_argument(
+            "--sigmas", nargs="+", type=float, metavar="SIGMA_EPS",
+            help="the finder's starting grid (default: 7 log-spaced values from 1 to 1000)",
+        )
     return parser
 
 

@@ -64,6 +64,11 @@ class NoiseInjectionDense(NoiseInjectionLayer):
         inputs: Tensor of shape `(batch, ..., input_dim)`.
         training: Python boolean; noise is injected only when `True`.
             Defaults to `False`.
+        unit_noise: Optional tensor `(batch, 1)` of unit-scale draws, e.g.
+            a `NoiseSource`'s output shared with other NIN layers (one NIN
+            feeding several layers, the paper's full-NINR); scaled by this
+            layer's `noise_stddev`. Defaults to `None`: the layer draws its
+            own.
 
     Input shape:
         N-D tensor `(batch_size, ..., input_dim)` with a known `input_dim`.
@@ -162,16 +167,15 @@ class NoiseInjectionDense(NoiseInjectionLayer):
             min_ndim=2, axes={-1: input_dim}
         )
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, unit_noise=None):
         # Same operations, in the same order, as keras.layers.Dense, so that
         # the noise-free output is bit-identical.
         x = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             x = ops.add(x, self.bias)
         if training:
-            x = ops.add(
-                x, ops.multiply(self.draw_noise(inputs), self.noise_kernel)
-            )
+            eps = self.draw_noise(inputs, unit_noise)
+            x = ops.add(x, ops.multiply(eps, self.noise_kernel))
         if self.activation is not None:
             x = self.activation(x)
         return x

@@ -77,6 +77,14 @@ class NoiseInjectionEinsumDense(NoiseInjectionLayer, keras.layers.EinsumDense):
             regularizers, constraints of kernel and bias) and base layer
             arguments.
 
+    Call arguments:
+        inputs: Tensor, as for `keras.layers.EinsumDense`.
+        training: Python boolean; noise is injected only when `True`.
+            Defaults to `False`.
+        unit_noise: Optional tensor `(batch, 1)` of unit-scale draws shared
+            with other NIN layers (`keras_ninr.NoiseSource`). Defaults to
+            `None`: the layer draws its own.
+
     Example:
 
     >>> layer = NoiseInjectionEinsumDense(
@@ -121,14 +129,15 @@ class NoiseInjectionEinsumDense(NoiseInjectionLayer, keras.layers.EinsumDense):
         shape, fan_in = noise_kernel_shape(self.equation, self.kernel.shape)
         self._build_noise_weights(shape=shape, fan_in=fan_in)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, unit_noise=None):
         # EinsumDense's operations in its order, the noise before the
         # activation, so the noise-free output is bit-identical.
         x = ops.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             x = ops.add(x, self.bias)
         if training:
-            x = ops.add(x, ops.multiply(self.draw_noise(x), self.noise_kernel))
+            eps = self.draw_noise(x, unit_noise)
+            x = ops.add(x, ops.multiply(eps, self.noise_kernel))
         if self.activation is not None:
             x = self.activation(x)
         return x

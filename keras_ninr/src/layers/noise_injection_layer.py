@@ -60,8 +60,10 @@ class NoiseInjectionLayer(keras.layers.Layer):
     """Base class of the layers carrying a Noise Injection Node.
 
     Subclasses create `noise_kernel` in `build` through
-    `_build_noise_weights` and add `noise_kernel * self.draw_noise(inputs)`
-    in `call` when `training` is true. Callbacks and `NINRModel` find the
+    `_build_noise_weights` and add `noise_kernel * self.draw_noise(inputs,
+    unit_noise)` in `call` when `training` is true, where `unit_noise` is
+    the optional call argument through which several layers share one NIN
+    (`keras_ninr.NoiseSource`). Callbacks and `NINRModel` find the
     NINs of any model with `isinstance(layer, NoiseInjectionLayer)`. The
     noise is one scalar per sample, so masks pass through unchanged.
 
@@ -157,17 +159,23 @@ class NoiseInjectionLayer(keras.layers.Layer):
         if self._noise_stddev_variable is not None:
             self._noise_stddev_variable.assign(value)
 
-    def draw_noise(self, inputs):
+    def draw_noise(self, inputs, unit_noise=None):
         """One scaled draw `eps` per sample, shaped to broadcast over a sample.
 
+        `unit_noise`, if given, holds the unit-scale draws (`(batch, 1)`, e.g.
+        from a `NoiseSource` shared with other layers) in place of the
+        layer's own; either way they are scaled by this layer's sigma_eps.
         Returns a tensor of shape `(batch, 1, ..., 1)` (rank of `inputs`) in
         the layer's compute dtype.
         """
         batch_size = ops.shape(inputs)[0]
         shape = (batch_size,) + (1,) * (len(inputs.shape) - 1)
-        unit = self.noise_distribution(
-            shape, self.seed_generator, self.compute_dtype
-        )
+        if unit_noise is None:
+            unit = self.noise_distribution(
+                shape, self.seed_generator, self.compute_dtype
+            )
+        else:
+            unit = ops.reshape(unit_noise, shape)
         stddev = ops.cast(self._noise_stddev_variable, self.compute_dtype)
         return ops.multiply(ops.cast(unit, self.compute_dtype), stddev)
 

@@ -41,6 +41,11 @@ class NoiseInjectionPixel(NoiseInjectionLayer):
         inputs: Tensor with every dimension but the batch known.
         training: Python boolean; noise is injected only when `True`.
             Defaults to `False`.
+        unit_noise: Optional tensor `(batch, 1)` of unit-scale draws, e.g.
+            a `NoiseSource`'s output shared with other NIN layers (one NIN
+            feeding several layers, the paper's full-NINR); scaled by this
+            layer's `noise_stddev`. Defaults to `None`: the layer draws its
+            own.
 
     Input shape:
         Any `(batch_size, d1, ..., dn)` with known `d1...dn`.
@@ -71,11 +76,10 @@ class NoiseInjectionPixel(NoiseInjectionLayer):
             shape=sample_shape, fan_in=math.prod(sample_shape) + 1
         )
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, unit_noise=None):
         if training:
-            return ops.add(
-                inputs, ops.multiply(self.noise_kernel, self.draw_noise(inputs))
-            )
+            eps = self.draw_noise(inputs, unit_noise)
+            return ops.add(inputs, ops.multiply(self.noise_kernel, eps))
         return inputs
 
     def compute_output_shape(self, input_shape):

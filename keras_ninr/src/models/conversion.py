@@ -20,7 +20,9 @@ from keras_ninr.src.layers.noise_injection_einsum_dense import (
 )
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
+from keras_ninr.src.layers.noise_source import NoiseSource
 from keras_ninr.src.utils import iter_layers
+from keras_ninr.src.utils import tensor_sources
 
 TOPOLOGIES = ("input", "full")
 
@@ -103,19 +105,6 @@ def describe_layers(layers):
     return ", ".join(f"{l.name!r} ({type(l).__name__})" for l in layers)
 
 
-def _tensor_sources(structure):
-    """Names of the layers whose output tensors appear in a serialized call."""
-    if isinstance(structure, dict):
-        if structure.get("class_name") == "__keras_tensor__":
-            yield structure["config"]["keras_history"][0]
-            return
-        for value in structure.values():
-            yield from _tensor_sources(value)
-    elif isinstance(structure, (list, tuple)):
-        for value in structure:
-            yield from _tensor_sources(value)
-
-
 def _input_dependencies(model):
     """Top-level layer name -> names of the model inputs it depends on.
 
@@ -124,7 +113,7 @@ def _input_dependencies(model):
     """
     layers = model.get_config()["layers"]
     sources = {
-        entry["name"]: set(_tensor_sources(entry.get("inbound_nodes", [])))
+        entry["name"]: set(tensor_sources(entry.get("inbound_nodes", [])))
         for entry in layers
     }
     input_names = {
@@ -317,15 +306,77 @@ def _copy_state(original, clone):
             clone.load_assets(folder)
 
 
+def _graph_owners(model):
+    """Layer id -> the model whose graph calls it: `model` itself, or the
+    nested model the layer sits in."""
+    owners = {}
+
+    def walk(graph):
+        for layer in graph.layers:
+            owners.setdefault(id(layer), graph)
+            if isinstance(layer, keras.Model):
+                walk(layer)
+
+    walk(model)
+    return owners
+
+
+def _free_name(name, model):
+    """`name`, or `name_1`, `name_2`, ... if a layer of `model` has it."""
+    taken = {layer.name for layer in iter_layers(model)}
+    candidate, count = name, 0
+    while candidate in taken:
+        count += 1
+        candidate = f"{name}_{count}"
+    return candidate
+
+
+def _shared_noise_graphs(model, targets, shared_noise):
+    """The ids of the (sub)models whose NINs share one `NoiseSource`.
+
+    One source feeds the NINs of one Functional graph: a tensor of the
+    outer graph cannot reach into a nested model (nor can a layer call be
+    changed inside a nested Sequential), so NINs there draw apart from the
+    outer ones, with a warning.
+    """
+    if not shared_noise or len(targets) < 2:
+        return set()
+    owners = _graph_owners(model)
+    graphs = {}
+    for layer in targets:
+        owner = owners[id(layer)]
+        graphs.setdefault(id(owner), (owner, []))[1].append(layer)
+    if len(graphs) > 1:
+        nested = [
+            owner.name for owner, _ in graphs.values() if owner is not model
+        ]
+        warnings.warn(
+            "With `shared_noise=True` the NINs of one graph share one noise "
+            "draw per sample (a NoiseSource), but a noise source cannot feed "
+            f"layers inside a nested model: the NINs in {nested} draw "
+            "apart from the others. Build the model without nesting for "
+            "one draw shared by every NIN.",
+            stacklevel=4,
+        )
+    return {
+        key
+        for key, (owner, layers) in graphs.items()
+        if len(layers) > 1 and not isinstance(owner, keras.Sequential)
+    }
+
+
 def add_noise_injection_nodes(
-    model, topology, noise_stddev, noise_distribution, seed
+    model, topology, noise_stddev, noise_distribution, seed, shared_noise=True
 ):
     """A Functional clone of `model` with NINs on the `topology`'s layers.
 
     `model` is a Functional model (`NINRModel.from_model` turns a
     Sequential one into one) and the arguments are checked. NIN number `i`
-    (in model order) gets seed `seed + i`. Every layer's state is copied
-    through NumPy, so the original is left untouched.
+    (in model order) gets seed `seed + i`. With `shared_noise` and several
+    NINs, one `NoiseSource` (seed `seed`) per graph draws the unit noise
+    that all of that graph's NINs take as `unit_noise`: the paper's single
+    NIN. Every layer's state is copied through NumPy, so the original is
+    left untouched.
     """
     targets = _select_targets(model, topology)
     seeds = {
@@ -334,6 +385,9 @@ def add_noise_injection_nodes(
     }
     dense_targets = {id(l) for l in targets if _is_dense(l)}
     conv_targets = {id(l) for l in targets if _is_conv(l)}
+    shared_graphs = _shared_noise_graphs(model, targets, shared_noise)
+    owners = _graph_owners(model) if shared_graphs else {}
+    source_outputs = {}
 
     def noise_arguments(layer):
         return dict(
@@ -341,6 +395,22 @@ def add_noise_injection_nodes(
             noise_distribution=noise_distribution,
             seed=seeds[id(layer)],
         )
+
+    def shared_unit_noise(original, tensor):
+        """The unit noise of `original`'s graph (made at its first NIN, from
+        `tensor`, which only gives the batch size), or `{}`."""
+        owner = owners.get(id(original))
+        if owner is None or id(owner) not in shared_graphs:
+            return {}
+        if id(owner) not in source_outputs:
+            name = "noise_source" if owner is model else f"{owner.name}_noise_source"
+            source = NoiseSource(
+                noise_distribution=noise_distribution,
+                seed=seed,
+                name=_free_name(name, owner),
+            )
+            source_outputs[id(owner)] = source(tensor)
+        return {"unit_noise": source_outputs[id(owner)]}
 
     clones = []
     original_of = {}
@@ -361,9 +431,11 @@ def add_noise_injection_nodes(
                 name=f"{original.name}_noise_injection",
                 **noise_arguments(original),
             )
-            args = (pixel(args[0]),) + tuple(args[1:])
-        if original is not None and _wrapped(original) is not None:
-            if id(original) in dense_targets:
+            unit_noise = shared_unit_noise(original, args[0])
+            args = (pixel(args[0], **unit_noise),) + tuple(args[1:])
+        if original is not None and id(original) in dense_targets:
+            kwargs.update(shared_unit_noise(original, args[0]))
+            if _wrapped(original) is not None:
                 # The replacing NoiseInjectionDense takes no `mask`
                 # argument; Keras passes an input mask through it.
                 kwargs.pop("mask", None)

@@ -9,6 +9,7 @@ pixel-wise NIN inserted in front of them (cNINR, Fig. 4).
 import warnings
 
 import keras
+import numpy as np
 
 from keras_ninr.src import noise
 from keras_ninr.src.api_export import register
@@ -62,6 +63,7 @@ class NINRModel(keras.Model):
         noise_stddev=0.0,
         noise_distribution="normal",
         seed=None,
+        shared_noise=True,
     ):
         """Build a `NINRModel` from a Sequential or Functional model.
 
@@ -86,8 +88,17 @@ class NINRModel(keras.Model):
             noise_distribution: Distribution of every NIN (see
                 `keras_ninr.noise`). Defaults to `"normal"`.
             seed: Optional int. NIN number `i` (in model order) gets seed
-                `seed + i`, so that the noise streams differ. Defaults to
-                `None`.
+                `seed + i`, so that the noise streams differ, and a shared
+                `NoiseSource` gets `seed`. Defaults to `None`.
+            shared_noise: Boolean. With several NINs (full-NINR, a list of
+                layers, in-NINR on a multi-input model), `True` gives the
+                paper's single Noise Injection Node: one eps per sample,
+                drawn by one `NoiseSource` inserted into the model and fed
+                to every NIN layer (each through its own NIW, scaled by its
+                own sigma_eps). `False` gives every NIN its own independent
+                draws. A NIN inside a nested model cannot take the outer
+                graph's draws and draws apart (with a warning). Defaults to
+                `True`.
 
         Dense layers become `NoiseInjectionDense` carrying the original
         `kernel` and `bias` (same name); a `TimeDistributed(Dense)` becomes
@@ -110,6 +121,15 @@ class NINRModel(keras.Model):
         noise_stddev = noise.check_noise_stddev(noise_stddev)
         seed = noise.check_seed(seed)
         noise.get(noise_distribution)  # Validates before any work is done.
+        if isinstance(shared_noise, np.bool_):
+            shared_noise = bool(shared_noise)
+        if not isinstance(shared_noise, bool):
+            raise ValueError(
+                "Expected `shared_noise` to be True (one noise draw per "
+                "sample shared by every NIN, the paper's) or False "
+                f"(independent draws per NIN). Received: "
+                f"shared_noise={shared_noise!r}"
+            )
         if not isinstance(model, keras.Model):
             raise ValueError(
                 "Expected `model` to be a keras.Model (Sequential or "
@@ -140,7 +160,7 @@ class NINRModel(keras.Model):
             )
 
         cloned = add_noise_injection_nodes(
-            model, topology, noise_stddev, noise_distribution, seed
+            model, topology, noise_stddev, noise_distribution, seed, shared_noise
         )
         ninr_model = cls(
             inputs=cloned.input, outputs=cloned.output, name=cloned.name

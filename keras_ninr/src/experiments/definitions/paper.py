@@ -17,6 +17,8 @@ from keras_ninr.src.experiments.definitions.methods import decay_methods
 from keras_ninr.src.experiments.definitions.methods import figure2_methods
 from keras_ninr.src.experiments.definitions.methods import ninr_method
 from keras_ninr.src.experiments.definitions.modes import modes
+from keras_ninr.src.experiments.definitions.sweep_experiment import SIGMAS
+from keras_ninr.src.experiments.definitions.sweep_experiment import TINY_SIGMAS
 from keras_ninr.src.experiments.definitions.sweep_experiment import Option
 from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
 from keras_ninr.src.experiments.definitions.sweep_experiment import clean_table
@@ -25,7 +27,8 @@ EPSILONS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 TINY_EPSILONS = (0.0, 0.1)
 USPS_VARIANTS = ("lecun", "pad", "resize28")
 DISTRIBUTIONS = {
-    "double_normal": "double Gaussian",
+    "double_normal": "symmetric double Gaussian",
+    "asymmetric_double_normal": "asymmetric double Gaussian",
     "uniform": "uniform",
     "normal": "Gaussian",
 }
@@ -39,21 +42,53 @@ _PANEL_METHODS = (
 )
 
 
-def _figure2(architecture, quick_mode, tiny_methods, **fields):
+def _figure2(architecture, quick_mode, tiny_methods, per_mode=None, **fields):
+    """Fig. 2a or 2b; `per_mode`: the experiment's own settings in each
+    mode (`modes`), `fields`: more `SweepExperiment` fields."""
     letter, name = {"fc": ("a", "FC"), "cnn": ("b", "CNN")}[architecture]
     full_epochs = {"fc": 20, "cnn": 10}[architecture]
+    fields.setdefault("figures", {f"fig2{letter}": reports.corruption_figure})
     return SweepExperiment(
         name=f"fig2{letter}",
         summary=f"Fig. 2{letter}: the {name} on Fashion-MNIST, accuracy "
         "under Eq. 8 corruption for None, L2, Dropout, CDT, in-/full-NINR",
         heading=f"Fig. 2{letter}: the {name} on Fashion-MNIST",
         methods=figure2_methods(architecture),
-        modes=modes(full_epochs, quick_mode, tiny=tiny_methods),
+        modes=modes(full_epochs, quick_mode, tiny=tiny_methods, **(per_mode or {})),
         page=f"fig2{letter}",
-        figures={f"fig2{letter}": reports.corruption_figure},
         table=clean_table(0.4, 0.6),
         architectures=(architecture,),
         **fields,
+    )
+
+
+# Where Eq. 8 corrupts the test images, and the evaluation measuring it.
+SPACES = {
+    "pixel": "corruption_curve",
+    "standardized": "corruption_curve_standardized",
+}
+
+
+def _spaces_evaluations(settings, mode):
+    """Clean accuracy and the Eq. 8 curve in each of `settings["spaces"]`."""
+    sigmas = list(TINY_SIGMAS if mode == "tiny" else SIGMAS)
+    evaluations = {"clean": True}
+    for space in settings["spaces"]:
+        evaluations[SPACES[space]] = sigmas
+    return evaluations
+
+
+def _standardized_figure(records, title=None):
+    """Fig. 2's curves with Eq. 8 on the standardised pixels; `None` (no
+    figure) if no run measured them."""
+    if not any(
+        r["config"]["evaluations"].get(SPACES["standardized"]) for r in records
+    ):
+        return None
+    return reports.corruption_figure(
+        records,
+        title=f"{title}: Eq. 8 on the standardised pixels" if title else None,
+        space="standardized",
     )
 
 
@@ -61,11 +96,24 @@ FIG2A = _figure2(
     "fc",
     (10000, None, 5, ["none", "dropout", "in-ninr-decay"]),
     ["none", "in-ninr-decay"],
+    per_mode={"spaces": (list(SPACES),) * 3},
     options={
         "hidden_units": Option(
             "hidden layer widths (smaller ones are for smoke tests only)", int
-        )
+        ),
+        "spaces": Option(
+            "where Eq. 8 corrupts the test images: the [0, 1] pixels, the "
+            "standardised pixels (where it keeps their unit variance), or both",
+            choices=tuple(SPACES),
+        ),
     },
+    evaluations=_spaces_evaluations,
+    figures={
+        "fig2a": reports.corruption_figure,
+        "fig2a_standardized": _standardized_figure,
+    },
+    test="test: {test_size} images, Eq. 8 corruption in pixel space (and "
+    "on the standardised pixels where a column or figure says so)",
 )
 FIG2B = _figure2(
     "cnn",
@@ -193,18 +241,25 @@ FIG7 = _panel_experiment(
     reports.noise_distribution_figure,
     Option("noise distributions, a panel each", choices=tuple(DISTRIBUTIONS)),
     "distributions",
-    ["double_normal", "uniform"],
-    summary="Fig. 7 (App. C.2): NINR with double-Gaussian and uniform "
-    "noise, FC and CNN on Fashion-MNIST",
+    ["double_normal", "asymmetric_double_normal", "uniform"],
+    summary="Fig. 7 (App. C.2): NINR with symmetric and asymmetric "
+    "double-Gaussian and uniform noise, FC and CNN on Fashion-MNIST",
     heading="Fig. 7: NINR with other noise distributions, Fashion-MNIST",
     methods_of=_distribution_methods,
+    notes=(
+        "- App. C.2 calls its double Gaussian (peaks at ±σ_ε) asymmetric "
+        "and gives neither its weights nor its widths; both readings run: "
+        "symmetric (equal weights, zero mean) and asymmetric (weights 3:1, "
+        "mean σ_ε/2); peaks N(±σ_ε, (0.1σ_ε)²) (docs/choices.md).",
+    ),
 )
 
 
 def _optimizer_methods(architecture, keys, settings):
-    """Each method once per optimizer, at Table 3's sigma_eps; a NINR
-    method without a Table 3 entry for the network (the FC's full-NINR)
-    is left out."""
+    """Each method once per optimizer, at Table 3's sigma_eps (the zoo's
+    presets, which fill Table 3's blank FC full-NINR cells by its rule); a
+    NINR method without a preset for the network and optimizer is left
+    out."""
     methods = {
         "none": ("none", None),
         "in-ninr-decay": ("in-ninr", "decay"),
@@ -242,7 +297,12 @@ FIG8 = _panel_experiment(
     "Table 3's sigma_eps, FC and CNN on Fashion-MNIST",
     heading="Fig. 8: NINR with Adam and RMSprop, Fashion-MNIST",
     methods_of=_optimizer_methods,
-    notes=("- σ_ε: Table 3's presets per optimizer; learning rates of App. C.3.",),
+    notes=(
+        "- σ_ε: Table 3's presets per optimizer; learning rates of App. C.3.",
+        "- Table 3 leaves the FC's full-NINR cells blank: their σ_ε is the "
+        "SGD value times √(0.05/η), the rule every other Table 3 entry "
+        "follows (docs/presets.md).",
+    ),
 )
 
 FIG9 = SweepExperiment(

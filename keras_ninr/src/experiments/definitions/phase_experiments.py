@@ -252,7 +252,8 @@ class BoundaryExperiment:
         check_mode(mode)
         _check_overrides(
             self.name, overrides,
-            ("seeds", "epochs", "train_size", "methods", "architectures", "steps"),
+            ("seeds", "epochs", "train_size", "methods", "architectures", "steps",
+             "independent_noise", "sigmas"),
         )
         chosen = self.modes[mode]
         settings = dict(
@@ -261,6 +262,8 @@ class BoundaryExperiment:
             seeds=list(chosen.seeds),
             methods=list(chosen.methods),
             tiny_networks=chosen.tiny_networks,
+            independent_noise=False,
+            sigmas=None,
             **chosen.settings,
         )
         settings.update({k: v for k, v in overrides.items() if v is not None})
@@ -292,6 +295,15 @@ class BoundaryExperiment:
                         seed=seed, steps=settings["steps"], train_size=len(data.x_train),
                         architecture_kwargs=kwargs,
                     )
+                    if settings["sigmas"] is not None:
+                        # In the key only when given: the default grid's
+                        # records predate the setting.
+                        key["sigmas"] = [float(s) for s in settings["sigmas"]]
+                    if method == "full-ninr" and not settings["independent_noise"]:
+                        # In the key (and so the run id) only for the
+                        # paper's shared eps: full-NINR records without it
+                        # were made with an eps per NIN.
+                        key["shared_noise"] = True
                     wanted += self._run_one(path, data, key, settings["epochs"], progress)
         by_id = {r["run_id"]: r for r in read_records(path)}
         records = [by_id[run_id] for run_id in wanted if run_id in by_id]
@@ -303,6 +315,7 @@ class BoundaryExperiment:
         def build(noise_stddev):
             model = zoo.build(
                 key["architecture"], key["method"], noise_stddev=noise_stddev,
+                shared_noise=key.get("shared_noise", False),
                 seed=key["seed"], pixel_mean=data.mean, pixel_std=data.std,
                 num_classes=data.num_classes, **key["architecture_kwargs"],
             )
@@ -318,6 +331,7 @@ class BoundaryExperiment:
         if finder_id not in done:
             found = find_phase_boundaries(
                 build, data.x_train, data.y_train, steps=key["steps"],
+                sigmas=key.get("sigmas"),
                 batch_size=zoo.BATCH_SIZES[key["architecture"]], seed=key["seed"],
             )
             record = {
@@ -363,10 +377,23 @@ class BoundaryExperiment:
             ) or "none found"
             safe = "-" if r["largest_safe"] is None else f"{r['largest_safe']:.4g}"
             rows.append(
-                f"| {r['architecture']} | {r['method']} | {r['seed']} | {bounds} | "
+                f"| {r['architecture']} | {_method_name(r)} | {r['seed']} | {bounds} | "
                 f"{safe} | {r['steps_spent']} | {r['seconds']:.0f} |"
             )
-        tables = [("## Finder (short trainings on the training data)", "\n".join(rows), None)]
+        tables = [("## Finder (short trainings on the training data)", "\n".join(rows) + "\n", None)]
+        for r in finders:
+            trials = [
+                "| σ_ε | phase | reason | steps |",
+                "| ---: | --- | --- | ---: |",
+            ] + [
+                f"| {t['noise_stddev']:.4g} | {t['phase']} | {t['reason']} | {t['steps']} |"
+                for t in r["trials"]
+            ]
+            tables.append((
+                f"### Trials: {r['architecture']}, {_method_name(r)}, seed {r['seed']}",
+                "\n".join(trials) + "\n",
+                None,
+            ))
         if confirms:
             lines = [
                 "| network | method | σ_ε | diverged | epochs run | train accuracy | test accuracy | seconds |",
@@ -375,7 +402,7 @@ class BoundaryExperiment:
             for r in confirms:
                 test = "-" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}"
                 lines.append(
-                    f"| {r['architecture']} | {r['method']} | {r['noise_stddev']:.4g} | "
+                    f"| {r['architecture']} | {_method_name(r)} | {r['noise_stddev']:.4g} | "
                     f"{r['diverged']} | {r['epochs_run']} | {r['final_train_accuracy']:.4f} | "
                     f"{test} | {r['seconds']:.0f} |"
                 )
@@ -407,6 +434,14 @@ def _confirm(build, data, key, sigma, epochs, progress):
         "seconds": seconds,
         **_provenance(seconds, diverged),
     }
+
+
+def _method_name(record):
+    """The record's method, "full-ninr, independent ε" for full-NINR with
+    an eps per NIN (a record without `shared_noise`)."""
+    if record["method"] == "full-ninr" and not record.get("shared_noise"):
+        return "full-ninr, independent ε"
+    return record["method"]
 
 
 def _provenance_lines(records, command):

@@ -30,7 +30,10 @@ SIGMAS = tuple(round(0.1 * i, 1) for i in range(11))
 TINY_SIGMAS = (0.0, 0.4)
 CORRUPTION_TEST = "test: {test_size} images, Eq. 8 corruption in pixel space"
 # What every sweep experiment's mode can be overridden in.
-COMMON_OVERRIDES = ("seeds", "epochs", "methods", "train_size", "test_size", "architectures")
+COMMON_OVERRIDES = (
+    "seeds", "epochs", "methods", "train_size", "test_size", "architectures",
+    "independent_noise",
+)
 _RUN_CONFIG_FIELDS = {field.name for field in dataclasses.fields(sweep.RunConfig)}
 
 
@@ -90,7 +93,8 @@ class SweepExperiment:
         modes: `{"full": Mode, "quick": Mode, "tiny": Mode}`.
         page: The page's file stem.
         figures: `{stem: function}`: each figure saved as `<stem>.png`
-            from `function(records, title=heading)`.
+            from `function(records, title=heading)`, unless that returns
+            `None` (nothing to draw in these records).
         table: The page's table, from the records. Defaults to the clean
             accuracy and the accuracy at sigma_noise = 0.4.
         architectures: The networks.
@@ -133,7 +137,9 @@ class SweepExperiment:
         """The mode's settings with `overrides` applied, as a dict.
 
         Keys: `COMMON_OVERRIDES` and the experiment's `options`. An
-        override of `None` keeps the mode's value.
+        override of `None` keeps the mode's value. `independent_noise`
+        (default `False`) gives full-NINR an eps per NIN
+        (`RunConfig(shared_noise=False)`).
         """
         check_mode(mode)
         allowed = COMMON_OVERRIDES + tuple(self.options)
@@ -152,6 +158,7 @@ class SweepExperiment:
             methods=list(chosen.methods or self.methods),
             architectures=list(self.architectures),
             tiny_networks=chosen.tiny_networks,
+            independent_noise=False,
             **{name: None for name in self.options},
         )
         settings.update(chosen.settings)
@@ -176,6 +183,8 @@ class SweepExperiment:
         """The sweep's `RunConfig`s: one `expand_grid` per network."""
         settings = self.settings(mode, **overrides)
         fields = dict(self.fields)
+        if settings["independent_noise"]:
+            fields["shared_noise"] = False
         fields.update(
             {
                 name: settings[name]
@@ -265,8 +274,9 @@ class SweepExperiment:
         suffix = "" if mode == "full" else f"_{mode}"
         title = self.heading + ("" if mode == "full" else f" ({mode} settings)")
         figures = [
-            (f"{stem}{suffix}.png", stem, function(records, title=title))
+            (f"{stem}{suffix}.png", stem, figure)
             for stem, function in self.figures.items()
+            if (figure := function(records, title=title)) is not None
         ]
         table = self.table(records)
         return reports.write_report(
@@ -332,9 +342,11 @@ def reproduce_command(name, mode="full", overrides=None):
     if mode != "full":
         words.append(f"--{mode}")
     for key, value in (overrides or {}).items():
-        if value is None:
+        if value is None or value is False:
             continue
         words.append("--" + key.replace("_", "-"))
+        if value is True:
+            continue
         if isinstance(value, (list, tuple)):
             words += [str(v) for v in value]
         else:

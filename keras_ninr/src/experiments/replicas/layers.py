@@ -119,12 +119,13 @@ def _build_noise(layer):
     layer.noise_stddev = layer._add_replicated("noise_stddev", trainable=False)
 
 
-def _draw_noise(layer, batch_size, rank):
+def _draw_noise(layer, batch_size, rank, unit_noise=None):
     """`(K, batch, 1, ..., 1)` scaled draws, replica k from its own stream.
 
     The same operations as `NoiseInjectionLayer.draw_noise` for each
-    replica: a unit draw of shape `(batch,) + (1,) * (rank - 1)` times its
-    sigma_eps.
+    replica: a unit draw of shape `(batch,) + (1,) * (rank - 1)` (or
+    replica k's slice of the shared `unit_noise`, `(K, batch, 1)`) times
+    its sigma_eps.
     """
     shape = (batch_size,) + (1,) * (rank - 1)
     dtype = layer.compute_dtype
@@ -132,7 +133,10 @@ def _draw_noise(layer, batch_size, rank):
     for k, (distribution, generator) in enumerate(
         zip(layer.distributions, layer.seed_generators)
     ):
-        unit = distribution(shape, generator, dtype)
+        if unit_noise is None:
+            unit = distribution(shape, generator, dtype)
+        else:
+            unit = ops.reshape(unit_noise[k], shape)
         stddev = ops.cast(layer.noise_stddev[k], dtype)
         draws.append(ops.multiply(ops.cast(unit, dtype), stddev))
     return ops.stack(draws, axis=0)
@@ -175,13 +179,13 @@ class ReplicaDense(ReplicaLayer):
         if self.noise:
             _build_noise(self)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, unit_noise=None):
         x = ops.matmul(inputs, self.kernel)
         if self.use_bias:
             x = ops.add(x, ops.expand_dims(self.bias, 1))
         if training and self.noise:
             # (K, batch, 1): replica k's draws, as NoiseInjectionDense's.
-            eps = _draw_noise(self, ops.shape(inputs)[1], 2)
+            eps = _draw_noise(self, ops.shape(inputs)[1], 2, unit_noise)
             x = ops.add(
                 x, ops.multiply(eps, ops.expand_dims(self.noise_kernel, 1))
             )
@@ -204,12 +208,14 @@ class ReplicaNoisePixel(ReplicaLayer):
     def build(self, input_shape):
         _build_noise(self)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, unit_noise=None):
         if not training:
             return inputs
         if self.layout == STACK:
             batch_size = ops.shape(inputs)[1]
-            eps = _draw_noise(self, batch_size, self.sample_rank + 1)
+            eps = _draw_noise(
+                self, batch_size, self.sample_rank + 1, unit_noise
+            )
             kernel = ops.expand_dims(self.noise_kernel, 1)
             return ops.add(inputs, ops.multiply(kernel, eps))
         # Merged (batch, H, W, K * C): work on (batch, H, W, K, C).
@@ -217,13 +223,43 @@ class ReplicaNoisePixel(ReplicaLayer):
         k = self.replicas
         x = ops.reshape(inputs, tuple(shape[:-1]) + (k, inputs.shape[-1] // k))
         # Drawn in the single layer's shape (batch, 1, ..., 1), per replica.
-        eps = _draw_noise(self, shape[0], self.sample_rank + 1)
+        eps = _draw_noise(self, shape[0], self.sample_rank + 1, unit_noise)
         eps = ops.reshape(
             ops.transpose(ops.reshape(eps, (k, -1))), (-1, 1, 1, k, 1)
         )
         kernel = ops.transpose(self.noise_kernel, (1, 2, 0, 3))
         x = ops.add(x, ops.multiply(kernel, eps))
         return ops.reshape(x, shape)
+
+
+class ReplicaNoiseSource(ReplicaLayer):
+    """K `NoiseSource` layers: `(K, batch, 1)` unit draws, replica k's from
+    its own stream in its source's state, for the replica NIN layers its
+    source fed. Off the data path: it is called on the sample indices."""
+
+    def __init__(self, sources, **kwargs):
+        super().__init__(sources, STACK, **kwargs)
+        self.distributions = [s.noise_distribution for s in sources]
+        self.seed_generators = _seed_generators(self, sources)
+        # No weights to build; the model builds it on its first training
+        # step only, so it says so itself.
+        self.built = True
+
+    def call(self, indices):
+        shape = (ops.shape(indices)[0], 1)
+        dtype = self.compute_dtype
+        return ops.stack(
+            [
+                ops.cast(distribution(shape, generator, dtype), dtype)
+                for distribution, generator in zip(
+                    self.distributions, self.seed_generators
+                )
+            ],
+            axis=0,
+        )
+
+    def compute_output_shape(self, input_shape):
+        return (self.replicas, input_shape[0], 1)
 
 
 class ReplicaConv(ReplicaLayer):

@@ -23,9 +23,11 @@ from keras_ninr.src.experiments.replicas import layout
 from keras_ninr.src.layers.input_corruption import InputCorruption
 from keras_ninr.src.layers.noise_injection_dense import NoiseInjectionDense
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
+from keras_ninr.src.layers.noise_source import NoiseSource
 from keras_ninr.src.norms import l2_norm
 from keras_ninr.src.robustness.input_gradients import accelerator_name
 from keras_ninr.src.utils import find_noise_layers
+from keras_ninr.src.utils import layers_fed_by
 from keras_ninr.src.utils import next_weight_layer
 
 _CHANNELWISE = (
@@ -67,11 +69,20 @@ def _unsupported(layer, why):
     return ValueError(
         f"Cannot train replicas of a model with layer {layer.name!r} "
         f"({layer.__class__.__name__}): {why}. Replicas support chains of "
-        "Dense, NoiseInjectionDense, NoiseInjectionPixel, Conv2D, "
+        "Dense, NoiseInjectionDense, NoiseInjectionPixel, NoiseSource, Conv2D, "
         "BatchNormalization, pooling, Dropout, Flatten, InputCorruption, "
         "Standardization and activation layers (the "
         "`keras_ninr.experiments.zoo` networks)."
     )
+
+
+def _input_rank(layer):
+    """Rank of the data input of `layer` (a NIN layer fed by a NoiseSource
+    has the draws as a second input)."""
+    inputs = layer.input
+    if isinstance(inputs, (list, tuple)):
+        inputs = inputs[0]
+    return len(inputs.shape)
 
 
 def _replica_layers(chains, grouped_conv):
@@ -91,7 +102,7 @@ def _replica_layers(chains, grouped_conv):
             first, _CHANNELWISE
         ):
             if current == layout.STACK:
-                if len(first.input.shape) != 4:
+                if _input_rank(first) != 4:
                     raise _unsupported(first, "per-channel layers need images")
                 layers.append(layout.ToMerged(name=f"to_merged_{len(layers)}"))
                 current = layout.MERGED
@@ -99,16 +110,18 @@ def _replica_layers(chains, grouped_conv):
                 layer = rl.ReplicaConv(sources, grouped=grouped_conv)
             else:
                 if isinstance(first, keras.layers.BatchNormalization) and (
-                    first.axis not in (-1, len(first.input.shape) - 1)
+                    first.axis not in (-1, _input_rank(first) - 1)
                 ):
                     raise _unsupported(first, "batch norm not on the last axis")
                 layer = rl.ReplicaChannelwise(sources)
         elif isinstance(first, (keras.layers.Dense, NoiseInjectionDense)):
-            if current != layout.STACK or len(first.input.shape) != 2:
+            if current != layout.STACK or _input_rank(first) != 2:
                 raise _unsupported(first, "a dense layer on non-flat inputs")
             layer = rl.ReplicaDense(sources)
         elif isinstance(first, NoiseInjectionPixel):
             layer = rl.ReplicaNoisePixel(sources, current)
+        elif isinstance(first, NoiseSource):
+            layer = rl.ReplicaNoiseSource(sources)
         elif isinstance(first, keras.layers.Flatten):
             layer = rl.ReplicaFlatten(sources, current)
             current = layout.STACK
@@ -171,6 +184,9 @@ class ReplicaModel(keras.Model):
         self.conv = conv
         chain, pairs = _replica_layers(chains, conv == "grouped")
         self.chain = chain
+        sources = [l.name for l in chain if isinstance(l, rl.ReplicaNoiseSource)]
+        # Names of the layers that take a noise source's draws.
+        self._shared_noise = _Untracked(layers_fed_by(models[0], sources))
         self._sources = _Untracked((models, pairs))
         self._noise = _Untracked(self._noise_pairs(models[0], pairs))
         self.build_from_sample(len(x))
@@ -185,8 +201,18 @@ class ReplicaModel(keras.Model):
 
     def call(self, indices, training=False):
         x = self.gather(indices)
+        unit_noise = None
         for layer in self.chain:
-            x = layer(x, training=training)
+            if isinstance(layer, rl.ReplicaNoiseSource):
+                # Drawn only in training, as the single NoiseSource. The
+                # chain is in model order, so the layers it feeds follow it
+                # (before any other source).
+                if training:
+                    unit_noise = layer(indices)
+            elif training and layer.name in self._shared_noise.value:
+                x = layer(x, training=training, unit_noise=unit_noise)
+            else:
+                x = layer(x, training=training)
         return ops.transpose(x, (1, 0, 2))
 
     @staticmethod

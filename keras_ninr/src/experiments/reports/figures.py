@@ -16,28 +16,46 @@ _DISTRIBUTION_NAMES = {
     "normal": "Gaussian",
     "gaussian": "Gaussian",
     "uniform": "uniform U(-σ_ε, σ_ε)",
-    "double_normal": "double Gaussian (peaks at ±σ_ε)",
-    "double_gaussian": "double Gaussian (peaks at ±σ_ε)",
+    "double_normal": "symmetric double Gaussian (peaks at ±σ_ε)",
+    "double_gaussian": "symmetric double Gaussian (peaks at ±σ_ε)",
+    "asymmetric_double_normal": "asymmetric double Gaussian (3:1, mean σ_ε/2)",
+    "asymmetric_double_gaussian": "asymmetric double Gaussian (3:1, mean σ_ε/2)",
 }
 _OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
 # Fig. 9's legend order: the plain net, NINR, then corrupted-data training.
 _FIG9_ORDER = ("none", "in-ninr", "full-ninr", "cdt")
+# Each space Eq. 8 is applied in: the evaluation and the x axis's label.
+_SPACES = {
+    "pixel": ("corruption_curve", "σ_noise (input corruption, Eq. 8)"),
+    "standardized": (
+        "corruption_curve_standardized",
+        "σ_noise (Eq. 8 on the standardised pixels)",
+    ),
+}
 
 
-def corruption_figure(records, title=None):
+def corruption_figure(records, title=None, space="pixel"):
     """Fig. 2 style: test accuracy against sigma_noise (Eq. 8), per method.
 
     One panel per network (architecture and data set), one curve per
     method: the mean over seeds with a band of two standard deviations.
 
     Args:
-        records: Sweep records with a `"corruption_curve"` evaluation.
+        records: Sweep records with the evaluation of `space`.
         title: Optional title of the figure. Defaults to `None`.
+        space: Where Eq. 8 was applied: `"pixel"` (the
+            `"corruption_curve"` evaluation) or `"standardized"`
+            (`"corruption_curve_standardized"`). Defaults to `"pixel"`.
 
     Returns:
         A `matplotlib.figure.Figure`.
     """
-    return _corruption_curves(records, title)
+    if space not in _SPACES:
+        raise ValueError(
+            f"Unrecognized `space`. Expected one of {tuple(_SPACES)}. "
+            f"Received: space={space!r}"
+        )
+    return _corruption_curves(records, title, space=space)
 
 
 def noise_distribution_figure(records, title=None):
@@ -131,12 +149,15 @@ def attack_figure(records, attack="fgsm", title=None):
     )
 
 
-def _corruption_curves(records, title, panel=None, panel_kind=None):
+def _corruption_curves(
+    records, title, panel=None, panel_kind=None, space="pixel"
+):
+    evaluation, xlabel = _SPACES[space]
     return _curve_figure(
         records,
-        evaluation="corruption_curve",
+        evaluation=evaluation,
         x_key="sigma_noise",
-        xlabel="σ_noise (input corruption, Eq. 8)",
+        xlabel=xlabel,
         title=title,
         panel=panel,
         panel_kind=panel_kind,

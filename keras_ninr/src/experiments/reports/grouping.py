@@ -15,6 +15,9 @@ import warnings
 
 import numpy as np
 
+from keras_ninr.src.experiments.sweep.config import hashed_fields
+from keras_ninr.src.experiments.sweep.config import with_readings
+
 _NETWORK_NAMES = {"fc": "FC", "fc1": "FC1", "cnn": "CNN", "vgg": "VGG"}
 _DATASET_NAMES = {
     "fashion_mnist": "Fashion-MNIST",
@@ -69,6 +72,11 @@ def group_runs(records):
     Args:
         records: Iterable of sweep records.
 
+    A group's `label` is its first record's, followed by the readings of
+    the paper its runs depart from (`keras_ninr.experiments.sweep.
+    with_readings`): full-NINR with an eps per NIN reads "..., independent
+    ε", so it never shares a name with the shared-noise runs.
+
     Returns:
         A list of dicts: `network` (`"FC on Fashion-MNIST"`), `dataset`,
         `architecture`, `label`, `runs` (all records of the group),
@@ -77,19 +85,20 @@ def group_runs(records):
     """
     groups = {}
     for record in unique_runs(records):
-        config = dict(record["config"])
+        # A field newer than the record is absent from it, and holds the
+        # value the record implied (or None) in newer records of the same
+        # run: `hashed_fields` leaves it out either way, as the run id does.
+        config = hashed_fields(record["config"])
         config.pop("seed", None)
-        config.pop("label", None)
-        # A field newer than the record is absent from it, and None (its
-        # default) in newer records: the same run either way.
         config = {k: v for k, v in config.items() if v is not None}
         key = json.dumps(config, sort_keys=True)
         if key not in groups:
+            label = record.get("label") or config["regularization"]
             groups[key] = {
                 "network": network_name(config),
                 "dataset": config["dataset"],
                 "architecture": config["architecture"],
-                "label": record.get("label") or config["regularization"],
+                "label": with_readings(label, record["config"]),
                 "runs": [],
             }
         groups[key]["runs"].append(record)

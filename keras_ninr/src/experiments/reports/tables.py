@@ -17,8 +17,9 @@ def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
     Args:
         records: Sweep records with a `"clean"` evaluation.
         sigma_noise: sigma_noise values whose corrupted accuracy gets a
-            column too (from the `"corruption_curve"` evaluation). Defaults
-            to `(0.4,)`, Fig. 2's CDT level.
+            column too (from the `"corruption_curve"` evaluation, and a
+            second one from `"corruption_curve_standardized"` if a record
+            asked for it). Defaults to `(0.4,)`, Fig. 2's CDT level.
         validation: Whether to show the accuracy on the held-out part of
             the training split (the `"validation"` evaluation of runs with
             a `validation_split`, Table 2's 60/40) before the test
@@ -40,7 +41,19 @@ def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
         header += ["validation accuracy (%)", "clean test accuracy (%)"]
     else:
         header += ["clean accuracy (%)"]
-    header += [f"accuracy at σ_noise = {s:g} (%)" for s in sigma_noise]
+    curves = [("corruption_curve", "")]
+    if any(
+        (r["config"].get("evaluations") or {}).get(
+            "corruption_curve_standardized"
+        )
+        for r in records
+    ):
+        curves.append(("corruption_curve_standardized", ", standardised space"))
+    header += [
+        f"accuracy at σ_noise = {s:g}{space} (%)"
+        for _, space in curves
+        for s in sigma_noise
+    ]
     columns = ["validation", "clean"] if validation else ["clean"]
     rows = []
     for group in _nonempty(group_runs(records), "clean accuracy"):
@@ -49,12 +62,13 @@ def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
         for name in columns:
             values = [r["evaluations"].get(name) for r in finished]
             row.append(_percent(values))
-        for sigma in sigma_noise:
-            values = [
-                _curve_value(r, "corruption_curve", "sigma_noise", sigma)
-                for r in finished
-            ]
-            row.append(_percent(values))
+        for evaluation, _ in curves:
+            for sigma in sigma_noise:
+                values = [
+                    _curve_value(r, evaluation, "sigma_noise", sigma)
+                    for r in finished
+                ]
+                row.append(_percent(values))
         rows.append(row)
     return _markdown(header, rows)
 

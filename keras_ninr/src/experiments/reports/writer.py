@@ -94,7 +94,9 @@ def write_results_report(
 
     Draws what the runs' configs asked for (a method whose runs all
     diverged still shows, as diverged): the corruption curves
-    (`corruption_curve`) in the layout `figure`, FGSM and PGD curves,
+    (`corruption_curve`) in the layout `figure`, those in standardised
+    space (`corruption_curve_standardized`, Fig. 2's layout), FGSM and PGD
+    curves,
     the clean-accuracy table (`clean_accuracy.md`) and the domain-shift
     table (`domain_shift.md`). A run recorded twice counts once, with a
     warning (`unique_runs`).
@@ -135,6 +137,13 @@ def write_results_report(
     if "corruption_curve" in asked:
         drawn = corruption_function(records, title=title)
         figures.append((corruption_name, "corruption_curve", drawn))
+    if "corruption_curve_standardized" in asked:
+        drawn = figure_functions.corruption_figure(
+            records, title=title, space="standardized"
+        )
+        figures.append(
+            ("corruption_standardized.png", "corruption_curve_standardized", drawn)
+        )
     for attack in ("fgsm", "pgd"):
         if attack in asked:
             drawn = figure_functions.attack_figure(

@@ -25,7 +25,14 @@ EVALUATIONS = (
     "fgsm",
     "pgd",
     "corruption_benchmark",
+    "corruption_curve_standardized",
 )
+# The Eq. 8 curves: where each evaluation applies Eq. 8
+# (`keras_ninr.robustness.corruption_curve`'s `space`).
+CORRUPTION_CURVES = {
+    "corruption_curve": "pixel",
+    "corruption_curve_standardized": "standardized",
+}
 
 # The builder `zoo.build` hands each architecture's `architecture_kwargs` to.
 ARCHITECTURE_BUILDERS = {
@@ -72,7 +79,8 @@ def normalize_evaluations(evaluations):
 
     `"clean"` is `True`; `"corruption_benchmark"` a benchmark name
     (`"mnist_c"`, `"cifar10_c"`); every other entry a list without repeats
-    (`"domain_shift": True` is `["lecun"]`).
+    (`"domain_shift": True` is `["lecun"]`; the two corruption curves
+    sigma_noise values).
     """
     if not isinstance(evaluations, dict):
         raise ValueError(
@@ -112,7 +120,7 @@ def normalize_evaluations(evaluations):
         values = list(value)
         if not values:
             continue
-        if name == "corruption_curve":
+        if name in CORRUPTION_CURVES:
             values = [check_sigma_noise(sigma) for sigma in values]
         elif name == "domain_shift":
             for variant in values:

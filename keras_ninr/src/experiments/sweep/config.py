@@ -40,6 +40,8 @@ BENCHMARK_DATASETS = {
 }
 
 # Fields in which runs trained as replicas of one another may differ.
+# Not `shared_noise` or `weight_decay`: they change the network (one noise
+# source or one per NIN, the regularizers), which replicas share.
 REPLICA_FIELDS = (
     "seed",
     "noise_stddev",
@@ -59,8 +61,15 @@ class RunConfig:
     `to_dict()` without `label`), on every machine and backend: it is how
     a sweep recognises a finished run in its results file. Fields that a
     regularization does not use are normalised away (`noise_stddev` and
-    `noise_distribution` outside NINR, `cdt_sigma_noise` outside CDT), so
-    they do not make distinct runs of identical ones.
+    `noise_distribution` outside NINR, `shared_noise` outside full-NINR,
+    `weight_decay` outside L2, `cdt_sigma_noise` outside CDT), so they do
+    not make distinct runs of identical ones.
+
+    Fields newer than the first results files follow one rule
+    (`LEGACY_VALUES`): holding the value the older records implied, a field
+    is left out of the hash, so those records keep their run ids and read
+    back (`from_dict`) as what they were; any other value is hashed, so a
+    run of new semantics never resumes from an old record.
 
     Args:
         dataset: One of `keras_ninr.datasets.KNOWN_DATASETS`, loaded by
@@ -76,6 +85,17 @@ class RunConfig:
             noise_preset`). Defaults to `"decay"`.
         noise_distribution: Distribution of the NINs. Defaults to
             `"normal"`.
+        shared_noise: For `"full-ninr"`: `True`, one eps per sample feeds
+            every NIN (the paper's single noise node); `False`, each NIN
+            draws its own (the package's full-NINR before issue 13, which
+            records without this field hold). `None` (the default) means
+            `True` for full-NINR; outside full-NINR it is `None`.
+        weight_decay: For `"l2"`: the coefficient of the Keras
+            `L2(weight_decay)` regularizer on every kernel (a penalty
+            `weight_decay * sum(w^2)`; `keras_ninr.experiments.zoo`'s
+            reading of App. A). `None` (the default) means App. A's
+            `5e-4`; `2.5e-4` is SGD weight decay 5e-4, the reading of the
+            records without this field. Outside L2 it is `None`.
         optimizer: `"sgd"`, `"adam"` or `"rmsprop"`. Defaults to `"sgd"`.
         learning_rate: Optional float; defaults to the paper's
             (`keras_ninr.experiments.zoo.LEARNING_RATES`).
@@ -101,7 +121,9 @@ class RunConfig:
         cdt_sigma_noise: sigma_noise of the training corruption for
             `"cdt"`. Defaults to `0.4`.
         evaluations: Dict of what to measure after training: `"clean"`
-            (`True`), `"corruption_curve"` (sigma_noise values in [0, 1]),
+            (`True`), `"corruption_curve"` (sigma_noise values in [0, 1];
+            Eq. 8 on the pixels), `"corruption_curve_standardized"` (the
+            same, Eq. 8 on the standardised pixels),
             `"domain_shift"` (USPS processing variants, or `True` for
             `("lecun",)`; `dataset="mnist"` only), `"fgsm"` and `"pgd"`
             (epsilons in pixel units), `"corruption_benchmark"`
@@ -126,6 +148,8 @@ class RunConfig:
     regularization: str = "none"
     noise_stddev: object = "decay"
     noise_distribution: str = "normal"
+    shared_noise: object = None
+    weight_decay: object = None
     optimizer: str = "sgd"
     learning_rate: object = None
     seed: int = 0
@@ -214,6 +238,36 @@ class RunConfig:
         else:
             self.noise_stddev = None
             self.noise_distribution = None
+        if self.shared_noise is not None and not isinstance(
+            self.shared_noise, bool
+        ):
+            raise ValueError(
+                "Expected `shared_noise` to be True (one eps per sample for "
+                "every NIN of full-NINR), False (an eps per NIN) or None "
+                "(True for full-NINR). Received: "
+                f"shared_noise={self.shared_noise!r}"
+            )
+        if self.regularization == "full-ninr":
+            if self.shared_noise is None:
+                self.shared_noise = True
+        else:
+            self.shared_noise = None
+        if self.weight_decay is not None and (
+            not is_real(self.weight_decay)
+            or not math.isfinite(self.weight_decay)
+            or not self.weight_decay > 0
+        ):
+            raise ValueError(
+                "Expected `weight_decay` to be a positive finite number (the "
+                "coefficient of Keras's L2 regularizer) or None (App. A's "
+                f"5e-4). Received: weight_decay={self.weight_decay!r}"
+            )
+        if self.regularization == "l2":
+            if self.weight_decay is None:
+                self.weight_decay = zoo.WEIGHT_DECAY
+            self.weight_decay = float(self.weight_decay)
+        else:
+            self.weight_decay = None
         if self.regularization == "cdt":
             self.cdt_sigma_noise = check_sigma_noise(self.cdt_sigma_noise)
         else:
@@ -271,8 +325,9 @@ class RunConfig:
 
     @property
     def method_label(self):
-        """`label`, or a display name made from the fields."""
-        return self.label if self.label is not None else method_label(self)
+        """`label`, or a display name made from the fields, followed by
+        the readings the run departs from (`readings`)."""
+        return method_label(self)
 
     def to_dict(self):
         """The fields as a JSON-ready dict (lists for tuples)."""
@@ -283,7 +338,13 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, config):
-        """The `RunConfig` of `to_dict()` output (e.g. a record's config)."""
+        """The `RunConfig` of `to_dict()` output (e.g. a record's config).
+
+        A field the dict lacks (a record older than the field) takes the
+        value such records implied (`LEGACY_VALUES`), not today's default:
+        an old full-NINR record reads as `shared_noise=False`, an old L2
+        record as `weight_decay=2.5e-4`, each with its original run id.
+        """
         names = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(config) - names)
         if unknown:
@@ -291,26 +352,42 @@ class RunConfig:
                 f"Unknown RunConfig field(s) {unknown}. Expected some of "
                 f"{sorted(names)}."
             )
-        return cls(**config)
+        return cls(**{**LEGACY_VALUES, **config})
 
     @property
     def run_id(self):
-        """A 16-hex-digit hash of the config, without `label`.
-
-        Fields added after the first results files were written leave the
-        hash when they hold their default, so those files keep their ids.
-        """
-        config = self.to_dict()
-        del config["label"]
-        for name in _FIELDS_HASHED_WHEN_SET:
-            if config[name] is None:
-                del config[name]
-        text = json.dumps(config, sort_keys=True, separators=(",", ":"))
+        """A 16-hex-digit hash of `hashed_fields(self.to_dict())`."""
+        text = json.dumps(
+            hashed_fields(self.to_dict()), sort_keys=True, separators=(",", ":")
+        )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-# Fields newer than the first results files, hashed only when not None.
-_FIELDS_HASHED_WHEN_SET = ("validation_split",)
+# Fields newer than the first results files, with the value those files'
+# records implied: `validation_split` (none), `shared_noise` (full-NINR's
+# NINs drew their own eps) and `weight_decay` (App. A's 5e-4 read as SGD
+# weight decay, a Keras L2(2.5e-4)). The one rule: such a field holding
+# that value, or None (not used by the run), is left out of the hash.
+LEGACY_VALUES = {
+    "validation_split": None,
+    "shared_noise": False,
+    "weight_decay": zoo.l2_coefficient(zoo.WEIGHT_DECAY, "sgd"),
+}
+
+
+def hashed_fields(config):
+    """What of a config dict (`RunConfig.to_dict()`, or an older record's)
+    tells runs apart: every field but `label`, less the newer fields that
+    hold their legacy value (`LEGACY_VALUES`) or None."""
+    return {
+        name: value
+        for name, value in config.items()
+        if name != "label"
+        and not (
+            name in LEGACY_VALUES
+            and (value is None or value == LEGACY_VALUES[name])
+        )
+    }
 
 _DISPLAY_NAMES = {
     "none": "None",
@@ -326,12 +403,50 @@ def method_label(config):
     """A display name for a `RunConfig` or a record's config dict.
 
     E.g. `"None"`, `"CDT (σ_noise = 0.4)"`, `"in-NINR (decay, σ_ε = 51.8)"`,
-    `"full-NINR (σ_ε = 20)"`; a config's own `label` wins.
+    `"full-NINR (σ_ε = 20)"`; a config's own `label` wins. Either way the
+    readings the run departs from follow (`with_readings`), e.g.
+    `"full-NINR (σ_ε = 20), independent ε"`.
     """
     if isinstance(config, RunConfig):
         config = config.to_dict()
-    if config.get("label"):
-        return config["label"]
+    label = config.get("label") or _generated_label(config)
+    return with_readings(label, config)
+
+
+def readings(config):
+    """What sets a run apart from the package's readings of the paper, as
+    display text: `"independent ε"` for a full-NINR run whose NINs draw
+    their own eps, `"penalty 0.00025·Σw²"` for an L2 run whose Keras L2
+    coefficient is not App. A's 5e-4. A config dict without these fields
+    (an older record) holds their `LEGACY_VALUES`.
+
+    Args:
+        config: A `RunConfig`'s `to_dict()` or a record's config.
+
+    Returns:
+        A list of strings, empty for a run of the package's readings.
+    """
+    notes = []
+    regularization = config.get("regularization")
+    shared = config.get("shared_noise", LEGACY_VALUES["shared_noise"])
+    if regularization == "full-ninr" and shared is False:
+        notes.append("independent ε")
+    weight_decay = config.get("weight_decay", LEGACY_VALUES["weight_decay"])
+    if regularization == "l2" and weight_decay != zoo.WEIGHT_DECAY:
+        notes.append(f"penalty {weight_decay:g}·Σw²")
+    return notes
+
+
+def with_readings(label, config):
+    """`label` followed by the `readings(config)` it does not name yet, so
+    that runs of two readings never share a name in a table or legend."""
+    for note in readings(config):
+        if note not in label:
+            label = f"{label}, {note}"
+    return label
+
+
+def _generated_label(config):
     regularization = config["regularization"]
     name = _DISPLAY_NAMES.get(regularization, regularization)
     if regularization == "cdt":

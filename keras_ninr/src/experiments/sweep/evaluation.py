@@ -5,9 +5,11 @@ evaluation feeds it pixels:
 
 - **Clean accuracy** on the test images, and on the held-out training
   images of a `validation_split` (Table 2's 60/40).
-- **Corruption** (Eq. 8, Fig. 2) in pixel space. Every model is evaluated
-  on the same corrupted test set (noise seed 0): the spread over seeds is
-  the spread of training.
+- **Corruption** (Eq. 8, Fig. 2) in pixel space (`"corruption_curve"`)
+  or on the standardised pixels, where Eq. 8 preserves their unit variance
+  (`"corruption_curve_standardized"`). Every model is evaluated on the
+  same corrupted test set (noise seed 0): the spread over seeds is the
+  spread of training.
 - **Domain shift** MNIST -> USPS (Table 1).
 - **Adversarial attacks** (FGSM, PGD; Fig. 6) on the first `attack_size`
   test images, in pixel space ([0, 1], epsilon in pixel units), in
@@ -34,6 +36,7 @@ import keras
 
 from keras_ninr.src import training_rules
 from keras_ninr.src.experiments import provenance
+from keras_ninr.src.experiments.sweep.checks import CORRUPTION_CURVES
 from keras_ninr.src.experiments.sweep.checks import to_json
 from keras_ninr.src.experiments.sweep.data import IMAGE_ARCHITECTURES
 from keras_ninr.src.robustness import attacks
@@ -56,14 +59,15 @@ def evaluate(model, config, prepared, data):
         results["validation"] = corruption_curves.corrupted_accuracy(
             model, prepared.x_validation, prepared.y_validation, 0.0
         )
-    if spec.get("corruption_curve"):
-        curve = corruption_curves.corruption_curve(
-            model, x, y, sigmas=spec["corruption_curve"]
-        )
-        results["corruption_curve"] = {
-            "sigma_noise": list(curve),
-            "accuracy": list(curve.values()),
-        }
+    for name, space in CORRUPTION_CURVES.items():
+        if spec.get(name):
+            curve = corruption_curves.corruption_curve(
+                model, x, y, sigmas=spec[name], space=space
+            )
+            results[name] = {
+                "sigma_noise": list(curve),
+                "accuracy": list(curve.values()),
+            }
     if spec.get("domain_shift"):
         channels = config.architecture in IMAGE_ARCHITECTURES
         results["domain_shift"] = {}

@@ -50,6 +50,13 @@ def _build_model(config, prepared):
             config.noise_stddev if config.noise_stddev is not None else "decay"
         ),
         noise_distribution=config.noise_distribution or "normal",
+        # Both are None where the regularization has no use for them.
+        shared_noise=config.shared_noise is not False,
+        weight_decay=(
+            config.weight_decay
+            if config.weight_decay is not None
+            else zoo.WEIGHT_DECAY
+        ),
         optimizer=config.optimizer,
         cdt_sigma_noise=(
             config.cdt_sigma_noise
