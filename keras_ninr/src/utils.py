@@ -116,9 +116,9 @@ def combined_norms(pairs):
     return record
 
 
-def check_every_n_batches(value, allow_none=False):
-    """Return `every_n_batches` if it is a positive int (or an allowed
-    `None`), else raise a `ValueError` naming it."""
+def check_positive_int(value, name, allow_none=False):
+    """Return `value` as an int if it is a positive integer (or an allowed
+    `None`), else raise a `ValueError` naming `name` and the value."""
     if value is None and allow_none:
         return None
     if (
@@ -127,11 +127,16 @@ def check_every_n_batches(value, allow_none=False):
         or value < 1
     ):
         raise ValueError(
-            "Expected `every_n_batches` to be a positive integer"
+            f"Expected `{name}` to be a positive integer"
             f"{' or None' if allow_none else ''}. "
-            f"Received: every_n_batches={value!r}"
+            f"Received: {name}={value!r}"
         )
     return int(value)
+
+
+def check_every_n_batches(value, allow_none=False):
+    """`check_positive_int` for the callbacks' `every_n_batches`."""
+    return check_positive_int(value, "every_n_batches", allow_none)
 
 
 def crossed_multiple(previous_step, step, every_n_batches):

@@ -32,7 +32,6 @@ keeps N = 1 for every run with a phase trace: NINR runs of a sweep (alone
 or as replicas), Fig. 3 and the phase-boundary experiment.
 """
 
-import numbers
 
 import keras
 import numpy as np
@@ -41,6 +40,7 @@ from keras import ops
 from keras_ninr.src.experiments.replicas.batches import epoch_order
 from keras_ninr.src.models.ninr_model import NoiseWeightNormLogs
 from keras_ninr.src.robustness.input_gradients import accelerator_name
+from keras_ninr.src.utils import check_positive_int
 from keras_ninr.src.utils import find_noise_layers
 
 BACKENDS = ("jax", "tensorflow", "torch")
@@ -243,15 +243,7 @@ class DeviceDataModel(keras.Model):
             callbacks: Optional list of Keras callbacks.
             verbose: As in `keras.Model.fit`. Defaults to `"auto"`.
         """
-        if (
-            isinstance(batch_size, bool)
-            or not isinstance(batch_size, numbers.Integral)
-            or batch_size < 1
-        ):
-            raise ValueError(
-                "Expected `batch_size` to be a positive integer. "
-                f"Received: batch_size={batch_size!r}"
-            )
+        batch_size = check_positive_int(batch_size, "batch_size")
         callbacks = [_EpochOrder(), *list(callbacks or [])]
         if find_noise_layers(self.network):
             callbacks.insert(1, NoiseWeightNormLogs())

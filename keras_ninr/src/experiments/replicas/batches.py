@@ -5,7 +5,11 @@ torch, `tf.random` on TensorFlow), so a run's batches would depend on the
 backend and on what else drew random numbers. A sweep run instead sees the
 data in `epoch_order(seed, epoch, n)`, a permutation drawn from its own
 seed: the same on every backend, and the same whether the run trains alone
-(`EpochBatches`) or as one of K replicas (`ReplicaBatches`).
+(`EpochBatches`) or as one of K replicas (`ReplicaBatches`). Keras's `fit`
+calls a `PyDataset`'s `on_epoch_end` once before the first epoch too, so
+epoch `e` of a `fit` (from 0) trains in `epoch_order(seed, e + 1, n)`
+(`keras_ninr.src.experiments.execution.trained_epoch_order`); committed
+results were made so, and `DeviceDataModel` keeps that order.
 """
 
 import math

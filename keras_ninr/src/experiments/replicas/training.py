@@ -22,7 +22,6 @@ have after training alone; `tests/experiments/test_replicas.py` checks this.
 
 import dataclasses
 import math
-import numbers
 import time
 
 import keras
@@ -35,6 +34,7 @@ from keras_ninr.src.experiments.replicas.batches import ReplicaBatches
 from keras_ninr.src.experiments.replicas.model import ReplicaModel
 from keras_ninr.src.training_rules import is_divergent
 from keras_ninr.src.training_rules import reached_target_accuracy
+from keras_ninr.src.utils import check_positive_int
 from keras_ninr.src.utils import crossed_multiple
 from keras_ninr.src.utils import find_noise_layers
 
@@ -289,15 +289,9 @@ def fit_replicas(
             f"Expected one seed per model ({len(models)}). Received: "
             f"seeds={seeds}"
         )
-    if steps_per_execution is not None and (
-        isinstance(steps_per_execution, bool)
-        or not isinstance(steps_per_execution, numbers.Integral)
-        or steps_per_execution < 1
-    ):
-        raise ValueError(
-            "Expected `steps_per_execution` to be a positive integer or "
-            f"None. Received: steps_per_execution={steps_per_execution!r}"
-        )
+    steps_per_execution = check_positive_int(
+        steps_per_execution, "steps_per_execution", allow_none=True
+    )
     replica_model = ReplicaModel(models, x, conv=conv)
     if steps_per_execution is None:
         steps_per_execution = execution.steps_per_execution(

@@ -3,9 +3,9 @@
 Sec. 3: the zoo's network (which standardises its [0, 1] pixel input),
 SGD with the paper's learning rate and batch size, until the paper's
 stopping rule (98% training accuracy, `keras_ninr.src.training_rules`) or
-the epoch cap. A run sees its training data in
-`epoch_order(config.seed, epoch, n)`
-(`keras_ninr.src.experiments.replicas.batches`), not in Keras's
+the epoch cap. A run sees its training data in a permutation drawn from
+its seed for each epoch (`keras_ninr.src.experiments.execution.
+trained_epoch_order`, from `replicas.batches.epoch_order`), not in Keras's
 backend-dependent shuffle, so that it sees the same batches on every
 backend and when trained as a replica.
 
