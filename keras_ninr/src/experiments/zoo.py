@@ -393,7 +393,9 @@ def noise_preset(
         optimizer: `"sgd"`, `"adam"` or `"rmsprop"`.
 
     The presets are where the paper's runs were, not guarantees: with the
-    App. A initialisation, the FC's in-NINR catapult value (231.6) diverges.
+    App. A initialisation, the FC's in-NINR catapult value (231.6) lies
+    above the measured catapult/divergent boundary (133.4-154.0,
+    docs/presets.md); 231.6 itself has not been run.
     """
     key = (architecture, topology, optimizer)
     if key not in NOISE_PRESETS:
