@@ -1,8 +1,8 @@
-"""One Noise Injection Node shared by several layers (paper Secs. 3.1, 4).
+"""One Noise Injection Node shared by several layers (paper Secs. 3.1, 5).
 
 The paper's full-NINR has a single NIN coupled "to every hidden layer
 including the input one" (Sec. 3.1; "a single Noise Injection Node added to
-various layers", Sec. 4): one eps per sample, shared by every layer it
+various layers", Sec. 5): one eps per sample, shared by every layer it
 feeds, each through its own NIW. `NoiseSource` is that node: it draws the
 per-sample unit draws once, and every NIN layer given them as `unit_noise`
 scales them by its own sigma_eps and weights them by its own NIW.
