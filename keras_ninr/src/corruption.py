@@ -8,10 +8,21 @@ noise from a `SeedGenerator` (the CDT layer `InputCorruption`, which sits
 before a model's `Standardization` layer, and the replicas).
 
 Eq. 8 keeps the variance of inputs of unit variance, which the paper's
-standardised inputs have; on [0, 1] pixels it is the same map up to the
-affine standardisation (the test curves of Fig. 2 corrupt pixels). Both
-places where it can act are offered: `space="pixel"` corrupts the pixels,
-`space="standardized"` the standardised pixels `(x - mean) / std`.
+standardised inputs have; the paper says only that it perturbs "each test
+input image", not in which space. The two spaces give different
+corruptions at the same `sigma_noise`. With `c = sqrt(1 - sigma_noise**2)`
+and the training pixels' `mean` and `std`, Eq. 8 on the pixels `x`,
+`x -> c * x + sigma_noise * delta`, is, on the standardised
+`z = (x - mean) / std`,
+
+    z -> c * z + (sigma_noise / std) * delta - (1 - c) * mean / std,
+
+that is Eq. 8 in standardised space with noise `1 / std` times larger
+(about 2.8x for Fashion-MNIST, `std` = 0.353) and a shift of the mean.
+Conversely, Eq. 8 on `z` is, on the pixels,
+`x -> c * x + (1 - c) * mean + sigma_noise * std * delta`. Both are offered:
+`space="pixel"` corrupts the pixels, `space="standardized"` the
+standardised pixels `(x - mean) / std`.
 """
 
 import math
