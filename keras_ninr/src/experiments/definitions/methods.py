@@ -10,11 +10,11 @@ from keras_ninr.src.experiments import zoo
 
 # The FC's in-NINR catapult sigma_eps. With App. A's initialisation the
 # phase finder measured this network's catapult/divergent boundary between
-# 133.4 and 154.0 (results/phase_boundaries_fc.md: NaN at 154.0, 177.8,
-# 316.2 and 1000; a 20-epoch run at 154.0 diverged in epoch 1). The paper's
-# value (231.6) lies above it but has not been run. 133 is the finder's
-# largest safe value; a 20-epoch run at 133.4 trained without diverging
-# (its phase test said decay, the H200 runs at 133 said catapult).
+# 133.4 and 154.0 (results/phase_boundaries_fc.md: non-finite values at
+# 154.0, 177.8, 316.2 and 1000; a 20-epoch run at 154.0 diverged in epoch
+# 1). The paper's value (231.6) lies above it but has not been run. 133 is
+# the finder's largest safe value; a 20-epoch run at 133.4 trained without
+# diverging (its phase test said decay, the H200 runs at 133 catapult).
 FC_IN_NINR_CATAPULT = 133.0
 FC_CATAPULT_NOTE = (
     f"- The FC's in-NINR catapult is σ_ε = {FC_IN_NINR_CATAPULT:g}, not the "
