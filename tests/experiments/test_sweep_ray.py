@@ -82,6 +82,7 @@ def test_ray_sweep_writes_the_records_of_a_local_sweep(tmp_path):
     assert not os.path.exists(str(tmp_path / "ray.jsonl") + ".claims")
 
 
+@pytest.mark.slow  # the CI's slow job; the local-equality test stays
 def test_ray_sweep_retries_a_run_whose_worker_died(tmp_path):
     path = tmp_path / "results.jsonl"
     marker = tmp_path / "killed-once"
@@ -100,6 +101,7 @@ def test_ray_sweep_retries_a_run_whose_worker_died(tmp_path):
     assert sorted(run_ids(path)) == sorted(c.run_id for c in configs)
 
 
+@pytest.mark.slow  # the CI's slow job; the local-equality test stays
 def test_interrupted_ray_sweep_resumes_with_every_run_once(tmp_path):
     path = tmp_path / "results.jsonl"
     configs = tiny_configs(seeds=(0, 1), epochs=1)
@@ -161,6 +163,7 @@ def test_run_sweep_rejects_an_unknown_executor(tmp_path):
     not os.environ.get("KERAS_NINR_DATA_DIR"),
     reason="reads Fashion-MNIST from $KERAS_NINR_DATA_DIR",
 )
+@pytest.mark.slow  # the CI's slow job; the local-equality test stays
 def test_cli_sweep_on_ray(tmp_path, capsys):
     from keras_ninr.experiments import cli
     from tests.experiments.test_cli import TINY_FC_FLAGS
