@@ -52,9 +52,6 @@ class NINRModel(keras.Model):
     ```
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-
     @classmethod
     def from_model(
         cls,

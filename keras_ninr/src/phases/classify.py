@@ -46,11 +46,6 @@ class PhaseReport:
     reason: str
     evidence: dict
 
-    @property
-    def phase_id(self):
-        """Index of `phase` in `PHASES` (numeric, for training logs)."""
-        return PHASES.index(self.phase)
-
     def __str__(self):
         return f"{self.phase} ({self.reason})"
 

@@ -258,7 +258,3 @@ class ReplicaModel(keras.Model):
                 for variable in sources[index].weights:
                     if variable.name in values:
                         variable.assign(values[variable.name][position])
-
-    @property
-    def source_models(self):
-        return list(self._sources.value[0])
