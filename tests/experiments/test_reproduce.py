@@ -101,10 +101,26 @@ def test_a_rerun_trains_nothing_and_keeps_the_results(tmp_path, fixture_data_dir
     before = (tmp_path / "results.jsonl").read_text()
     assert reproduce(*argv, "--methods", "none") == 0
     assert (tmp_path / "results.jsonl").read_text() == before
-    # A wider rerun trains only what is missing.
+    # --page-only trains nothing and writes the page of the runs so far,
+    # saying how many of the experiment's runs it shows.
+    assert reproduce(*argv, "--page-only") == 0
+    assert (tmp_path / "results.jsonl").read_text() == before
+    page = (tmp_path / "fig2a_tiny.md").read_text()
+    assert "**Partial: 1 of 2 runs so far**" in page
+    assert "--page-only" not in page
+    assert "- Runs ended by 98% training accuracy: 0; the epoch cap: 1 (of 1)." in page
+    # A wider rerun trains only what is missing; its page is whole.
     assert reproduce(*argv) == 0
     records = read_results(tmp_path)
     assert [r["config"]["regularization"] for r in records] == ["none", "in-ninr"]
+    assert "Partial" not in (tmp_path / "fig2a_tiny.md").read_text()
+
+
+def test_page_only_without_runs_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        reproduce("fig2b", "--tiny", "--out", tmp_path, "--page-only")
+    assert stop.value.code == 2
+    assert "--page-only: no run of this experiment in" in capsys.readouterr().err
 
 
 def test_overrides_change_the_protocol_and_bad_ones_are_named():

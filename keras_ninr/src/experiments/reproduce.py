@@ -23,7 +23,9 @@ from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperim
 from keras_ninr.src.experiments.definitions.sweep_experiment import default_out
 
 # Flags every sweep experiment takes, beyond its own options.
-_SWEEP_ONLY = ("replicas", "executor", "address", "gpus_per_task", "cpus_per_task")
+_SWEEP_ONLY = (
+    "replicas", "executor", "address", "gpus_per_task", "cpus_per_task", "page_only"
+)
 
 
 def experiment_list():
@@ -81,6 +83,11 @@ def build_parser(experiment=None, add_help=True):
         )
     if isinstance(experiment, SweepExperiment):
         parser.add_argument("--test-size", type=int, help="test images evaluated")
+        parser.add_argument(
+            "--page-only", action="store_true",
+            help="train nothing: write the page from the runs already in --out "
+            "(a partial page says how many of the runs it shows)",
+        )
         parser.add_argument("--replicas", type=int, metavar="K",
                             help="train up to K runs of one method together")
         parser.add_argument("--executor", choices=["local", "ray"], default="local",
@@ -127,7 +134,9 @@ def main(argv=None):
     kwargs = dict(
         data_dir=args.data_dir,
         progress=not args.no_progress,
-        command=shlex.join(["keras-ninr", "reproduce", *argv]),
+        # The command that trains the runs (a page written with --page-only
+        # names the same one).
+        command=shlex.join(["keras-ninr", "reproduce", *(a for a in argv if a != "--page-only")]),
     )
     if isinstance(experiment, SweepExperiment):
         kwargs.update(
@@ -143,7 +152,15 @@ def main(argv=None):
         experiment.settings(mode, **overrides)
     except ValueError as error:
         parser.error(str(error))
-    result = experiment.run(args.out or default_out(experiment.name), mode, **kwargs, **overrides)
+    out = args.out or default_out(experiment.name)
+    if getattr(args, "page_only", False):
+        result = experiment.write_page(out, mode, command=kwargs["command"], **overrides)
+        if not result.records:
+            parser.error(f"--page-only: no run of this experiment in {out}/results.jsonl")
+        print(f"{len(result.records)} of {len(result.records) + result.missing} runs. "
+              "Wrote: " + ", ".join(result.written))
+        return 0
+    result = experiment.run(out, mode, **kwargs, **overrides)
     left = f"; {result.missing} still training in another sweep" if result.missing else ""
     print(f"{len(result.records)} runs{left}. Wrote: " + ", ".join(result.written))
     return 0

@@ -265,11 +265,38 @@ class SweepExperiment:
         )
         if command is None:
             command = reproduce_command(self.name, mode, overrides)
-        written = self.report(out, records, mode, command) if records else []
-        return Reproduction(records, written, len(configs) - len(records))
+        missing = len(configs) - len(records)
+        written = self.report(out, records, mode, command, missing) if records else []
+        return Reproduction(records, written, missing)
 
-    def report(self, out, records, mode="full", command=None):
-        """Save the figures and `<page>[_mode].md`: header, figures, table."""
+    def write_page(self, out, mode="full", *, command=None, **overrides):
+        """Write the page from the runs already in `<out>/results.jsonl`,
+        training nothing: the page of a run still under way (or stopped),
+        which says at its top how many of the runs it shows.
+
+        Returns:
+            A `Reproduction` (`missing`: the runs not yet recorded).
+        """
+        configs = self.configs(mode, **overrides)
+        wanted = {config.run_id for config in configs}
+        records = [
+            record
+            for record in sweep.load_results(pathlib.Path(out) / "results.jsonl")
+            if record["run_id"] in wanted
+        ]
+        records = reports.unique_runs(records)
+        if command is None:
+            command = reproduce_command(self.name, mode, overrides)
+        missing = len(configs) - len(records)
+        written = self.report(out, records, mode, command, missing) if records else []
+        return Reproduction(records, written, missing)
+
+    def report(self, out, records, mode="full", command=None, missing=0):
+        """Save the figures and `<page>[_mode].md`: header, figures, table.
+
+        `missing`: runs of the experiment not in `records` yet; the page
+        then says "n of N runs" at its top.
+        """
         check_mode(mode)
         records = reports.unique_runs(records)
         suffix = "" if mode == "full" else f"_{mode}"
@@ -283,14 +310,24 @@ class SweepExperiment:
         return reports.write_report(
             out,
             f"{self.page}{suffix}.md",
-            self.header(mode, records, command),
+            self.header(mode, records, command, missing),
             figures,
             [("Accuracy in %, mean ± 2 standard deviations over seeds.", table, None)],
         )
 
-    def header(self, mode, records, command=None):
+    def header(self, mode, records, command=None, missing=0):
         """The page's title, mode, settings, provenance and notes."""
         first = records[0]
+        runs = len(reports.unique_runs(records))
+        partial = (
+            [
+                f"**Partial: {runs} of {runs + missing} runs so far** (the "
+                "rest still to train; rerunning the command resumes them).",
+                "",
+            ]
+            if missing
+            else []
+        )
         epochs = {r["config"]["architecture"]: r["config"]["epochs"] for r in records}
         cap = ", ".join(
             f"{n} epoch{'s' * (n > 1)}" + (f" ({a})" if len(epochs) > 1 else "")
@@ -312,11 +349,13 @@ class SweepExperiment:
         )
         if diverged:
             notes.append(f"- Diverged: {'; '.join(diverged)}.")
+        notes.insert(0, ended_by(records, target))
         if first["config"]["architecture_kwargs"]:
             notes.append("- Narrow networks, for a smoke test.")
         lines = [
             f"# {self.heading}",
             "",
+            *partial,
             MODE_TEXT[mode],
             "",
             f"- Training: {first['data']['train_size']} images, at most "
@@ -325,6 +364,20 @@ class SweepExperiment:
             *reports.provenance_lines(records),
         ]
         return [*lines, *command_lines(records, command), *notes, ""]
+
+
+def ended_by(records, target):
+    """The page's line saying which stop ended the runs: the target
+    training accuracy, the epoch cap or the divergence test."""
+    reached = sum(bool(r.get("reached_target")) for r in records)
+    diverged = sum(r["status"] == "diverged" for r in records)
+    capped = len(records) - reached - diverged
+    parts = [f"the epoch cap: {capped}"]
+    if target:
+        parts.insert(0, f"{target:.0%} training accuracy: {reached}")
+    if diverged:
+        parts.append(f"divergence: {diverged}")
+    return f"- Runs ended by {'; '.join(parts)} (of {len(records)})."
 
 
 def command_lines(records, command):
