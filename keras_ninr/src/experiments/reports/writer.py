@@ -69,6 +69,15 @@ def write_report(out, page, header, figures=(), tables=(), dpi=150):
     return written
 
 
+def device_name(record):
+    """The accelerator a record ran on, or the CPU with its core count."""
+    machine = record.get("machine") or {}
+    device = machine.get("device")
+    if device == "cpu" and machine.get("cpu_count"):
+        return f"cpu ({machine['cpu_count']} cores, {machine.get('processor', '?')})"
+    return device
+
+
 def provenance_lines(records):
     """Runs, backends, devices, Keras versions and training time of
     `records`, as Markdown list lines."""
@@ -80,8 +89,7 @@ def provenance_lines(records):
     return [
         f"- Runs: {len(records)} ({diverged} diverged)",
         f"- Backend: {values(lambda r: r.get('backend'))}",
-        "- Device: "
-        + values(lambda r: (r.get("machine") or {}).get("device")),
+        "- Device: " + values(device_name),
         "- Keras: " + values(lambda r: (r.get("versions") or {}).get("keras")),
         f"- Training time: {training_seconds(records):.0f} s",
     ]
