@@ -1,3 +1,4 @@
+import json
 import math
 import warnings
 
@@ -104,6 +105,31 @@ def test_phase_monitor_labels_a_healthy_run(blobs):
     assert monitor.records[0]["step"] == 0
     with pytest.raises(ValueError, match="every_n_batches=0"):
         PhaseMonitor(every_n_batches=0)
+
+
+def test_phase_monitor_resumes_its_trace_from_its_state(blobs):
+    # A run stopped after its first epoch and resumed (a kit's backup)
+    # keeps the trace of a run never stopped.
+    x, y = blobs
+    fit = dict(batch_size=32, epochs=3, shuffle=False, verbose=0)
+    whole = PhaseMonitor(every_n_batches=4)
+    tiny_model(noise_stddev=15.0).fit(x, y, callbacks=[whole], **fit)
+
+    model = tiny_model(noise_stddev=15.0)
+    first = PhaseMonitor(every_n_batches=4)
+    model.fit(x, y, callbacks=[first], **{**fit, "epochs": 1})
+    state = json.loads(json.dumps(first.get_state()))
+    resumed = PhaseMonitor(every_n_batches=4)
+    resumed.set_state(state)
+    assert resumed.records == first.records
+    assert (resumed.phase, resumed.report) == (first.phase, first.report)
+    model.fit(x, y, callbacks=[resumed], initial_epoch=1, **fit)
+    assert resumed.records == whole.records
+    assert len(whole.records) == 1 + 3 * 4
+    assert (resumed.phase, resumed.report) == (whole.phase, whole.report)
+    # The next fit starts a trace of its own.
+    model.fit(x, y, callbacks=[resumed], **{**fit, "epochs": 1})
+    assert resumed.records[0]["step"] == 0 and len(resumed.records) == 5
 
 
 def test_find_phase_boundaries_on_a_tiny_model(blobs):

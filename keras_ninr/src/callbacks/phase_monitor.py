@@ -74,16 +74,44 @@ class PhaseMonitor(keras.callbacks.Callback):
         self.suggestion = suggestion
         self.verbose = verbose
         self.classify_kwargs = classify_kwargs
+        self._resuming = False
 
     def on_train_begin(self, logs=None):
         self._pairs = noise_layer_pairs(self.model, "PhaseMonitor")
-        self.trace = PhaseTrace(
-            self.explosion_factor, self.suggestion, **self.classify_kwargs
-        )
+        if self._resuming:
+            self._resuming = False  # This `fit` continues the set state.
+            return
+        self.trace = self._new_trace()
         self._epoch = 0
         self._step = 0
         self._epoch_start = 0
         self.trace.begin(self._norms())  # Before the first step.
+
+    def _new_trace(self):
+        return PhaseTrace(
+            self.explosion_factor, self.suggestion, **self.classify_kwargs
+        )
+
+    def get_state(self):
+        """The trace so far and the steps trained, as JSON-able values.
+
+        Call it between epochs (e.g. from a later callback's
+        `on_epoch_end`); `set_state` resumes from it.
+        """
+        return {"trace": self.trace.get_state(), "step": self._step}
+
+    def set_state(self, state):
+        """Continue the trace `get_state()` gave, in the next `fit`.
+
+        The monitor reads as that state at once (`phase`, `diverged`,
+        `message`, `records`); the next `fit`, which resumes training at
+        the following epoch, records on from there.
+        """
+        self.trace = self._new_trace()
+        self.trace.set_state(state["trace"])
+        self._step = int(state["step"])
+        self._epoch_start = self._step
+        self._resuming = True
 
     # The run's state lives in `self.trace`; these read it.
     records = property(lambda self: self.trace.records)
@@ -156,6 +184,42 @@ class PhaseTrace:
     def begin(self, norms):
         """The norms before the first step."""
         self._pending = norms
+
+    def get_state(self):
+        """What the trace holds between epochs, as JSON-able values (a
+        non-finite loss or norm stays a float: NaN or infinity)."""
+
+        def plain(record):
+            return {
+                key: value if isinstance(value, int) else float(value)
+                for key, value in record.items()
+            }
+
+        return {
+            "records": [plain(record) for record in self.records],
+            "start_loss": (
+                None if self._start_loss is None else float(self._start_loss)
+            ),
+            "pending": None if self._pending is None else plain(self._pending),
+            "diverged": self.diverged,
+            "phase": self.phase,
+            "message": self.message,
+        }
+
+    def set_state(self, state):
+        """Become the trace `get_state()` described; the label is computed
+        again from the records, as `end_epoch` computed it."""
+        self.records = [dict(record) for record in state["records"]]
+        self._start_loss = state["start_loss"]
+        self._pending = (
+            None if state["pending"] is None else dict(state["pending"])
+        )
+        self.diverged = bool(state["diverged"])
+        self.phase = state["phase"]
+        self.message = state["message"]
+        self.report = None
+        if not self.diverged and len(self.records) > 1:
+            self.report = classify(self.records, **self.classify_kwargs)
 
     def begin_epoch(self):
         self._loss.reset()

@@ -233,13 +233,25 @@ class DeviceDataModel(keras.Model):
         outputs, labels = y_pred
         return super().compute_metrics(x, labels, outputs, sample_weight)
 
-    def fit(self, *, batch_size, epochs=1, callbacks=None, verbose="auto"):
-        """Train on the data set for `epochs` epochs; returns `History`.
+    def fit(
+        self,
+        *,
+        batch_size,
+        epochs=1,
+        initial_epoch=0,
+        callbacks=None,
+        verbose="auto",
+    ):
+        """Train on the data set up to epoch `epochs`; returns `History`.
 
         Args:
             batch_size: Int, samples per step (the last step of an epoch
                 takes what is left).
-            epochs: Int. Defaults to `1`.
+            epochs: Int, the epoch training ends at (as in
+                `keras.Model.fit`). Defaults to `1`.
+            initial_epoch: Int, the epoch to start at (0-based), e.g. to
+                resume a run: epoch e trains in `trained_epoch_order(seed,
+                e, N)` whatever epoch training started at. Defaults to `0`.
             callbacks: Optional list of Keras callbacks.
             verbose: As in `keras.Model.fit`. Defaults to `"auto"`.
         """
@@ -253,6 +265,7 @@ class DeviceDataModel(keras.Model):
             positions,
             batch_size=int(batch_size),
             epochs=epochs,
+            initial_epoch=initial_epoch,
             callbacks=callbacks,
             shuffle=False,
             verbose=verbose,

@@ -130,11 +130,15 @@ def make_record(
     message,
     times,
     batch_size,
+    earlier_train_s=0.0,
+    resumed_at_epochs=(),
 ):
     """Evaluate a trained run (unless it diverged) and make its record.
 
     `times` are the wall-clock times the run started, had its data, had
-    its model built, and ended training.
+    its model built, and ended training, in this process. A run resumed
+    from a backup trained `earlier_train_s` seconds before (in `train_s`)
+    and resumed at the epochs `resumed_at_epochs`.
     """
     start, loaded, built, trained = times
     is_diverged = monitor_diverged or diverged(history)
@@ -155,10 +159,11 @@ def make_record(
         "history": history,
         "evaluations": evaluations,
         "data": prepared.summary(batch_size),
+        "resumed_at_epochs": list(resumed_at_epochs),
         "timings": {
             "load_s": loaded - start,
             "build_s": built - loaded,
-            "train_s": trained - built,
+            "train_s": earlier_train_s + trained - built,
             "evaluate_s": evaluated - trained,
             "total_s": evaluated - start,
         },

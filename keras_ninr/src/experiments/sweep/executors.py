@@ -5,7 +5,10 @@ the runner claims them and yields each group's records as the group
 finishes. The runner alone touches the results file: it claims the runs,
 appends each record as its group ends and lets go of the claims, so
 resuming, sharing a results file, the reports and the progress work the
-same with every executor.
+same with every executor. A run alone is backed up after every epoch in
+its folder under `backups` (`backup.RunBackup`), so that a run stopped
+midway resumes from its last finished epoch; a group of replicas starts
+again from its first epoch (`train_and_evaluate_replicas`).
 
 - `LocalExecutor`: one group after the other, in this process.
 - `RayExecutor`: each group is one Ray task (`ray.remote`), on the cores
@@ -41,10 +44,22 @@ _MAX_SLOTS = 256
 _INHERITED_VARIABLES = ("KERAS_BACKEND", "KERAS_NINR_DATA_DIR", "PYTHONPATH")
 
 
-def train_group(configs, progress, data):
-    """The records of one group of runs: one run, or K replicas."""
+def train_group(configs, progress, data, backups=None):
+    """The records of one group of runs: one run, or K replicas.
+
+    A run alone is backed up in `<backups>/<run_id>/` (and resumes from
+    there) where `backups` is a folder.
+    """
     if len(configs) == 1:
-        return [train_and_evaluate(configs[0], progress=progress, data=data)]
+        (config,) = configs
+        backup_dir = None
+        if backups is not None:
+            backup_dir = os.path.join(backups, config.run_id)
+        return [
+            train_and_evaluate(
+                config, progress=progress, data=data, backup_dir=backup_dir
+            )
+        ]
     return train_and_evaluate_replicas(configs, progress=progress, data=data)
 
 
@@ -54,18 +69,22 @@ class LocalExecutor:
     Args:
         progress: The sweep's `SweepProgress`, told every epoch.
         data: The sweep's `DataCache`.
+        backups: The sweep's backups folder, or `None`.
     """
 
-    def __init__(self, progress, data):
+    def __init__(self, progress, data, backups=None):
         self.progress = progress
         self.data = data
+        self.backups = backups
 
     def run(self, groups, on_begin):
         """Yield `(group, records)` for each `(group, configs)` of `groups`,
         calling `on_begin(group)` as the group starts training."""
         for group, configs in groups:
             on_begin(group)
-            yield group, train_group(configs, self.progress, self.data)
+            yield group, train_group(
+                configs, self.progress, self.data, self.backups
+            )
 
 
 class RayExecutor:
@@ -87,6 +106,11 @@ class RayExecutor:
         cpus_per_task: CPU cores Ray reserves for each task.
         gpus_per_task: GPUs Ray reserves for each task; a fraction (e.g.
             `0.25`) lets small runs share a GPU.
+        backups: The sweep's backups folder (absolute), or `None`. On a
+            cluster of several machines a run's backup lies on the machine
+            that trained it: a run retried elsewhere starts again from its
+            first epoch, and the driver removes only the backups on its
+            own machine.
     """
 
     def __init__(
@@ -96,12 +120,14 @@ class RayExecutor:
         address=None,
         cpus_per_task=1,
         gpus_per_task=0,
+        backups=None,
     ):
         self.data_dir = data_dir
         self.load_data = load_data
         self.address = address
         self.cpus_per_task = cpus_per_task
         self.gpus_per_task = gpus_per_task
+        self.backups = backups
 
     def run(self, groups, on_begin):
         """Yield `(group, records)` for each `(group, configs)` of `groups`
@@ -142,7 +168,7 @@ class RayExecutor:
                     group, configs = item
                     on_begin(group)
                     reference = task.remote(
-                        configs, self.data_dir, self.load_data
+                        configs, self.data_dir, self.load_data, self.backups
                     )
                     in_flight[reference] = group
                 if not in_flight:
@@ -187,18 +213,25 @@ def import_ray():
 _WORKER_DATA = {}
 
 
-def _train_task(configs, data_dir, load_data):
+def _train_task(configs, data_dir, load_data, backups):
     """A Ray task: the records of one group of runs."""
     key = (data_dir, load_data)
     if key not in _WORKER_DATA:
         _WORKER_DATA[key] = DataCache(data_dir, load_data)
-    return train_group(configs, None, _WORKER_DATA[key])
+    return train_group(configs, None, _WORKER_DATA[key], backups)
 
 
 def make_executor(
-    executor, progress, data, address=None, cpus_per_task=1, gpus_per_task=0
+    executor,
+    progress,
+    data,
+    address=None,
+    cpus_per_task=1,
+    gpus_per_task=0,
+    backups=None,
 ):
-    """The executor named `executor` ("local" or "ray") of a sweep."""
+    """The executor named `executor` ("local" or "ray") of a sweep; runs
+    alone are backed up under `backups` (a folder) if given."""
     check_choice(executor, EXECUTORS, "executor")
     for name, value in (
         ("cpus_per_task", cpus_per_task),
@@ -210,7 +243,7 @@ def make_executor(
                 f"{name}={value!r}"
             )
     if executor == "local":
-        return LocalExecutor(progress, data)
+        return LocalExecutor(progress, data, backups)
     import_ray()
     return RayExecutor(
         data.data_dir,
@@ -218,4 +251,5 @@ def make_executor(
         address=address,
         cpus_per_task=cpus_per_task,
         gpus_per_task=gpus_per_task,
+        backups=backups,
     )

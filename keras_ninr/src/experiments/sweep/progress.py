@@ -147,6 +147,8 @@ class ConsoleProgress(SweepProgress):
         self._done = done
         evaluations = record["evaluations"]
         parts = [record["status"], f"{record['epochs_run']} epochs"]
+        for epochs in record.get("resumed_at_epochs", ()):
+            parts.append(f"resumed after epoch {epochs}")
         if "clean" in evaluations:
             parts.append(f"clean accuracy {evaluations['clean']:.4f}")
         curve = evaluations.get("corruption_curve")
@@ -188,21 +190,14 @@ def as_progress(progress):
 
 
 class EpochRelay(keras.callbacks.Callback):
-    """Seconds per epoch; tells a sweep's progress the end of each epoch."""
+    """Tells a sweep's progress the end of each epoch."""
 
     def __init__(self, progress, epochs):
         super().__init__()
         self.progress = progress
         self.epochs = epochs
 
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.time()
-
     def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.time() - self._start)
         if self.progress is not None:
             logs = {
                 key: finite_or_none(value)

@@ -4,13 +4,17 @@ A sweep is a list of `RunConfig`s, typically a grid made by `expand_grid`.
 `run_sweep` trains each one (`training`), evaluates it (`evaluation`) and
 appends its record to the results file (`store`) as soon as the run ends:
 a killed sweep resumes where it stopped, and several sweeps may share one
-file, each run trained by one of them. The runs train in this process or
-as Ray tasks (`executors`); either way this process alone writes the file.
+file, each run trained by one of them. A run is backed up after every
+epoch (`backup`), so that a run stopped midway resumes from its last
+finished epoch. The runs train in this process or as Ray tasks
+(`executors`); either way this process alone writes the file.
 """
 
 import contextlib
 import os
 
+from keras_ninr.src.experiments.sweep.backup import backups_folder
+from keras_ninr.src.experiments.sweep.backup import remove_backups
 from keras_ninr.src.experiments.sweep.checks import check_int
 from keras_ninr.src.experiments.sweep.config import RunConfig
 from keras_ninr.src.experiments.sweep.config import replica_key
@@ -42,6 +46,15 @@ def run_sweep(
     of a killed sweep resumes it. Runs happen in the order of `configs`
     (with `replicas`, grouped). Every config is checked, and its data
     loaded, before the first run trains.
+
+    A run stopped midway resumes too: each run is backed up after every
+    epoch in `<results_path>.backups/<run_id>/` (`RunBackup`: weights,
+    noise and Dropout seed states, optimizer, history, phase trace,
+    stop), and a rerun continues it from its last finished epoch to the
+    weights and record it would have had without the stop (same backend);
+    the backup is removed once the run's record is in the file. Only the
+    process that holds a run's claim writes its backup. A group of
+    `replicas` is not backed up: it starts again from its first epoch.
 
     Several sweeps, in several processes, may write one results file at
     once (e.g. one per GPU, or a second started by mistake): each run is
@@ -127,6 +140,7 @@ def run_sweep(
     configs = list(unique.values())
     reporter = as_progress(progress)
     cache = DataCache(data_dir, load_data)
+    results_path = os.fspath(results_path)
     runs = make_executor(
         executor,
         reporter,
@@ -134,8 +148,8 @@ def run_sweep(
         address=address,
         cpus_per_task=cpus_per_task,
         gpus_per_task=gpus_per_task,
+        backups=backups_folder(results_path),
     )
-    results_path = os.fspath(results_path)
     folder = os.path.dirname(results_path)
     if folder:
         os.makedirs(folder, exist_ok=True)
@@ -175,6 +189,9 @@ def run_sweep(
             if config.run_id not in results.records:
                 reporter.on_run_left_to_other_sweep(index, total, config)
     finally:
+        # Backups of runs recorded by a process stopped before it removed
+        # them; a recorded run is never trained again.
+        remove_backups(results_path, results.records)
         results.remove_claims_folder()
     reporter.on_sweep_end(total, done())
     return [
@@ -216,6 +233,8 @@ def _train_unclaimed(pending, size, results, reporter, executor, total, done):
                         with locked(results.path) as f:
                             append_line(f, record)
                             results.refresh(f)
+                        # Still claimed: no other process writes it.
+                        remove_backups(results.path, {record["run_id"]})
                         reporter.on_run_end(index, total, done(), record)
                 finally:
                     # After the records are in the file: a run is never

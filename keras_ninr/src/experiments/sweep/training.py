@@ -13,6 +13,10 @@ A run trains with its images on the device and several steps per call
 where that is faster (`keras_ninr.src.experiments.execution`): the same
 weights as one step per call on NumPy batches, in less time. NINR runs
 keep one step per call, for their phase trace (`PhaseMonitor`).
+
+A run alone can be backed up after every epoch and resume from there
+after a stop (`backup.RunBackup`); a group of replicas cannot (see
+`train_and_evaluate_replicas`).
 """
 
 import math
@@ -27,6 +31,7 @@ from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
 from keras_ninr.src.experiments import execution
 from keras_ninr.src.experiments import zoo
 from keras_ninr.src.experiments.replicas.training import fit_replicas
+from keras_ninr.src.experiments.sweep.backup import RunBackup
 from keras_ninr.src.experiments.sweep.checks import finite_or_none
 from keras_ninr.src.experiments.sweep.config import NINR_REGULARIZATIONS
 from keras_ninr.src.experiments.sweep.config import REPLICA_FIELDS
@@ -76,7 +81,9 @@ def _batch_size(config):
     return config.batch_size or zoo.BATCH_SIZES[config.architecture]
 
 
-def train_and_evaluate(config, progress=None, data_dir=None, data=None):
+def train_and_evaluate(
+    config, progress=None, data_dir=None, data=None, backup_dir=None
+):
     """Train one config and evaluate it; returns its record (a dict).
 
     The record holds `run_id`, `label`, `config`, `status` (`"finished"` or
@@ -84,13 +91,29 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
     `PhaseMonitor` label) and `message`, `history` (per epoch: `loss`,
     `accuracy`, `niw_norm` for NINR, `seconds`), `evaluations` (empty for
     a diverged run), `data` (sizes and standardisation), `timings`,
-    `backend`, `versions`, `machine` and `finished_at`.
+    `resumed_at_epochs`, `backend`, `versions`, `machine` and
+    `finished_at`.
+
+    With `backup_dir`, the run is backed up there after every epoch
+    (`RunBackup`), and a run started again with the same folder resumes
+    from its last finished epoch: it ends with the weights, history,
+    phase and stop of a run never stopped. Its record's `history` and
+    `epochs_run` are the whole run's, `timings.train_s` adds up the
+    training time of its pieces (up to each one's last backup; the other
+    timings are this piece's), and `resumed_at_epochs` gives, for each
+    resume, the epochs finished before it (`[]` for a run never stopped).
+    A run whose training had ended when it stopped (its stopping rule, a
+    non-finite loss, divergence, or the epoch cap) is only evaluated. The
+    folder is left in place: remove it once the record is safe
+    (`run_sweep` does).
 
     Args:
         config: A `RunConfig`.
         progress: Optional `SweepProgress`, told the end of every epoch.
         data_dir: Passed to `keras_ninr.datasets.load`.
         data: Internal: a sweep's data cache.
+        backup_dir: Optional folder of the run's backup. Defaults to
+            `None` (no backup).
     """
     start = time.time()
     data = data if data is not None else DataCache(data_dir, None)
@@ -106,8 +129,7 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
 
     batch_size = _batch_size(config)
     steps_per_epoch = math.ceil(len(prepared.x_train) / batch_size)
-    relay = EpochRelay(progress, config.epochs)
-    callbacks = [keras.callbacks.TerminateOnNaN(), relay]
+    callbacks = [keras.callbacks.TerminateOnNaN()]
     stopper = None
     if config.target_accuracy is not None:
         stopper = StopAtTrainAccuracy(config.target_accuracy)
@@ -116,6 +138,17 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
     if config.regularization in NINR_REGULARIZATIONS:
         monitor = PhaseMonitor(every_n_batches=min(10, steps_per_epoch))
         callbacks.append(monitor)
+    # After the callbacks that stop training, so that it knows whether
+    # training ended; before the progress, which may be interrupted.
+    backup = RunBackup(
+        backup_dir,
+        model,
+        config.run_id,
+        _HISTORY_KEYS,
+        stopper=stopper,
+        monitor=monitor,
+    )
+    callbacks += [backup, EpochRelay(progress, config.epochs)]
     # `model` (compiled above, for the evaluations) shares its variables
     # with `trainer`, which trains it on images kept on the device.
     trainer = execution.DeviceDataModel(
@@ -130,45 +163,41 @@ def train_and_evaluate(config, progress=None, data_dir=None, data=None):
             phase_trace=monitor is not None
         ),
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RuntimeWarning)
-        history = trainer.fit(
-            batch_size=batch_size,
-            epochs=config.epochs,
-            callbacks=callbacks,
-            verbose=0,
-        )
-    trained = time.time()
-    for warning in caught:
-        if not issubclass(warning.category, RuntimeWarning):
-            warnings.warn_explicit(
-                warning.message,
-                warning.category,
-                warning.filename,
-                warning.lineno,
+    initial_epoch = backup.restore(trainer)
+    if not backup.ended and initial_epoch < config.epochs:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            trainer.fit(
+                batch_size=batch_size,
+                epochs=config.epochs,
+                initial_epoch=initial_epoch,
+                callbacks=callbacks,
+                verbose=0,
             )
+        for warning in caught:
+            if not issubclass(warning.category, RuntimeWarning):
+                warnings.warn_explicit(
+                    warning.message,
+                    warning.category,
+                    warning.filename,
+                    warning.lineno,
+                )
+    trained = time.time()
 
-    logs = history.history
-    record_history = {
-        key: [finite_or_none(value) for value in logs[key]]
-        for key in _HISTORY_KEYS
-        if key in logs
-    }
-    record_history["seconds"] = relay.seconds
     return make_record(
         config,
         model,
         prepared,
         data,
-        history=record_history,
+        history=backup.history,
         monitor_diverged=monitor is not None and monitor.diverged,
-        reached_target=(
-            stopper is not None and stopper.stopped_epoch is not None
-        ),
+        reached_target=backup.reached_target,
         phase=monitor.phase if monitor is not None else None,
         message=monitor.message if monitor is not None else None,
         times=(start, loaded, built, trained),
         batch_size=batch_size,
+        earlier_train_s=backup.earlier_train_s,
+        resumed_at_epochs=backup.resumed_at_epochs,
     )
 
 
@@ -183,6 +212,13 @@ def train_and_evaluate_replicas(
     config alone, up to floating-point order, except that `history.loss`
     is the cross-entropy without the weight-decay penalty, `seconds` and
     `timings.train_s` are the group's, and `replicas` gives the group size.
+
+    A group is not backed up: stopped midway, it trains again from its
+    first epoch. Its replicas stop at different epochs, each one's weights
+    copied out of the group's model as it stops, and the group's model,
+    data order and per-replica state (`fit_replicas`) would need a backup
+    of their own. Train runs alone (no `replicas`) where a stop is likely
+    and resuming matters more than the speed of replicas.
 
     Args:
         configs: List of `RunConfig`.
