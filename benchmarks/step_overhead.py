@@ -484,7 +484,9 @@ def _describe(variant):
         "shuffled": "`fit`, NumPy arrays shuffled by Keras",
         "batches": "`fit`, `EpochBatches`",
         "device": "`fit`, `DeviceDataModel`",
-        "device_keras": "`fit`, `DeviceDataModel`, Keras's own loop (N calls of the step)",
+        "device_keras": (
+            "`fit`, `DeviceDataModel`, Keras's own loop (N calls of the step)"
+        ),
     }[prefix]
     return pipeline, value
 

@@ -75,15 +75,17 @@ class ScanSteps:
 
     @property
     def last_call(self):
+        """The `CallSteps` of the last training call, or `None`."""
         return _scan_state(self).last_call
 
     def trace_norms(self, name, groups, per_replica=False):
         """Have the compiled loop compute norms after every step.
 
         `last_call.norms(name, i)` then gives `{group: l2_norm(tensors)}`
-        after step `i` of the last call, the same numbers `l2_norm` gives
-        on the variables after that step. Only where the steps are scanned
-        (see the class docstring); elsewhere read the variables.
+        after step `i` of the last call: what `l2_norm` gives on the
+        variables after that step, up to float32 summation order (see
+        `keras_ninr.src.norms.square_sums`). Only where the steps are
+        scanned (see the class docstring); elsewhere read the variables.
 
         Args:
             name: String naming the trace (a new trace replaces one of the
@@ -102,7 +104,7 @@ class ScanSteps:
                         f"{group}={getattr(tensor, 'path', tensor)!r}"
                     )
         _scan_state(self).traces[name] = (
-            tuple((group, tuple(tensors)) for group, tensors in groups.items()),
+            tuple((group, tuple(values)) for group, values in groups.items()),
             bool(per_replica),
         )
 
@@ -183,7 +185,10 @@ def steps_of_last_call(model, batch, logs, steps=None):
             batch = min(batch, steps - 1)
         return [(batch, logs, None)]
     first = batch - model.steps_per_execution + 1
-    return [(first + index, call.logs(index), index) for index in range(call.count)]
+    return [
+        (first + index, call.logs(index), index)
+        for index in range(call.count)
+    ]
 
 
 class _ScanState:
