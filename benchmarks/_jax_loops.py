@@ -1,14 +1,12 @@
-"""The benchmarks' JAX training loops, written by hand (JAX only).
+"""The benchmarks' JAX training loop, written by hand (JAX only).
 
-Not part of the library: `step_overhead.py` compares `fit` with these, and
-imports them as a sibling module. `ScanTraining` is the floor (one
-`jax.lax.scan` per epoch); `scan_steps_model` runs Keras's own training
-step N times in one compiled call, which Keras's `steps_per_execution`
-does not do on JAX. Both import JAX inside, so that the scripts import
-under any backend.
+Not part of the library: `step_overhead.py` compares `fit` with it, and
+imports it as a sibling module. `ScanTraining` is the floor (one
+`jax.lax.scan` per epoch). It imports JAX inside, so that the scripts
+import under any backend. (Running Keras's own step N times in one
+compiled call, which was here as a benchmark-only model, is now the kit's
+`keras_ninr.src.models.scan_steps.ScanSteps`.)
 """
-
-from keras_ninr.experiments import execution
 
 
 def jax_available():
@@ -98,30 +96,3 @@ class ScanTraining:
             self.parameters, self.key, self.xs, self.ys
         )
         return float(losses.mean())
-
-
-def scan_steps_model(model, x, y, seed, steps, batch_size):
-    """A `DeviceDataModel` whose JAX `train_step` runs `steps` of Keras's
-    own training steps in one `jax.lax.scan`: one compiled call per
-    `steps` steps, which Keras's `steps_per_execution` does not give on
-    JAX (it calls the compiled step `steps` times from Python). Fed
-    `steps * batch_size` positions per call. Benchmark only: not in the
-    kit, which uses no backend's own API for training.
-    """
-    import jax
-
-    class ScanStepsModel(execution.DeviceDataModel):
-        def train_step(self, state, data):
-            positions = data[0]
-            stacked = positions.reshape(-1, batch_size)
-
-            def step(state, batch):
-                logs, state = execution.DeviceDataModel.train_step(
-                    self, state, (batch, batch)
-                )
-                return state, logs
-
-            state, logs = jax.lax.scan(step, state, stacked)
-            return jax.tree.map(lambda value: value[-1], logs), state
-
-    return ScanStepsModel(model, x, y, seed)

@@ -18,6 +18,10 @@ paper's decay sigma_eps of the FC), through:
   device: the floor for this model on this machine;
 - `arrays`: `fit` on NumPy arrays (`shuffle=False`), with
   `steps_per_execution` 1, 8 and 32;
+- `shuffled`: the same with Keras's own shuffling (`shuffle=True`), at the
+  kit's N: like the kit's runs, a new order every epoch, so every batch is
+  gathered from the whole array (the like-for-like comparison for
+  `device`);
 - `batches`: `fit` on the kit's NumPy batches in its per-epoch order
   (`EpochBatches`, how a sweep run was fed before issue 15), with
   `steps_per_execution` 1 and the kit's choice
@@ -25,13 +29,12 @@ paper's decay sigma_eps of the FC), through:
 - `device`: `fit` of the kit's `DeviceDataModel` (images, labels and the
   epoch's order on the device, Keras fed positions in the epoch as a NumPy
   array: how a sweep run is fed now), in the same order, with
-  `steps_per_execution` 1 and the kit's choice;
-- `device_scan` (JAX backend only, not in the kit): the same model with a
-  JAX `train_step` that runs the kit's N steps of Keras's own step in one
-  `jax.lax.scan`, i.e. N steps in one compiled call, which Keras's
-  `steps_per_execution` does not give on JAX (it calls the compiled step N
-  times from Python). It shows what is left once per-step dispatch is
-  gone.
+  `steps_per_execution` 1 and the kit's choice. On JAX this is the kit's
+  path since issue 24: the N steps of a call run in one `jax.lax.scan`
+  (`keras_ninr.src.models.scan_steps.ScanSteps`);
+- `device_keras` (JAX backend only; elsewhere it is `device`): the same
+  model with `scan_steps = False`, i.e. Keras's own JAX loop, which calls
+  the compiled step N times from Python: what the kit did before issue 24.
 
 The figure is the ratio of a `fit` epoch to a `scan` epoch, both measured
 in this one invocation. The scan loop is JAX code, whatever `KERAS_BACKEND`
@@ -45,7 +48,8 @@ Run from the repository root (data from `$KERAS_NINR_DATA_DIR` or
 `--data-dir`):
 
     KERAS_BACKEND=jax python benchmarks/step_overhead.py
-    KERAS_BACKEND=tensorflow python benchmarks/step_overhead.py
+    KERAS_BACKEND=tensorflow python benchmarks/step_overhead.py \
+        --steps-per-execution 1 8 32 128
     KERAS_BACKEND=jax python benchmarks/step_overhead.py --quick --out /tmp/so.md
 
 It prints a Markdown table and replaces this backend's section of
@@ -80,7 +84,6 @@ from _benchmark import positive_int
 from _benchmark import results_section as _section
 from _jax_loops import ScanTraining
 from _jax_loops import jax_available
-from _jax_loops import scan_steps_model
 
 INPUT_DIM = 784
 NUM_CLASSES = 10
@@ -88,7 +91,7 @@ LEARNING_RATE = 0.05
 NETWORKS = {"small": (64,), "paper": (1024, 1024, 1024)}
 LAYERS = ("dense", "in_ninr")
 IN_NINR_NOISE_STDDEV = zoo.noise_preset("fc", "input", "decay")
-PIPELINES = ("arrays", "batches", "device", "device_scan")
+PIPELINES = ("arrays", "shuffled", "batches", "device", "device_keras")
 ARRAYS_STEPS_PER_EXECUTION = (1, 8, 32)
 
 DEFAULT_REPEATS = 7
@@ -105,12 +108,13 @@ _RESULTS_PREAMBLE = """\
 Median epoch time of Fashion-MNIST training (SGD lr 0.05, batch 128) of a
 784-64-10 FC and of the paper's 784-1024-1024-1024-10 FC, plain `Dense`
 and in-NINR, through a hand-written JAX loop (one `jax.lax.scan` per
-epoch), through `fit` on NumPy arrays with `steps_per_execution` 1, 8, 32,
-through `fit` on the kit's NumPy batches (`EpochBatches`) and through `fit`
-of the kit's `DeviceDataModel` (images on the device), each with
-`steps_per_execution` 1 and the kit's choice, and (JAX only, benchmark
-only) through `DeviceDataModel` with a `train_step` that scans the kit's
-N steps in one compiled call.
+epoch), through `fit` on NumPy arrays with `steps_per_execution` 1, 8, 32 (and
+shuffled by Keras at the kit's N), through `fit` on the kit's NumPy
+batches (`EpochBatches`) and through `fit` of the kit's `DeviceDataModel`
+(images on the device), each with `steps_per_execution` 1 and the kit's
+choice; on JAX the kit's `DeviceDataModel` runs a call's N steps in one
+`jax.lax.scan` (issue 24), and the same model with Keras's own loop (N
+calls of the compiled step) is timed beside it.
 Written by `benchmarks/step_overhead.py`, one section per Keras backend;
 rerunning the script on a backend replaces that backend's section only.
 """
@@ -297,8 +301,9 @@ def time_step_overhead(
         layers: Some of `LAYERS`. Defaults to both.
         pipelines: Dict from a pipeline of `PIPELINES` to the
             `steps_per_execution` values to time it with. Defaults to
-            `None`: `arrays` with 1, 8 and 32, `batches` and `device` with
-            1 and the kit's choice.
+            `None`: `arrays` with 1, 8 and 32, `shuffled` with the kit's
+            choice, `batches` and `device` with 1 and the kit's choice,
+            `device_keras` with the kit's choice.
         batch_size: Int. Defaults to `128`.
         repeats: Timed epochs per variant. Defaults to `7`.
         seed: Seed of the weights, the noise and the kit's epoch order.
@@ -325,9 +330,10 @@ def time_step_overhead(
         kit = tuple(sorted({1, chosen}))
         pipelines = {
             "arrays": ARRAYS_STEPS_PER_EXECUTION,
+            "shuffled": (chosen,),
             "batches": kit,
             "device": kit,
-            "device_scan": (chosen,),
+            "device_keras": (chosen,),
         }
     skipped = {}
     variants = []
@@ -340,8 +346,8 @@ def time_step_overhead(
         for value in values:
             _check_counts(steps_per_execution=value)
             variant = f"{prefix}/{value}"
-            if prefix == "device_scan" and keras.backend.backend() != "jax":
-                skipped[variant] = "a JAX `train_step`, JAX backend only"
+            if prefix == "device_keras" and keras.backend.backend() != "jax":
+                skipped[variant] = "the kit scans steps on JAX only"
             elif value > 1 and keras.backend.backend() == "torch":
                 skipped[variant] = "Keras allows steps_per_execution=1 only"
             else:
@@ -419,29 +425,26 @@ def _time_group(
     for variant in variants:
         prefix, value = variant.split("/")
         model = build()
-        if prefix == "arrays":
+        if prefix in ("arrays", "shuffled"):
             runners[variant] = _fit_runner(
                 compile_network(model, int(value)),
-                dict(x=x, y=y, batch_size=batch_size),
+                dict(
+                    x=x, y=y, batch_size=batch_size,
+                    shuffle=prefix == "shuffled",
+                ),
             )
         elif prefix == "batches":
             runners[variant] = _fit_runner(
                 compile_network(model, int(value)),
                 dict(x=replicas.EpochBatches(x, y, batch_size, seed)),
             )
-        elif prefix == "device":
+        else:
             device_model = execution.DeviceDataModel(model, x, y, seed)
+            # `device_keras`: Keras's own JAX loop, as before issue 24.
+            device_model.scan_steps = prefix == "device"
             runners[variant] = _fit_runner(
                 compile_network(device_model, int(value)),
                 dict(batch_size=batch_size),
-            )
-        else:
-            scan_model = scan_steps_model(
-                model, x, y, seed, int(value), batch_size
-            )
-            runners[variant] = _fit_runner(
-                compile_network(scan_model),
-                dict(batch_size=batch_size * int(value)),
             )
 
     names = list(runners)
@@ -459,9 +462,9 @@ def _time_group(
 
 
 def _fit_runner(model, data):
-    # Unshuffled (`DeviceDataModel` orders its data itself).
+    # Unshuffled unless asked (`DeviceDataModel` orders its data itself).
     if not isinstance(model, execution.DeviceDataModel):
-        data = dict(data, shuffle=False)
+        data = {"shuffle": False, **data}
 
     def run():
         timer = EpochTimer()
@@ -478,9 +481,12 @@ def _describe(variant):
     prefix, value = variant.split("/")
     pipeline = {
         "arrays": "`fit`, NumPy arrays",
+        "shuffled": "`fit`, NumPy arrays shuffled by Keras",
         "batches": "`fit`, `EpochBatches`",
         "device": "`fit`, `DeviceDataModel`",
-        "device_scan": "`fit`, `DeviceDataModel`, JAX `train_step` scanning the steps (benchmark only)",
+        "device_keras": (
+            "`fit`, `DeviceDataModel`, Keras's own loop (N calls of the step)"
+        ),
     }[prefix]
     return pipeline, value
 
@@ -583,7 +589,8 @@ def parse_args(argv):
         nargs="+",
         type=positive_int,
         help="values for fit on EpochBatches and of DeviceDataModel "
-        "(default: 1 and the kit's choice)",
+        "(default: 1 and the kit's choice); the shuffled arrays and "
+        "Keras's own loop (device_keras) take the largest",
     )
     parser.add_argument(
         "--repeats",
@@ -650,9 +657,10 @@ def main(argv=None):
         layers=args.layers,
         pipelines=dict(
             arrays=args.steps_per_execution,
+            shuffled=[max(kit)],
             batches=kit,
             device=kit,
-            device_scan=[max(kit)],
+            device_keras=[max(kit)],
         ),
         batch_size=args.batch_size,
         repeats=repeats,

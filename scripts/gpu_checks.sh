@@ -14,11 +14,23 @@
 # (43 MiB: CIFAR-10's 61 MiB does not fit beside them in one 64 MiB call;
 # carry cifar10/ alone in a second call to run Fig. 9, stage 5.)
 # Then one device run with carry [".whl", ".carry"] and the command
-#   bash scripts/gpu_checks.sh
+#   bash scripts/gpu_checks.sh             # the reproduce plan: stages 1-4, 6
+#   bash scripts/gpu_checks.sh benchmarks  # stages 4-5 only (about 5 minutes)
+# The benchmarks plan measures in one call what decides how long a GPU
+# sweep takes: the sweep throughput at K = 1, 4, 16 replicas and the
+# per-step overhead of `fit` (the kit's scanned steps against Keras's own
+# loop and a hand-written scan loop) on the paper's FC.
 # Results land under $OUT (the device tool's output folder): copy each
 # folder's results.jsonl over the committed one, then rerun the same
-# `reproduce` command here to rewrite the page (it trains nothing).
+# `reproduce` command here to rewrite the page (it trains nothing); the
+# benchmarks' Markdown files are the committed ones with a section added
+# for the GPU: copy them over benchmarks/results/.
 set -u
+PLAN=${1:-reproduce}
+case "$PLAN" in
+  reproduce|benchmarks) ;;
+  *) echo "Expected a plan, reproduce or benchmarks. Received: $PLAN" >&2; exit 2 ;;
+esac
 python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=jax PYTHONUNBUFFERED=1
 OUT=${OUT:-/tmp/gpu_checks}
@@ -35,17 +47,34 @@ reproduce() {  # reproduce SECONDS NAME COMMITTED_FOLDER [FLAGS...]
     --out "$OUT/$name" --no-progress "$@" 2>&1 | tail -n 20
 }
 
-# 1. Fig. 2a: the FC sweep's missing runs (seed 2; full-NINR seeds 1-2).
-reproduce 150 fig2a fmnist_fc_gpu --replicas 3
-# 2. Fig. 2b: the CNN on all 60,000 images, 3 seeds, replicas per method.
-reproduce 200 fig2b fig2b_gpu --replicas 3
-# 3. Table 1: MNIST -> USPS, FC and CNN, every method, 3 seeds.
-reproduce 150 table1 table1_gpu --replicas 3
-# 4. Throughput: sequential runs against K replicas, all 60k images.
-timeout 60 python3 benchmarks/sweep_throughput.py --data-dir .carry \
-    --train-size 60000 --epochs 2 --replicas 1 4 16 --architectures fc \
-    --out "$OUT/sweep_throughput.md" 2>&1 | tail -n 20
-# 5. Fig. 9 (only when .carry holds cifar10/): the VGG, as many epochs as fit.
-if [ -d .carry/cifar10 ]; then
+benchmark() {  # benchmark SECONDS NAME [FLAGS...]: into a copy of its results
+  local seconds=$1 name=$2
+  shift 2
+  cp "benchmarks/results/$name.md" "$OUT/$name.md"
+  timeout "$seconds" python3 "benchmarks/$name.py" --data-dir .carry \
+    --out "$OUT/$name.md" "$@" 2>&1 | tail -n 30
+}
+
+if [ "$PLAN" = reproduce ]; then
+  # 1. Fig. 2a: the FC sweep's missing runs (seed 2; full-NINR seeds 1-2).
+  reproduce 150 fig2a fmnist_fc_gpu --replicas 3
+  # 2. Fig. 2b: the CNN on all 60,000 images, 3 seeds, replicas per method.
+  reproduce 200 fig2b fig2b_gpu --replicas 3
+  # 3. Table 1: MNIST -> USPS, FC and CNN, every method, 3 seeds.
+  reproduce 150 table1 table1_gpu --replicas 3
+fi
+# 4. Throughput: sequential runs against K = 1, 4, 16 replicas, all 60k
+#    images, the paper's FC.
+benchmark 60 sweep_throughput --train-size 60000 --epochs 2 \
+    --replicas 1 4 16 --architectures fc
+if [ "$PLAN" = benchmarks ]; then
+  # 5. Step overhead: an epoch of the paper's FC, then of the 784-64-10
+  #    (in-NINR, batch 128, all 60k images), through the kit's scanned
+  #    steps, Keras's own loop and plain arrays, against a scan loop.
+  benchmark 240 step_overhead --networks paper small --layers in_ninr \
+      --steps-per-execution 1 32 --repeats 3
+fi
+# 6. Fig. 9 (only when .carry holds cifar10/): the VGG, as many epochs as fit.
+if [ "$PLAN" = reproduce ] && [ -d .carry/cifar10 ]; then
   reproduce 400 fig9 fig9_gpu --replicas 3 --epochs 10
 fi

@@ -101,6 +101,17 @@ def noise_layer_pairs(model, caller, include_next_layer=True):
     ]
 
 
+def norm_groups(pairs):
+    """The tensors behind `combined_norms`: `{"niw_norm": NIWs,
+    "data_weight_norm": kernels after them}` (the latter left out where no
+    NIN has a following layer)."""
+    groups = {"niw_norm": [layer.noise_kernel for layer, _ in pairs]}
+    following = [f.kernel for _, f in pairs if f is not None]
+    if following:
+        groups["data_weight_norm"] = following
+    return groups
+
+
 def combined_norms(pairs):
     """`{"niw_norm": ..., "data_weight_norm": ...}` over all NINs together.
 
@@ -109,11 +120,8 @@ def combined_norms(pairs):
     |W_NI| and |W^(l_NI + 1)|), as the phase tools read them.
     `data_weight_norm` is left out where no NIN has a following layer.
     """
-    record = {"niw_norm": l2_norm(layer.noise_kernel for layer, _ in pairs)}
-    following = [f.kernel for _, f in pairs if f is not None]
-    if following:
-        record["data_weight_norm"] = l2_norm(following)
-    return record
+    groups = norm_groups(pairs)
+    return {name: l2_norm(tensors) for name, tensors in groups.items()}
 
 
 def check_positive_int(value, name, allow_none=False):

@@ -5,6 +5,8 @@ import warnings
 
 import keras
 
+from keras_ninr.src.models.scan_steps import ScanSteps
+from keras_ninr.src.models.scan_steps import steps_of_last_call
 from keras_ninr.src.phases.classify import PHASES
 from keras_ninr.src.phases.classify import classify
 from keras_ninr.src.phases.windowed_loss import WindowedLoss
@@ -14,6 +16,9 @@ from keras_ninr.src.utils import check_every_n_batches
 from keras_ninr.src.utils import crossed_multiple
 from keras_ninr.src.utils import combined_norms
 from keras_ninr.src.utils import noise_layer_pairs
+from keras_ninr.src.utils import norm_groups
+
+_TRACE = "PhaseMonitor"
 
 
 class PhaseMonitor(keras.callbacks.Callback):
@@ -32,13 +37,17 @@ class PhaseMonitor(keras.callbacks.Callback):
     try.
 
     With `steps_per_execution=N` > 1 in `compile`, Keras calls back once
-    every N steps; steps are counted from the batch indices Keras passes,
-    so records fall at the first call at or after every multiple of
-    `every_n_batches` (exactly on it where N divides it), a non-finite loss
-    is seen up to N - 1 steps late, and the loss at the start is the mean
-    over the first N steps rather than the first step's (which
-    `classify` measures a catapult's spike against). Train with N = 1 for
-    a phase trace as `keras_ninr.experiments` keeps it.
+    every N steps. A model that runs the N steps in one compiled loop and
+    keeps every step (`NINRModel` and the kit's training models on JAX,
+    see `ScanSteps`) gives the loss and the norms after each step, and the
+    records are those of one step per call. Elsewhere steps are counted
+    from the batch indices Keras passes, so records fall at the first call
+    at or after every multiple of `every_n_batches` (exactly on it where N
+    divides it), a non-finite loss is seen up to N - 1 steps late, and the
+    loss at the start is the mean over the first N steps rather than the
+    first step's (which `classify` measures a catapult's spike against):
+    there, train with N = 1 for a phase trace, as `keras_ninr.experiments`
+    does. Stopping on divergence stops training at the end of the call.
 
     Args:
         every_n_batches: Record every N batches. Defaults to `10`.
@@ -78,6 +87,10 @@ class PhaseMonitor(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._pairs = noise_layer_pairs(self.model, "PhaseMonitor")
+        # Read without `self.model`, which syncs the state on JAX.
+        self._trained = self.model
+        if isinstance(self._trained, ScanSteps):
+            self._trained.trace_norms(_TRACE, norm_groups(self._pairs))
         if self._resuming:
             self._resuming = False  # This `fit` continues the set state.
             return
@@ -131,20 +144,40 @@ class PhaseMonitor(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         # `batch` is the index of the last step run (several with
-        # steps_per_execution > 1).
+        # steps_per_execution > 1); a model that keeps them gives each.
+        steps = steps_of_last_call(
+            self._trained, batch, logs, self.params.get("steps")
+        )
+        for step_batch, step_logs, index in steps:
+            if self._update(step_batch, step_logs, index):
+                break
+
+    def _update(self, batch, logs, index):
+        """Feed one step to the trace; whether training should stop."""
         previous = self._step
         self._step = self._epoch_start + batch + 1
         running_mean = float((logs or {}).get("loss", math.nan))
         due = crossed_multiple(previous, self._step, self.every_n_batches)
+        norms = self._norms
+        if index is not None:
+            call = self._trained.last_call
+            norms = lambda: call.norms(_TRACE, index)  # noqa: E731
         record = self.trace.update(
-            self._epoch, self._step, batch, running_mean, self._norms, due
+            self._epoch, self._step, batch, running_mean, norms, due
         )
         if record is not None and self.trace.diverged_at(record):
+            self.model  # Syncs the state (JAX) for sigma_eps to be read.
             sigmas = sorted({layer.noise_stddev for layer, _ in self._pairs})
             self.trace.stop(record, sigmas)
+            warnings.warn(self.trace.message, RuntimeWarning, stacklevel=3)
             if self.stop_on_divergence:
-                self.model.stop_training = True
-            warnings.warn(self.trace.message, RuntimeWarning, stacklevel=2)
+                self._trained.stop_training = True
+                return True
+        return False
+
+    def on_train_end(self, logs=None):
+        if isinstance(self._trained, ScanSteps):
+            self._trained.untrace_norms(_TRACE)
 
     def on_epoch_end(self, epoch, logs=None):
         self.trace.end_epoch()

@@ -2,22 +2,27 @@
 
 A run of the paper's small networks through `Model.fit` pays a fixed cost
 per training step (the backend's call, moving a NumPy batch to the device,
-Keras's callbacks) that can be larger than the step itself (issue 15,
-`benchmarks/step_overhead.py`). Two means on the public Keras API cut it;
-the kit uses both where they are measured to be faster:
+Keras's callbacks) that can be larger than the step itself (issues 15 and
+24, `benchmarks/step_overhead.py`). The kit cuts it three ways:
 
 - `compile(steps_per_execution=N)`: Keras runs N steps per call and calls
   the batch callbacks once per N steps. `steps_per_execution` gives the
   kit's N for this backend and device (a table measured with
-  `benchmarks/step_overhead.py`), and 1 where a run keeps a phase trace
-  (see below) or the backend allows no other value (PyTorch).
+  `benchmarks/step_overhead.py`), and 1 where the backend allows no other
+  value (PyTorch) or where a run keeps a phase trace and the backend
+  cannot give it every step (see below).
+- N steps in one compiled call on JAX: Keras's own JAX loop calls the
+  compiled step N times from Python; the kit's training models
+  (`NINRModel`, `DeviceDataModel`, the replicas' `ReplicaModel`) have the
+  `ScanSteps` mixin, which runs them in one `jax.lax.scan`
+  (`keras_ninr.src.models.scan_steps`).
 - `DeviceDataModel`: the training images and labels stay on the device,
   in the model, with each epoch's order; Keras is fed only positions in
   the epoch, so no image batch crosses from NumPy to the backend at each
   step and no Python code runs per batch.
 
-Neither changes what a step computes: the same seed gives the same weights
-(`tests/experiments/test_execution.py`).
+None changes what a step computes: the same seed gives the same weights
+(`tests/experiments/test_execution.py`, `tests/models/test_scan_steps.py`).
 
 **What a run with N > 1 gives up.** Keras calls `on_train_batch_end` after
 every N-th step (with the index of the last), and its logs are those of
@@ -27,9 +32,14 @@ a non-finite loss is seen up to N - 1 steps late. A phase trace
 (`PhaseMonitor`, the replicas' `PhaseTrace`, the phase-boundary finder)
 also takes the loss of the very first step as the loss at the start of
 training (`keras_ninr.phases.classify` measures a catapult's spike against
-it); with N > 1 it would get the mean over the first N steps. So the kit
-keeps N = 1 for every run with a phase trace: NINR runs of a sweep (alone
-or as replicas), Fig. 3 and the phase-boundary experiment.
+it); with N > 1 it would get the mean over the first N steps. On JAX the
+scanned call keeps every step's loss and the norms the phase tools read
+(`ScanSteps.last_call`), and they replay the call step by step: their
+records are those of one step per call, and only a stop on divergence
+waits for the end of the call. So the kit takes the table's N for every
+run on JAX, phase traces included (NINR sweep runs, alone or as replicas,
+Fig. 3, the phase-boundary finder), and keeps N = 1 for runs with a phase
+trace on the other backends.
 """
 
 
@@ -38,6 +48,7 @@ import numpy as np
 from keras import ops
 
 from keras_ninr.src.experiments.replicas.batches import epoch_order
+from keras_ninr.src.models.scan_steps import ScanSteps
 from keras_ninr.src.models.ninr_model import NoiseWeightNormLogs
 from keras_ninr.src.robustness.input_gradients import accelerator_name
 from keras_ninr.src.utils import check_positive_int
@@ -49,9 +60,10 @@ DEVICE_KINDS = ("cpu", "gpu", "tpu")
 # The kit's steps_per_execution by (backend, device kind), chosen with
 # `benchmarks/step_overhead.py` on a 2-core CPU (results and reading in
 # `benchmarks/results/step_overhead.md`):
-# - JAX: Keras runs the N steps of a call as N calls of the compiled step
-#   from Python, so N > 1 saves only the per-step callback dispatch and
-#   host synchronisation; the epoch time stops falling by N = 32.
+# - JAX: measured with Keras's own loop (N calls of the compiled step
+#   from Python), where the epoch time stopped falling by N = 32; the
+#   kit's models now scan the N steps in one call (`ScanSteps`), which
+#   saves the per-step dispatch too.
 # - TensorFlow: Keras compiles the N steps into one graph loop; 32 and
 #   128 are within the machine's noise of each other in the committed run
 #   (earlier runs favoured 128), and a larger N costs the kit's runs
@@ -91,7 +103,9 @@ def steps_per_execution(phase_trace=False, backend=None, device=None):
     Args:
         phase_trace: Bool, whether the run keeps a phase trace (a
             `PhaseMonitor` or the like), which needs the loss of every
-            step from the first: then 1. Defaults to `False`.
+            step from the first: then 1, except on JAX, where the kit's
+            models scan a call's steps and keep each (`ScanSteps`).
+            Defaults to `False`.
         backend: `"jax"`, `"tensorflow"` or `"torch"`. Defaults to `None`,
             the active Keras backend.
         device: `"cpu"`, `"gpu"` or `"tpu"`. Defaults to `None`, what the
@@ -119,7 +133,7 @@ def steps_per_execution(phase_trace=False, backend=None, device=None):
             f"Unrecognized `device`. Expected one of {DEVICE_KINDS}. "
             f"Received: device={device!r}"
         )
-    if phase_trace:
+    if phase_trace and backend != "jax":
         return 1
     return STEPS_PER_EXECUTION.get((backend, device), 1)
 
@@ -160,7 +174,7 @@ class DeviceData(keras.layers.Layer):
         return tuple(input_shape) + tuple(self._shape[1:])
 
 
-class DeviceDataModel(keras.Model):
+class DeviceDataModel(ScanSteps, keras.Model):
     """Trains `model` on a data set kept on the device, in a run's order.
 
     `DeviceDataModel(model, x, y, seed)` holds `x`, `y` and the current
@@ -176,7 +190,9 @@ class DeviceDataModel(keras.Model):
     compiled.
 
     Like `NINRModel.fit`, its `fit` adds the NIW norm (`niw_norm`) to the
-    epoch logs when `model` has Noise Injection Nodes.
+    epoch logs when `model` has Noise Injection Nodes. Like `NINRModel`, on
+    JAX it runs the `steps_per_execution` steps of a call in one compiled
+    loop (`ScanSteps`).
 
     Args:
         model: A Keras model taking a batch of `x`.

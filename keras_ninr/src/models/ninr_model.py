@@ -15,12 +15,13 @@ from keras_ninr.src import noise
 from keras_ninr.src.api_export import register
 from keras_ninr.src.models.conversion import add_noise_injection_nodes
 from keras_ninr.src.models.conversion import describe_layers
+from keras_ninr.src.models.scan_steps import ScanSteps
 from keras_ninr.src.norms import l2_norm
 from keras_ninr.src.utils import find_noise_layers
 
 
 @register
-class NINRModel(keras.Model):
+class NINRModel(ScanSteps, keras.Model):
     """A Functional `keras.Model` trained with Noise Injection Nodes.
 
     Build one from an existing model with `NINRModel.from_model(...)`, or
@@ -36,6 +37,13 @@ class NINRModel(keras.Model):
     `History`, the progress bar and any `CSVLogger`): `niw_norm`, the L2
     norm of all NIWs together, and, when there are several NINs,
     `niw_norm/<layer name>` for each.
+
+    On JAX, `compile(steps_per_execution=N)` with N > 1 runs N training
+    steps in one compiled call (`jax.lax.scan`; Keras's own loop calls the
+    compiled step N times), with the weights of one step per call, and
+    `PhaseMonitor` still sees every step (see `keras_ninr.src.models.
+    scan_steps.ScanSteps`, and `docs/performance.md` for what it costs).
+    Set `model.scan_steps = False` before `fit` for Keras's own loop.
 
     Example:
 

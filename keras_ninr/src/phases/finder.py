@@ -20,6 +20,8 @@ import time
 import keras
 import numpy as np
 
+from keras_ninr.src.models.scan_steps import ScanSteps
+from keras_ninr.src.models.scan_steps import steps_of_last_call
 from keras_ninr.src.phases.classify import classify
 from keras_ninr.src.phases.windowed_loss import WindowedLoss
 from keras_ninr.src.training_rules import is_divergent
@@ -27,7 +29,9 @@ from keras_ninr.src.utils import combined_norms
 from keras_ninr.src.utils import crossed_multiple
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import noise_layer_pairs
+from keras_ninr.src.utils import norm_groups
 
+_TRACE = "find_phase_boundaries"
 DEFAULT_SIGMAS = tuple(float(s) for s in np.geomspace(1.0, 1000.0, 7))
 
 
@@ -96,7 +100,11 @@ class PhaseBoundaries:
 
 class _Recorder(keras.callbacks.Callback):
     """Loss (per window, see `WindowedLoss`), NIW norm and next-layer
-    weight norm every `every` steps, and before the first step."""
+    weight norm every `every` steps, and before the first step.
+
+    A model that runs several steps per call and keeps each
+    (`ScanSteps`) gives every step's loss and norms: the records are those
+    of one step per call."""
 
     def __init__(self, every):
         super().__init__()
@@ -108,6 +116,9 @@ class _Recorder(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._pairs = noise_layer_pairs(self.model, "find_phase_boundaries")
+        self._trained = self.model  # Read without syncing (JAX).
+        if isinstance(self._trained, ScanSteps):
+            self._trained.trace_norms(_TRACE, norm_groups(self._pairs))
         self.records = []
         self._start = self._norms()
         self._loss = WindowedLoss()
@@ -115,7 +126,17 @@ class _Recorder(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         # One epoch; `batch` is the index of the last step run (several
-        # with steps_per_execution > 1).
+        # with steps_per_execution > 1); a model that keeps them gives each.
+        steps = steps_of_last_call(
+            self._trained, batch, logs, self.params.get("steps")
+        )
+        for step_batch, step_logs, index in steps:
+            if self._update(step_batch, step_logs, index):
+                self._trained.stop_training = True
+                break
+
+    def _update(self, batch, logs, index):
+        """Record one step if due; whether it diverged."""
         previous, step = self._step, batch + 1
         self._step = step
         mean = float((logs or {}).get("loss", math.nan))
@@ -123,11 +144,18 @@ class _Recorder(keras.callbacks.Callback):
             self.records.append({"step": 0, "loss": mean, **self._start})
         diverged = is_divergent(mean)
         if not crossed_multiple(previous, step, self.every) and not diverged:
-            return
+            return False
         window = self._loss.update(batch, mean)
-        self.records.append({"step": step, "loss": window, **self._norms()})
-        if diverged:
-            self.model.stop_training = True
+        if index is None:
+            norms = self._norms()
+        else:
+            norms = self._trained.last_call.norms(_TRACE, index)
+        self.records.append({"step": step, "loss": window, **norms})
+        return diverged
+
+    def on_train_end(self, logs=None):
+        if isinstance(self._trained, ScanSteps):
+            self._trained.untrace_norms(_TRACE)
 
 
 class _TrialRunner:

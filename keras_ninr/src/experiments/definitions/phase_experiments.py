@@ -160,7 +160,8 @@ class PhasesExperiment:
             "fc1", "in-ninr", noise_stddev=sigma, seed=seed,
             pixel_mean=data.mean, pixel_std=data.std, **kwargs,
         )
-        # One step per call: the phase trace needs every step's loss.
+        # The phase trace needs every step's loss: several steps per call
+        # only where the compiled call keeps each (JAX).
         zoo.compile_model(
             model, "fc1",
             steps_per_execution=execution.steps_per_execution(phase_trace=True),
@@ -319,8 +320,9 @@ class BoundaryExperiment:
                 seed=key["seed"], pixel_mean=data.mean, pixel_std=data.std,
                 num_classes=data.num_classes, **key["architecture_kwargs"],
             )
-            # One step per call: the finder's trials and the confirmations
-            # keep phase traces, which need every step's loss.
+            # The finder's trials and the confirmations keep phase traces,
+            # which need every step's loss: several steps per call only
+            # where the compiled call keeps each (JAX).
             return zoo.compile_model(
                 model, key["architecture"],
                 steps_per_execution=execution.steps_per_execution(phase_trace=True),

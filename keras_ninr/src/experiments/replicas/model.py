@@ -24,11 +24,13 @@ from keras_ninr.src.layers.input_corruption import InputCorruption
 from keras_ninr.src.layers.noise_injection_dense import NoiseInjectionDense
 from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
 from keras_ninr.src.layers.noise_source import NoiseSource
+from keras_ninr.src.models.scan_steps import ScanSteps
 from keras_ninr.src.norms import l2_norm
 from keras_ninr.src.robustness.input_gradients import accelerator_name
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import layers_fed_by
 from keras_ninr.src.utils import next_weight_layer
+from keras_ninr.src.utils import norm_groups
 
 _CHANNELWISE = (
     keras.layers.BatchNormalization,
@@ -143,7 +145,7 @@ def _replica_layers(chains, grouped_conv):
     return layers, pairs
 
 
-class ReplicaModel(keras.Model):
+class ReplicaModel(ScanSteps, keras.Model):
     """K models of one architecture as one model with replica-axis weights.
 
     Its input is `(batch, K)` sample indices into `x` (kept on the device),
@@ -233,18 +235,29 @@ class ReplicaModel(keras.Model):
     def has_noise(self):
         return bool(self._noise.value)
 
-    def replica_norms(self):
+    def replica_norm_groups(self):
+        """`utils.norm_groups` of the replica layers: each tensor has a
+        leading replica axis."""
+        return norm_groups(self._noise.value)
+
+    def replica_norms(self, values=None):
         """Per replica: `niw_norm` and `data_weight_norm`, as
-        `utils.combined_norms` gives them for a run alone."""
-        pairs = self._noise.value
-        niw = l2_norm([l.noise_kernel for l, _ in pairs], per_replica=True)
-        norms = [{"niw_norm": float(value)} for value in niw]
-        following = [f.kernel for _, f in pairs if f is not None]
-        if following:
-            data = l2_norm(following, per_replica=True)
-            for record, value in zip(norms, data):
-                record["data_weight_norm"] = float(value)
-        return norms
+        `utils.combined_norms` gives them for a run alone.
+
+        Args:
+            values: Optional `{group: (K,) norms}` (a traced step's, see
+                `ScanSteps.trace_norms`) to split instead of the current
+                weights' norms.
+        """
+        if values is None:
+            values = {
+                group: l2_norm(tensors, per_replica=True)
+                for group, tensors in self.replica_norm_groups().items()
+            }
+        return [
+            {group: float(norms[k]) for group, norms in values.items()}
+            for k in range(self.replicas)
+        ]
 
     def assign_to_sources(self, indices):
         """Copy the weights of replicas `indices` into their source models."""

@@ -32,11 +32,14 @@ from keras_ninr.src.callbacks.phase_monitor import PhaseTrace
 from keras_ninr.src.experiments import execution
 from keras_ninr.src.experiments.replicas.batches import ReplicaBatches
 from keras_ninr.src.experiments.replicas.model import ReplicaModel
+from keras_ninr.src.models.scan_steps import steps_of_last_call
 from keras_ninr.src.training_rules import is_divergent
 from keras_ninr.src.training_rules import reached_target_accuracy
 from keras_ninr.src.utils import check_positive_int
 from keras_ninr.src.utils import crossed_multiple
 from keras_ninr.src.utils import find_noise_layers
+
+_TRACE = "replica_phases"
 
 
 @keras.saving.register_keras_serializable(package="keras_ninr_internal")
@@ -150,10 +153,17 @@ class _ReplicaTracker(keras.callbacks.Callback):
         self._step = 0
         self._epoch_start = 0
         if self.monitor_phases:
+            # Every step's norms, where the steps of a call are scanned.
+            self.replica_model.trace_norms(
+                _TRACE, self.replica_model.replica_norm_groups(), True
+            )
             norms = self.replica_model.replica_norms()
             for run, norm in zip(self.runs, norms):
                 run.trace = PhaseTrace()
                 run.trace.begin(norm)
+
+    def on_train_end(self, logs=None):
+        self.replica_model.untrace_norms(_TRACE)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -165,30 +175,49 @@ class _ReplicaTracker(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         # `batch` is the index of the last step run (several with
-        # steps_per_execution > 1).
+        # steps_per_execution > 1); a scanned call gives each step.
+        if not self.monitor_phases:
+            self._step = self._epoch_start + batch + 1
+            return
+        steps = steps_of_last_call(
+            self.replica_model, batch, logs, self.params.get("steps")
+        )
+        for step_batch, step_logs, index in steps:
+            self._update(step_batch, step_logs, index)
+
+    def _update(self, batch, logs, index):
         previous = self._step
         self._step = self._epoch_start + batch + 1
-        if not self.monitor_phases:
-            return
         due = crossed_multiple(previous, self._step, self.every_n_batches)
         if not due and previous > 0:
             return
-        self.model  # On JAX, syncs the training state into the variables.
         losses = np.asarray(logs["replica_loss"], dtype="float64")
         norms = None
+
+        def all_norms():
+            nonlocal norms
+            if norms is None:
+                if index is None:
+                    self.model  # On JAX, syncs the state into the variables.
+                    norms = self.replica_model.replica_norms()
+                else:
+                    call = self.replica_model.last_call
+                    norms = self.replica_model.replica_norms(
+                        call.norms(_TRACE, index)
+                    )
+            return norms
+
         for k in self.active:
             trace = self.runs[k].trace
             if trace.diverged:
                 continue
-
-            def norms_fn(k=k):
-                nonlocal norms
-                if norms is None:
-                    norms = self.replica_model.replica_norms()
-                return norms[k]
-
             record = trace.update(
-                self._epoch, self._step, batch, float(losses[k]), norms_fn, due
+                self._epoch,
+                self._step,
+                batch,
+                float(losses[k]),
+                lambda k=k: all_norms()[k],
+                due,
             )
             if record is not None and trace.diverged_at(record):
                 trace.stop(record, [self.sigmas[k]])
@@ -272,11 +301,12 @@ def fit_replicas(
             epoch (e.g. progress).
         steps_per_execution: Passed to `compile`: a positive int, or `None`
             for the kit's choice on this backend and device
-            (`keras_ninr.experiments.execution.steps_per_execution`): 1
-            with phase monitoring of NINR replicas, whose phase trace needs
-            every step's loss from the first, else the measured value.
-            With N > 1 phase records fall every N steps at the finest (see
-            `PhaseMonitor`). Defaults to `None`.
+            (`keras_ninr.experiments.execution.steps_per_execution`). On
+            JAX the N steps of a call run in one compiled loop that keeps
+            every step (`ScanSteps`), so the phase records are those of one
+            step per call; elsewhere they fall every N steps at the finest
+            (see `PhaseMonitor`), and the kit's choice with phase
+            monitoring of NINR replicas is 1. Defaults to `None`.
         conv: How convolutions are batched, see `ReplicaModel`. Defaults
             to `"auto"`.
 

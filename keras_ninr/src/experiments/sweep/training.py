@@ -12,7 +12,8 @@ backend and when trained as a replica.
 A run trains with its images on the device and several steps per call
 where that is faster (`keras_ninr.src.experiments.execution`): the same
 weights as one step per call on NumPy batches, in less time. NINR runs
-keep one step per call, for their phase trace (`PhaseMonitor`).
+keep one step per call for their phase trace (`PhaseMonitor`) except on
+JAX, where a call's steps run in one compiled loop that keeps every step.
 
 A run alone can be backed up after every epoch and resume from there
 after a stop (`backup.RunBackup`); a group of replicas cannot (see
