@@ -15,7 +15,8 @@ from keras_ninr.src.experiments.reports import tables as table_functions
 from keras_ninr.src.experiments.reports.grouping import training_seconds
 from keras_ninr.src.experiments.reports.grouping import unique_runs
 
-# The layouts of the corruption figure: its file and the function drawing it.
+# The layouts of the corruption figure (`catalog.CORRUPTION_FIGURES`): its
+# file and the function drawing it.
 CORRUPTION_FIGURES = {
     "fig2": ("corruption.png", figure_functions.corruption_figure),
     "fig7": ("fig7.png", figure_functions.noise_distribution_figure),

@@ -11,7 +11,7 @@ as Ray tasks (`executors`); either way this process alone writes the file.
 import contextlib
 import os
 
-from keras_ninr.src.experiments.sweep.checks import check_int
+from keras_ninr.src.checks import check_int
 from keras_ninr.src.experiments.sweep.config import RunConfig
 from keras_ninr.src.experiments.sweep.config import replica_key
 from keras_ninr.src.experiments.sweep.data import DataCache
