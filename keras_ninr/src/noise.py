@@ -65,6 +65,10 @@ def check_noise_stddev(value, name="noise_stddev"):
     return as_float
 
 
+# `keras.random.SeedGenerator` keeps its seed as uint32.
+SEED_RANGE = (0, 2**32 - 1)
+
+
 def check_seed(seed, name="seed"):
     """Return `seed` as an int or `None`, or raise naming the value."""
     if seed is None:
@@ -75,6 +79,13 @@ def check_seed(seed, name="seed"):
         raise ValueError(
             f"Expected `{name}` to be an integer or None. "
             f"Received: {name}={seed!r} of type {type(seed).__name__}"
+        )
+    low, high = SEED_RANGE
+    if not low <= seed <= high:
+        raise ValueError(
+            f"Expected `{name}` to be an integer from {low} to {high} (a "
+            f"seed of keras.random.SeedGenerator) or None. Received: "
+            f"{name}={seed!r}"
         )
     return int(seed)
 

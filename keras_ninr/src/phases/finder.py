@@ -98,6 +98,9 @@ class _Recorder(keras.callbacks.Callback):
     """Loss (per window, see `WindowedLoss`), NIW norm and next-layer
     weight norm every `every` steps, and before the first step."""
 
+    # A divergent trial is a finding, not a run to warn about.
+    watches_divergence = True
+
     def __init__(self, every):
         super().__init__()
         self.every = every
