@@ -65,8 +65,10 @@ def check_noise_stddev(value, name="noise_stddev"):
     return as_float
 
 
-# `keras.random.SeedGenerator` keeps its seed as uint32.
-SEED_RANGE = (0, 2**32 - 1)
+# `keras.random.SeedGenerator` keeps its seed as uint32 on JAX and int32 on
+# PyTorch: a seed in both ranges works on every backend, and so does a saved
+# model whose config holds it.
+SEED_RANGE = (0, 2**31 - 1)
 
 
 def check_seed(seed, name="seed"):
@@ -84,8 +86,8 @@ def check_seed(seed, name="seed"):
     if not low <= seed <= high:
         raise ValueError(
             f"Expected `{name}` to be an integer from {low} to {high} (a "
-            f"seed of keras.random.SeedGenerator) or None. Received: "
-            f"{name}={seed!r}"
+            f"seed keras.random.SeedGenerator takes on every backend) or "
+            f"None. Received: {name}={seed!r}"
         )
     return int(seed)
 
