@@ -218,7 +218,6 @@ def test_a_bad_flag_value_is_an_argparse_error(capsys):
         ("fig2a", "--train-size", "0", "train_size=0"),
         ("fig2a", "--test-size", "0", "test_size=0"),
         ("fig2a", "--seeds", "-1", "seed=-1"),
-        ("fig2a", "--replicas", "0", "replicas=0"),
         ("fig2a", "--hidden-units", "0", "hidden_units=0"),
         ("fig6", "--attack-size", "0", "attack_size=0"),
         ("fig6", "--epsilons", "-0.1", "epsilons=-0.1"),
