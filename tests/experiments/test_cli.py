@@ -273,6 +273,7 @@ LIGHT_COMMANDS = [
     ["reproduce"],
     ["reproduce", "fig2x"],
     ["reproduce", "fig2a", "--epochs", "-1"],
+    ["reproduce", "fig2a", "--tiny", "--epochs", "0"],
     ["sweep", "--results", "r.jsonl", "--epochs", "0"],
     ["sweep", "--results", "r.jsonl", "--optimizer", "sgdd"],
     ["report", "--results", "r.jsonl", "--figure", "fig5"],

@@ -51,6 +51,15 @@ EXPERIMENTS = {
     "in-NINR on 19 corruptions x 5 severities, mCE",
 }
 
+# The fewest epochs an experiment trains: 1, except the phase-boundary
+# finder, whose confirmation runs are off at 0.
+_MINIMUM_EPOCHS = {"phase-boundaries": 0}
+
+
+def minimum_epochs(name):
+    """The smallest `epochs` the experiment `name` takes."""
+    return _MINIMUM_EPOCHS.get(name, 1)
+
 
 def default_out(name):
     """Where `keras-ninr reproduce NAME` writes when given no `--out`."""

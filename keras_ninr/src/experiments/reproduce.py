@@ -22,6 +22,7 @@ import os
 import shlex
 import sys
 
+from keras_ninr.src import checks
 from keras_ninr.src.experiments import catalog
 from keras_ninr.src.experiments import flags
 
@@ -64,8 +65,7 @@ def build_parser(experiment=None, add_help=True):
     )
     parser.add_argument("--out", help="output folder (default: results/NAME)")
     parser.add_argument("--seeds", nargs="+", type=flags.integer("seed", 0), metavar="SEED")
-    # 0 is an experiment's to refuse: the phase-boundary finder's confirmation
-    # runs are off at 0 epochs.
+    # At least `catalog.minimum_epochs(NAME)`, checked once NAME is known.
     parser.add_argument("--epochs", type=flags.integer("epochs", 0), help="epoch cap")
     parser.add_argument("--train-size", type=flags.integer("train_size", 1), help="training images")
     parser.add_argument("--data-dir", help="data folder (default: $KERAS_NINR_DATA_DIR)")
@@ -119,7 +119,8 @@ def main(argv=None):
     """Run `keras-ninr reproduce` on `argv`; the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     # First the name, then the flags of that experiment (and its --help).
-    first, _ = build_parser(add_help=False).parse_known_args(argv)
+    generic = build_parser(add_help=False)
+    first, _ = generic.parse_known_args(argv)
     if first.list:
         print(experiment_list())
         return 0
@@ -130,6 +131,11 @@ def main(argv=None):
         build_parser().print_usage(sys.stderr)
         print("keras-ninr reproduce: error: name an experiment (or --list)", file=sys.stderr)
         return 2
+    if first.epochs is not None:
+        try:
+            checks.check_int(first.epochs, "epochs", catalog.minimum_epochs(first.name))
+        except ValueError as error:
+            generic.error(f"argument --epochs: {error}")
     from keras_ninr.src.experiments.definitions import registry
     from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
 

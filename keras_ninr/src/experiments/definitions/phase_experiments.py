@@ -123,7 +123,7 @@ class PhasesExperiment:
             tiny_networks=chosen.tiny_networks,
         )
         settings.update({k: v for k, v in overrides.items() if v is not None})
-        check_common_settings(settings)
+        check_common_settings(settings, catalog.minimum_epochs(self.name))
         return settings
 
     def run(self, out, mode="full", *, data_dir=None, progress=True, command=None, **overrides):
@@ -272,8 +272,7 @@ class BoundaryExperiment:
             **chosen.settings,
         )
         settings.update({k: v for k, v in overrides.items() if v is not None})
-        # 0 epochs: find the boundaries without confirming them.
-        check_common_settings(settings, epochs_minimum=0)
+        check_common_settings(settings, catalog.minimum_epochs(self.name))
         checks.check_int(settings["steps"], "steps", 1)
         for sigma in settings["sigmas"] or ():
             checks.check_number(sigma, "sigmas", 0, inclusive=False)

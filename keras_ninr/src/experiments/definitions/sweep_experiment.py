@@ -191,7 +191,7 @@ class SweepExperiment:
         )
         settings.update(chosen.settings)
         settings.update({k: v for k, v in overrides.items() if v is not None})
-        check_common_settings(settings)
+        check_common_settings(settings, catalog.minimum_epochs(self.name))
         for key in settings["methods"]:
             if key not in self.methods:
                 raise ValueError(
