@@ -309,3 +309,18 @@ def test_help_list_and_argument_errors_load_no_backend(tmp_path):
     )
     assert json.loads(result.stdout.splitlines()[-1]) == []
     assert not (tmp_path / "r.jsonl").exists()
+
+
+
+def test_the_catalog_names_what_the_kit_implements():
+    # The command's choices come from the catalog (no Keras); each name
+    # must be one the kit implements.
+    from keras_ninr.datasets import KNOWN_DATASETS
+    from keras_ninr.experiments import EXPERIMENTS
+    from keras_ninr.src.experiments import catalog
+    from keras_ninr.src.experiments.reports.writer import CORRUPTION_FIGURES
+
+    assert set(catalog.TRAINING_DATASETS) == set(KNOWN_DATASETS) - {"usps"}
+    assert set(catalog.CORRUPTION_FIGURES) == set(CORRUPTION_FIGURES)
+    summaries = {name: e.summary for name, e in EXPERIMENTS.items()}
+    assert summaries == catalog.EXPERIMENTS
