@@ -20,39 +20,64 @@ importing the higher:
 
 The last three are imported on first use (`keras_ninr.robustness` works
 after `import keras_ninr`), so `import keras_ninr` stays light.
+
+The add-on itself is imported with `keras_ninr` when Keras already is (as
+after `import keras`), which registers its layers for
+`keras.saving.load_model`; otherwise on first use of any of its names. So
+the `keras-ninr` command answers `--help`, `reproduce --list` and a
+mistyped flag without loading Keras and its backend (seconds with
+TensorFlow).
 """
 
 import importlib
-
-from keras_ninr import callbacks
-from keras_ninr import noise
-from keras_ninr import phases
-from keras_ninr.src.layers.input_corruption import InputCorruption
-from keras_ninr.src.layers.noise_injection_dense import NoiseInjectionDense
-from keras_ninr.src.layers.noise_injection_einsum_dense import (
-    NoiseInjectionEinsumDense,
-)
-from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
-from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
-from keras_ninr.src.layers.noise_source import NoiseSource
-from keras_ninr.src.layers.standardization import Standardization
-from keras_ninr.src.models.ninr_model import NINRModel
-from keras_ninr.src.utils import find_noise_layers
+import sys
 
 __version__ = "0.1.0"
 
+# The add-on's public names and the modules that define them.
+_ADD_ON = {
+    "InputCorruption": "keras_ninr.src.layers.input_corruption",
+    "NINRModel": "keras_ninr.src.models.ninr_model",
+    "NoiseInjectionDense": "keras_ninr.src.layers.noise_injection_dense",
+    "NoiseInjectionEinsumDense": (
+        "keras_ninr.src.layers.noise_injection_einsum_dense"
+    ),
+    "NoiseInjectionLayer": "keras_ninr.src.layers.noise_injection_layer",
+    "NoiseInjectionPixel": "keras_ninr.src.layers.noise_injection_pixel",
+    "NoiseSource": "keras_ninr.src.layers.noise_source",
+    "Standardization": "keras_ninr.src.layers.standardization",
+    "find_noise_layers": "keras_ninr.src.utils",
+}
+_ADD_ON_SUBPACKAGES = ("callbacks", "noise", "phases")
 _LAZY_SUBPACKAGES = ("datasets", "experiments", "robustness")
 
 
+def _load_add_on():
+    """Import the add-on (registering its layers) and bind its names here."""
+    for name in _ADD_ON_SUBPACKAGES:
+        globals()[name] = importlib.import_module(f"keras_ninr.{name}")
+    for name, module in _ADD_ON.items():
+        globals()[name] = getattr(importlib.import_module(module), name)
+
+
 def __getattr__(name):
+    if name in _ADD_ON or name in _ADD_ON_SUBPACKAGES:
+        _load_add_on()
+        return globals()[name]
     if name in _LAZY_SUBPACKAGES:
         return importlib.import_module(f"keras_ninr.{name}")
     raise AttributeError(f"module 'keras_ninr' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_LAZY_SUBPACKAGES))
+    return sorted(
+        set(globals()) | set(_ADD_ON) | set(_ADD_ON_SUBPACKAGES)
+        | set(_LAZY_SUBPACKAGES)
+    )
 
+
+if "keras" in sys.modules:
+    _load_add_on()
 
 __all__ = [
     "InputCorruption",

@@ -61,3 +61,25 @@ def test_no_module_is_over_600_lines():
         if (n := len(path.read_text().splitlines())) > 600
     }
     assert long == {}
+
+
+def test_a_name_of_the_add_on_loads_it_where_keras_was_not_imported():
+    # The `keras-ninr` command's help runs without Keras (issue 23): a
+    # plain `import keras_ninr` waits for Keras, and its first name loads
+    # the add-on, layers registered for `load_model`.
+    code = (
+        "import sys, keras_ninr\n"
+        "print('keras' in sys.modules)\n"
+        "model_class = keras_ninr.NINRModel\n"
+        "import keras\n"
+        "print(keras.saving.get_registered_object("
+        "'keras_ninr>NoiseInjectionDense') is keras_ninr.NoiseInjectionDense)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["False", "True"]

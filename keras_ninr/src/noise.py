@@ -65,6 +65,12 @@ def check_noise_stddev(value, name="noise_stddev"):
     return as_float
 
 
+# `keras.random.SeedGenerator` keeps its seed as uint32 on JAX and int32 on
+# PyTorch: a seed in both ranges works on every backend, and so does a saved
+# model whose config holds it.
+SEED_RANGE = (0, 2**31 - 1)
+
+
 def check_seed(seed, name="seed"):
     """Return `seed` as an int or `None`, or raise naming the value."""
     if seed is None:
@@ -75,6 +81,13 @@ def check_seed(seed, name="seed"):
         raise ValueError(
             f"Expected `{name}` to be an integer or None. "
             f"Received: {name}={seed!r} of type {type(seed).__name__}"
+        )
+    low, high = SEED_RANGE
+    if not low <= seed <= high:
+        raise ValueError(
+            f"Expected `{name}` to be an integer from {low} to {high} (a "
+            f"seed keras.random.SeedGenerator takes on every backend) or "
+            f"None. Received: {name}={seed!r}"
         )
     return int(seed)
 

@@ -1,9 +1,8 @@
 """Finding the Noise Injection Nodes of any Keras model, and their norms."""
 
-import numbers
-
 import keras
 
+from keras_ninr.src.checks import check_positive_int
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 from keras_ninr.src.norms import l2_norm
 
@@ -122,24 +121,6 @@ def combined_norms(pairs):
     """
     groups = norm_groups(pairs)
     return {name: l2_norm(tensors) for name, tensors in groups.items()}
-
-
-def check_positive_int(value, name, allow_none=False):
-    """Return `value` as an int if it is a positive integer (or an allowed
-    `None`), else raise a `ValueError` naming `name` and the value."""
-    if value is None and allow_none:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < 1
-    ):
-        raise ValueError(
-            f"Expected `{name}` to be a positive integer"
-            f"{' or None' if allow_none else ''}. "
-            f"Received: {name}={value!r}"
-        )
-    return int(value)
 
 
 def check_every_n_batches(value, allow_none=False):

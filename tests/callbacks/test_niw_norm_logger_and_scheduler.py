@@ -128,6 +128,31 @@ def test_append_must_be_a_bool():
         NIWNormLogger(csv_path="niw.csv", append="yes")
 
 
+def test_paths_must_be_paths():
+    with pytest.raises(ValueError, match="csv_path=123"):
+        NIWNormLogger(csv_path=123)
+    with pytest.raises(ValueError, match="log_dir=4.5"):
+        NIWNormLogger(log_dir=4.5)
+
+
+def test_steps_go_on_after_a_resume_from_initial_epoch(tmp_path):
+    path = tmp_path / "niw.csv"
+    model = one_nin_model()
+    x, y = tiny_data()
+    for start, end in ((0, 2), (2, 4)):
+        model.fit(
+            x, y, batch_size=8, epochs=end, initial_epoch=start, verbose=0,
+            callbacks=[NIWNormLogger(csv_path=path, append=True, every_n_batches=1)],
+        )
+    rows = read_csv(path)[1:]
+    epoch_rows = [row for row in rows if row[1] == ""]
+    # Two steps per epoch: epoch k ends at step 2 (k + 1), resumed or not.
+    assert [(row[0], row[2]) for row in epoch_rows] == [
+        ("0", "2"), ("1", "4"), ("2", "6"), ("3", "8"),
+    ]
+    assert [row[2] for row in rows if row[1] != ""] == list("12345678")
+
+
 # NIWNormLogger: the keys.
 
 
@@ -150,6 +175,19 @@ def test_keys_are_the_same_whatever_the_model_class():
     norms = [plain[f"niw_norm/{name}"][-1] for name in ("nin_a", "nin_b")]
     # All NIWs as one vector, as NINRModel.fit computes it.
     assert plain["niw_norm"][-1] == pytest.approx(math.hypot(*norms))
+
+
+def test_a_csv_logger_listed_first_still_gets_niw_norm(tmp_path):
+    # Keras calls callbacks in list order with one logs dict per epoch; the
+    # logger goes first whatever the order it is listed in.
+    path = tmp_path / "train.csv"
+    model = compiled(keras.Model(*two_nin_graph()))
+    logger = NIWNormLogger()
+    fit(model, [keras.callbacks.CSVLogger(str(path)), logger])
+    rows = read_csv(path)
+    assert "niw_norm" in rows[0] and "niw_norm/nin_b" in rows[0]
+    column = rows[0].index("niw_norm")
+    assert float(rows[-1][column]) == pytest.approx(logger.records[-1]["niw_norm"])
 
 
 # NoiseScheduler: the schedule's signature.

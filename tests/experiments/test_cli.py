@@ -260,3 +260,67 @@ def test_cli_sweep_names_the_readings_it_runs(tmp_path, capsys):
     # Other readings, other runs.
     ids = [set(re.findall(r"\b[0-9a-f]{16}\b", text)) for text in (default, other)]
     assert len(ids[0]) == 2 and not ids[0] & ids[1]
+
+
+# Issue 23: what answers without loading Keras and its backend.
+LIGHT_COMMANDS = [
+    ["--help"],
+    ["--version"],
+    ["sweep", "--help"],
+    ["report", "--help"],
+    ["reproduce", "--list"],
+    ["reproduce", "--help"],
+    ["reproduce"],
+    ["reproduce", "fig2x"],
+    ["reproduce", "fig2a", "--epochs", "-1"],
+    ["reproduce", "fig2a", "--tiny", "--epochs", "0"],
+    ["sweep", "--results", "r.jsonl", "--epochs", "0"],
+    ["sweep", "--results", "r.jsonl", "--optimizer", "sgdd"],
+    ["report", "--results", "r.jsonl", "--figure", "fig5"],
+    ["bogus"],
+]
+LIGHT_PROBE = """
+import contextlib, io, json, sys
+from keras_ninr.cli import main
+for argv in json.loads(sys.argv[1]):
+    with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stderr(io.StringIO()):
+            try:
+                main(argv)
+            except SystemExit:
+                pass
+heavy = {"keras", "tensorflow", "jax", "torch", "numpy"}
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & heavy)))
+"""
+
+
+def test_help_list_and_argument_errors_load_no_backend(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", LIGHT_PROBE, json.dumps(LIGHT_COMMANDS)],
+        cwd=tmp_path,
+        env=dict(
+            os.environ,
+            KERAS_BACKEND=keras.backend.backend(),
+            PYTHONPATH=str(ROOT),
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout.splitlines()[-1]) == []
+    assert not (tmp_path / "r.jsonl").exists()
+
+
+
+def test_the_catalog_names_what_the_kit_implements():
+    # The command's choices come from the catalog (no Keras); each name
+    # must be one the kit implements.
+    from keras_ninr.datasets import KNOWN_DATASETS
+    from keras_ninr.experiments import EXPERIMENTS
+    from keras_ninr.src.experiments import catalog
+    from keras_ninr.src.experiments.reports.writer import CORRUPTION_FIGURES
+
+    assert set(catalog.TRAINING_DATASETS) == set(KNOWN_DATASETS) - {"usps"}
+    assert set(catalog.CORRUPTION_FIGURES) == set(CORRUPTION_FIGURES)
+    summaries = {name: e.summary for name, e in EXPERIMENTS.items()}
+    assert summaries == catalog.EXPERIMENTS

@@ -431,3 +431,56 @@ def test_write_report_lays_out_header_figures_then_tables(records, tmp_path):
     ]
     with pytest.raises(ValueError, match="figure='fig5'"):
         reports.write_results_report(records, tmp_path, "x", figure="fig5")
+
+
+# Issue 23: what a report shows of what a run did not do, and of its mode.
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda rs, title: reports.corruption_figure(rs, title=title),
+        lambda rs, title: reports.attack_figure(rs, "fgsm", title=title),
+    ],
+)
+def test_a_long_title_stays_inside_its_figure(records, draw):
+    for r in records:
+        r["config"]["evaluations"]["fgsm"] = [0.0, 0.1]
+        if r["status"] == "finished":
+            r["evaluations"]["fgsm"] = {"epsilon": [0.0, 0.1], "accuracy": [0.8, 0.4]}
+    title = (
+        "Fig. 2a: the FC on Fashion-MNIST (tiny settings): Eq. 8 on the "
+        "standardised pixels"
+    )
+    figure = draw(records, title)
+    figure.canvas.draw()  # The Agg canvas matplotlib's Figure comes with.
+    (shown,) = [
+        text for text in figure.texts
+        if text.get_text().replace("\n", " ") == title
+    ]
+    box = shown.get_window_extent()
+    assert box.x0 >= 0 and box.x1 <= figure.bbox.width
+    assert box.y1 <= figure.bbox.height
+
+
+def test_a_column_no_run_measured_is_left_out(records):
+    # The runs measured sigma_noise 0, 0.4 and 1: a table asked for 0.6 too
+    # (Fig. 2's page in a mode with fewer points) shows no column of "-".
+    table = reports.clean_accuracy_table(records, sigma_noise=(0.4, 0.6))
+    header = table.splitlines()[0]
+    assert "σ_noise = 0.4" in header and "σ_noise = 0.6" not in header
+
+
+def test_a_report_of_tiny_runs_says_so(records, tmp_path):
+    # `keras-ninr report` on `reproduce --tiny`'s records: a banner, as the
+    # experiment's own page has.
+    for r in records:
+        r["config"]["architecture_kwargs"] = {"hidden_units": [16]}
+    written = reports.write_results_report(records, tmp_path / "tiny", "r.jsonl")
+    page = (tmp_path / "tiny" / "report.md").read_text()
+    assert "Smoke-test settings" in page.split("![")[0]
+    assert written[-1].endswith("report.md")
+    for r in records:
+        r["config"]["architecture_kwargs"] = {}
+    reports.write_results_report(records, tmp_path / "full", "r.jsonl")
+    assert "Smoke-test" not in (tmp_path / "full" / "report.md").read_text()

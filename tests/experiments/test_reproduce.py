@@ -226,6 +226,65 @@ def test_a_bad_flag_value_is_an_argparse_error(capsys):
     assert reproduce() == 2
 
 
+# Issue 23: every numeric flag refused as `sweep` refuses it (0 is a value).
+@pytest.mark.parametrize(
+    "name, flag, value, received",
+    [
+        ("fig2a", "--epochs", "0", "epochs=0"),
+        ("fig2a", "--train-size", "0", "train_size=0"),
+        ("fig2a", "--test-size", "0", "test_size=0"),
+        ("fig2a", "--seeds", "-1", "seed=-1"),
+        ("fig2a", "--hidden-units", "0", "hidden_units=0"),
+        ("fig6", "--attack-size", "0", "attack_size=0"),
+        ("fig6", "--epsilons", "-0.1", "epsilons=-0.1"),
+        ("fig3", "--epochs", "0", "epochs=0"),
+        ("phase-boundaries", "--steps", "0", "steps=0"),
+        ("phase-boundaries", "--sigmas", "0", "sigmas=0"),
+    ],
+)
+def test_a_zero_or_negative_number_is_refused_before_training(
+    name, flag, value, received, tmp_path, fixture_data_dir, capsys
+):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        reproduce(
+            name, "--tiny", flag, value, "--out", out,
+            "--data-dir", fixture_data_dir, "--no-progress",
+        )
+    assert exit_info.value.code == 2
+    assert received in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_settings_take_zero_as_a_value_not_as_not_given():
+    with pytest.raises(ValueError, match="epochs=0"):
+        experiments.get("fig2a").configs("tiny", epochs=0)
+    with pytest.raises(ValueError, match="epochs=0"):
+        experiments.get("fig3").settings("tiny", epochs=0)
+    # The finder's confirmation runs are off at 0 epochs.
+    assert experiments.get("phase-boundaries").settings("tiny", epochs=0)["epochs"] == 0
+
+
+def test_out_naming_a_file_is_a_usage_error(tmp_path, fixture_data_dir, capsys):
+    taken = tmp_path / "F"
+    taken.write_text("")
+    for out in (taken, taken / "below"):
+        with pytest.raises(SystemExit) as exit_info:
+            reproduce("fig2a", "--tiny", "--out", out, "--data-dir", fixture_data_dir)
+        assert exit_info.value.code == 2
+        error = capsys.readouterr().err
+        assert f"--out {out}" in error and "not a folder" in error
+    assert taken.read_text() == ""
+
+
+def test_help_without_a_name_shows_the_flags_and_the_experiments(capsys):
+    assert reproduce("--help") == 0
+    shown = capsys.readouterr().out
+    for flag in ("--tiny", "--quick", "--epochs", "--seeds", "--out"):
+        assert flag in shown
+    assert "fig2a " in shown and "NAME --help" in shown
+
+
 # The commands that made the committed results (their folders' READMEs),
 # as `reproduce` arguments: name, mode and overrides (`spaces`: Fig. 2a
 # then measured Eq. 8 in pixel space only).

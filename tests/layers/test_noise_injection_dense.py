@@ -273,3 +273,40 @@ def test_noise_weights_get_gradients_and_decay(blobs):
     assert after_one != before  # The NIW is trained.
     model.fit(x, y, batch_size=32, epochs=5, verbose=0)
     assert layer.noise_weight_norm() < 0.6 * before
+
+
+TRAIN_ON_TENSORFLOW = """
+import numpy as np, keras, keras_ninr
+x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
+model = keras.Sequential([
+    keras.Input((8,)),
+    keras_ninr.NoiseInjectionDense(8, noise_stddev=1.0, activation="relu", seed=0),
+    keras.layers.Dense(8, activation="relu"),
+    keras.layers.Dense(2),
+])
+model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+model.fit(x, (x[:, 0] > 0).astype("int32"), batch_size=32, epochs=1, verbose=0)
+"""
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="a message of TensorFlow's graph optimizer",
+)
+def test_training_on_tensorflow_logs_no_graph_optimizer_error():
+    # Issue 23: with the noise added after the bias, TensorFlow's oneDNN
+    # rewrite of matmul + bias + add + ReLU left a node without an op, and
+    # every run logged "E0000 ... tfg_optimizer_hook ... empty op name".
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", TRAIN_ON_TENSORFLOW],
+        env=dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="0"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "tfg_optimizer" not in result.stderr
+    assert "empty op name" not in result.stderr

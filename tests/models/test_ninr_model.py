@@ -1,8 +1,11 @@
+import warnings
+
 import keras
 import numpy as np
 import pytest
 from keras import ops
 
+from keras_ninr import InputCorruption
 from keras_ninr import NINRModel
 from keras_ninr import NoiseInjectionDense
 from keras_ninr import NoiseInjectionPixel
@@ -203,3 +206,46 @@ def test_bad_inputs():
         NINRModel.from_model(subclassed)
     with pytest.raises(ValueError, match="model="):
         NINRModel.from_model("not a model")
+
+
+def test_seed_out_of_the_seed_generators_range_is_named():
+    # JAX keeps a seed as uint32, PyTorch as int32: -1 failed on JAX with
+    # an OverflowError naming no argument, 2**31 on PyTorch.
+    for bad in (-1, 2**31):
+        with pytest.raises(ValueError, match=f"0 to 2147483647.*seed={bad}"):
+            NINRModel.from_model(paper_fc(), seed=bad)
+        with pytest.raises(ValueError, match=f"seed={bad}"):
+            NoiseInjectionDense(2, seed=bad)
+        with pytest.raises(ValueError, match=f"seed={bad}"):
+            InputCorruption(0.4, seed=bad)
+    assert NoiseInjectionDense(2, seed=2**31 - 1).seed == 2**31 - 1
+
+
+def divergent_fit(callbacks=()):
+    model = NINRModel.from_model(paper_fc(), noise_stddev=1e30, seed=0)
+    model.compile(
+        keras.optimizers.SGD(0.01),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    x = np.random.default_rng(0).normal(size=(32, 20)).astype("float32")
+    y = np.arange(32) % 3
+    return model.fit(
+        x, y, batch_size=16, epochs=3, verbose=0, callbacks=list(callbacks)
+    )
+
+
+def test_a_divergent_run_is_named_once_and_goes_on():
+    with pytest.warns(RuntimeWarning) as warned:
+        history = divergent_fit()
+    messages = [
+        str(w.message) for w in warned if "suggest_noise_stddev" in str(w.message)
+    ]
+    assert len(messages) == 1
+    assert "noise_stddev (sigma_eps) = 1e+30" in messages[0]
+    assert "divergent phase" in messages[0]
+    assert len(history.history["loss"]) == 3  # Not stopped.
+    # Asked to stop, it stops, with no second word.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*suggest_noise_stddev")
+        history = divergent_fit([keras.callbacks.TerminateOnNaN()])
+    assert len(history.history["loss"]) == 1

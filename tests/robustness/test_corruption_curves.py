@@ -191,6 +191,37 @@ def test_corrupted_accuracy_argument_checks():
     assert model.inputs is None  # Every check before any prediction.
 
 
+# Issue 23: labels are class indices or one-hot, never anything else.
+LABEL_TAKERS = {
+    "corrupted_accuracy": lambda m, x, y: robustness.corrupted_accuracy(m, x, y, 0.4),
+    "corruption_curve": lambda m, x, y: robustness.corruption_curve(m, x, y, [0.0]),
+    "adversarial_accuracy": lambda m, x, y: robustness.adversarial_accuracy(
+        m, x, y, epsilons=[0.1]
+    ),
+    "fgsm": lambda m, x, y: robustness.fgsm(m, x, y, 0.1),
+    "input_gradient": lambda m, x, y: robustness.input_gradient(m, x, y),
+}
+
+
+@pytest.mark.parametrize("name", LABEL_TAKERS)
+def test_labels_that_are_not_class_indices_are_named(name):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    x = np.linspace(0, 1, 12, dtype="float32").reshape(4, 3)
+    y = np.array([0, 1, 1, 0])
+    call = LABEL_TAKERS[name]
+    with pytest.raises(ValueError, match=r"class labels.*0\.5"):
+        call(model, x, y + 0.5)
+    with pytest.raises(ValueError, match=r"negative.*-1"):
+        call(model, x, y - 1)
+    # Whole-number floats and a column of labels, shape (N, 1), are
+    # class indices (an argmax over one column read them all as 0).
+    expected = call(model, x, y)
+    for same in (y.astype("float32"), y[:, None]):
+        np.testing.assert_array_equal(
+            np.asarray(call(model, x, same)), np.asarray(expected)
+        )
+
+
 def test_corrupted_accuracy_of_a_ninr_model_is_noise_free():
     model, plain = _standardized_model(0.5, 0.25)
     model = NINRModel.from_model(model, noise_stddev=1000.0, seed=0)

@@ -1,10 +1,12 @@
 """`NIWNormLogger`: records the NIW dynamics of paper Sec. 2.2 and Fig. 3."""
 
 import csv
+import inspect
 import os
 
 import keras
 
+from keras_ninr.src.checks import check_path
 from keras_ninr.src.norms import l2_norm
 from keras_ninr.src.utils import check_every_n_batches
 from keras_ninr.src.utils import combined_norms
@@ -28,11 +30,17 @@ class NIWNormLogger(keras.callbacks.Callback):
     `NoiseInjectionDense`, the layer its output feeds; for a
     `NoiseInjectionPixel`, the convolution it feeds).
 
-    Every epoch the values go into the epoch logs, hence into `History`. With
+    Every epoch the values go into the epoch logs, hence into `History` and
+    into any `CSVLogger` or `TensorBoard` of the same `fit`, wherever they
+    are listed (the logger runs first). With
     `every_n_batches`, they are also recorded every N training batches
     (with `steps_per_execution` > 1, Keras calls back every few steps, and
     a record falls at the first call at or after each multiple of N; its
-    `step` says which step it is). All
+    `step` says which step it is). Steps count from the start of training:
+    after `fit(..., initial_epoch=k)` they go on from epoch `k` (as the
+    epochs of Keras's `TensorBoard` do), so that a resumed run's curves
+    continue those of the run it resumes (where Keras knows the number of
+    steps per epoch; otherwise they go on from 0). All
     records (epoch and batch) are kept in `self.records` (a list of dicts),
     written to `csv_path` as they are made, and, with `log_dir`, written as
     TensorBoard scalars under `<log_dir>/niw` (this needs the `tensorboard`
@@ -75,13 +83,31 @@ class NIWNormLogger(keras.callbacks.Callback):
                 f"Expected `append` to be a bool. Received: append={append!r}"
             )
         self.every_n_batches = every_n_batches
-        self.csv_path = None if csv_path is None else os.fspath(csv_path)
-        self.log_dir = None if log_dir is None else os.fspath(log_dir)
+        self.csv_path = check_path(csv_path, "csv_path")
+        self.log_dir = check_path(log_dir, "log_dir")
         self.include_next_layer = include_next_layer
         self.append = append
         self._csv_file = None
         self._csv_writer = None
         self._summary_writer = None
+
+    def set_model(self, model):
+        super().set_model(model)
+        # Keras calls a fit's callbacks in list order, each `on_epoch_end`
+        # with the same logs: a CSVLogger or TensorBoard listed before this
+        # logger would write the epoch before it adds `niw_norm`. Keras gives
+        # a callback no handle on the list, but sets the model from it
+        # (`keras.callbacks.CallbackList.set_model`, which `fit` calls as it
+        # builds the list): from there this logger moves itself to the
+        # front, so that the order the callbacks are listed in does not
+        # matter.
+        frame = inspect.currentframe()
+        caller = frame.f_back.f_locals.get("self") if frame else None
+        if isinstance(caller, keras.callbacks.CallbackList):
+            callbacks = caller.callbacks
+            if any(c is self for c in callbacks) and callbacks[0] is not self:
+                callbacks.remove(self)
+                callbacks.insert(0, self)
 
     def on_train_begin(self, logs=None):
         self._pairs = noise_layer_pairs(
@@ -161,7 +187,11 @@ class NIWNormLogger(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
-        self._epoch_start = self._step
+        steps_per_epoch = (self.params or {}).get("steps")
+        self._epoch_start = (
+            epoch * steps_per_epoch if steps_per_epoch else self._step
+        )
+        self._step = self._epoch_start
 
     def on_train_batch_end(self, batch, logs=None):
         # `batch` is the index of the last step run (several with

@@ -61,6 +61,9 @@ class PhaseMonitor(keras.callbacks.Callback):
         **classify_kwargs: Thresholds passed to `classify`.
     """
 
+    # It reports divergence itself: `NINRModel.fit` then says nothing more.
+    watches_divergence = True
+
     def __init__(
         self,
         every_n_batches=10,

@@ -14,6 +14,11 @@ wrappers over `keras_ninr.experiments.definitions` (`reproduce`, see
 (`run_sweep`) and `keras_ninr.experiments.reports`
 (`write_results_report`); rerunning either skips the runs already in its
 results file.
+
+The parsers are built from `catalog`'s names and check their numeric flags
+with `flags`, so that `--help`, `reproduce --list` and a bad flag answer
+before Keras and its backend load; the subcommands import the kit when they
+run.
 """
 
 import argparse
@@ -22,11 +27,9 @@ import sys
 
 import keras_ninr
 from keras_ninr.src import training_rules
-from keras_ninr.src.datasets import loaders as datasets
-from keras_ninr.src.experiments import reports
+from keras_ninr.src.experiments import catalog
+from keras_ninr.src.experiments import flags
 from keras_ninr.src.experiments import reproduce
-from keras_ninr.src.experiments import sweep
-from keras_ninr.src.experiments import zoo
 
 EXIT_INTERRUPTED = 130
 
@@ -100,13 +103,13 @@ def build_parser():
         "--dataset",
         nargs="+",
         default=["fashion_mnist"],
-        choices=[name for name in datasets.KNOWN_DATASETS if name != "usps"],
+        choices=catalog.TRAINING_DATASETS,
     )
     sweep_parser.add_argument(
         "--architecture",
         nargs="+",
         default=["fc"],
-        choices=zoo.ARCHITECTURES,
+        choices=catalog.ARCHITECTURES,
     )
     sweep_parser.add_argument(
         "--methods",
@@ -145,9 +148,13 @@ def build_parser():
         default=0.4,
         help="sigma_noise of cdt given without one (default: 0.4)",
     )
-    sweep_parser.add_argument("--seeds", nargs="+", type=int, metavar="SEED")
     sweep_parser.add_argument(
-        "--epochs", type=int, help="epoch cap (default: 500)"
+        "--seeds", nargs="+", type=flags.integer("seed", 0), metavar="SEED"
+    )
+    sweep_parser.add_argument(
+        "--epochs",
+        type=flags.integer("epochs", 1),
+        help="epoch cap (default: 500)",
     )
     sweep_parser.add_argument(
         "--target-accuracy",
@@ -156,8 +163,12 @@ def build_parser():
         help="stop at this training accuracy; 'none' trains all epochs "
         f"(default: {training_rules.TARGET_ACCURACY})",
     )
-    sweep_parser.add_argument("--train-size", type=int, help="default: all")
-    sweep_parser.add_argument("--test-size", type=int, help="default: all")
+    sweep_parser.add_argument(
+        "--train-size", type=flags.integer("train_size", 1), help="default: all"
+    )
+    sweep_parser.add_argument(
+        "--test-size", type=flags.integer("test_size", 1), help="default: all"
+    )
     sweep_parser.add_argument(
         "--validation-split",
         type=float,
@@ -166,10 +177,12 @@ def build_parser():
         "accuracy on them (Table 2: 0.4); default: none",
     )
     sweep_parser.add_argument(
-        "--batch-size", type=int, help="default: the paper's (128)"
+        "--batch-size",
+        type=flags.integer("batch_size", 1),
+        help="default: the paper's (128)",
     )
     sweep_parser.add_argument(
-        "--optimizer", default="sgd", choices=zoo.OPTIMIZERS
+        "--optimizer", default="sgd", choices=catalog.OPTIMIZERS
     )
     sweep_parser.add_argument(
         "--learning-rate", type=float, help="default: the paper's"
@@ -190,7 +203,7 @@ def build_parser():
     )
     sweep_parser.add_argument(
         "--attack-size",
-        type=int,
+        type=flags.integer("attack_size", 1),
         default=1000,
         help="test images attacked (default: 1000)",
     )
@@ -204,14 +217,14 @@ def build_parser():
     sweep_parser.add_argument(
         "--hidden-units",
         nargs="+",
-        type=int,
+        type=flags.integer("hidden_units", 1),
         metavar="UNITS",
         help="hidden layer widths of fc/fc1 (default: the paper's)",
     )
     sweep_parser.add_argument(
         "--filters",
         nargs="+",
-        type=int,
+        type=flags.integer("filters", 1),
         metavar="COUNT",
         help="filters per conv block of cnn/vgg (default: the paper's)",
     )
@@ -225,7 +238,7 @@ def build_parser():
     )
     sweep_parser.add_argument(
         "--replicas",
-        type=int,
+        type=flags.integer("replicas", 1),
         metavar="K",
         help="train up to K runs that differ only in seed, sigma_eps, noise "
         "distribution or CDT strength together, in one compiled step "
@@ -248,7 +261,7 @@ def build_parser():
     )
     sweep_parser.add_argument(
         "--gpus-per-task",
-        type=float,
+        type=flags.number("gpus_per_task", 0),
         default=0,
         metavar="F",
         help="with --executor ray: GPUs per run; 1 for a run per GPU, a "
@@ -257,7 +270,7 @@ def build_parser():
     )
     sweep_parser.add_argument(
         "--cpus-per-task",
-        type=float,
+        type=flags.number("cpus_per_task", 0),
         default=1,
         metavar="N",
         help="with --executor ray: CPU cores per run (default: 1)",
@@ -273,7 +286,7 @@ def build_parser():
     )
     report_parser.add_argument(
         "--figure",
-        choices=list(reports.CORRUPTION_FIGURES),
+        choices=catalog.CORRUPTION_FIGURES,
         default="fig2",
         help="layout of the corruption figure: fig2, a panel per network "
         "(corruption.png); fig7, per noise distribution; fig8, per "
@@ -330,6 +343,8 @@ def _reproduce(args, parser):
 
 
 def _sweep(args, parser):
+    from keras_ninr.src.experiments import sweep
+
     defaults = QUICK_DEFAULTS if args.quick else FULL_DEFAULTS
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -347,11 +362,6 @@ def _sweep(args, parser):
         )
     except ValueError as error:
         parser.error(str(error))
-    if args.replicas is not None and args.replicas < 1:
-        parser.error(
-            f"--replicas: expected a positive number of runs. Received: "
-            f"replicas={args.replicas}"
-        )
 
     if args.dry_run:
         done = {r["run_id"] for r in sweep.load_results(args.results)}
@@ -390,6 +400,8 @@ def _sweep(args, parser):
 
 
 def _common_fields(args):
+    from keras_ninr.src.experiments import sweep
+
     evaluations = {"clean": True}
     evaluations["corruption_curve"] = (
         args.sigmas
@@ -502,6 +514,9 @@ def _words(value):
 
 
 def _report(args, parser):
+    from keras_ninr.src.experiments import reports
+    from keras_ninr.src.experiments import sweep
+
     if not os.path.isfile(args.results):
         parser.error(f"--results {args.results}: no such file")
     try:

@@ -11,6 +11,10 @@ appended to `<out>/results.jsonl` as it ends and a rerun skips the runs
 already there, so a killed command resumes; the page (figures and a
 Markdown table naming the command, backend, device and versions) is
 rewritten from that file at the end.
+
+`--list`, `--help` and the flags every experiment takes are answered from
+`catalog` alone; the experiment's definition (and Keras) loads once the
+command names one.
 """
 
 import argparse
@@ -18,9 +22,9 @@ import os
 import shlex
 import sys
 
-from keras_ninr.src.experiments.definitions import registry
-from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
-from keras_ninr.src.experiments.definitions.sweep_experiment import default_out
+from keras_ninr.src import checks
+from keras_ninr.src.experiments import catalog
+from keras_ninr.src.experiments import flags
 
 # Flags every sweep experiment takes, beyond its own options.
 _SWEEP_ONLY = (
@@ -30,10 +34,10 @@ _SWEEP_ONLY = (
 
 def experiment_list():
     """One line per experiment: its name and what it reproduces."""
-    width = max(len(name) for name in registry.EXPERIMENTS)
+    width = max(len(name) for name in catalog.EXPERIMENTS)
     return "\n".join(
-        f"{name:<{width}}  {experiment.summary}"
-        for name, experiment in registry.EXPERIMENTS.items()
+        f"{name:<{width}}  {summary}"
+        for name, summary in catalog.EXPERIMENTS.items()
     )
 
 
@@ -43,12 +47,13 @@ def build_parser(experiment=None, add_help=True):
         prog="keras-ninr reproduce",
         add_help=add_help,
         description="Run one of the paper's experiments (resumable), then "
-        "write its report.",
+        "write its report. `keras-ninr reproduce NAME --help` adds the "
+        "flags of that experiment.",
         epilog="Experiments:\n" + experiment_list(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "name", nargs="?", choices=list(registry.EXPERIMENTS), metavar="NAME",
+        "name", nargs="?", choices=list(catalog.EXPERIMENTS), metavar="NAME",
         help="the experiment (see --list)",
     )
     parser.add_argument("--list", action="store_true", help="list the experiments")
@@ -61,13 +66,16 @@ def build_parser(experiment=None, add_help=True):
         "--tiny", action="store_true", help="seconds, narrow networks: a smoke test"
     )
     parser.add_argument("--out", help="output folder (default: results/NAME)")
-    parser.add_argument("--seeds", nargs="+", type=int, metavar="SEED")
-    parser.add_argument("--epochs", type=int, help="epoch cap")
-    parser.add_argument("--train-size", type=int, help="training images")
+    parser.add_argument("--seeds", nargs="+", type=flags.integer("seed", 0), metavar="SEED")
+    # At least `catalog.minimum_epochs(NAME)`, checked once NAME is known.
+    parser.add_argument("--epochs", type=flags.integer("epochs", 0), help="epoch cap")
+    parser.add_argument("--train-size", type=flags.integer("train_size", 1), help="training images")
     parser.add_argument("--data-dir", help="data folder (default: $KERAS_NINR_DATA_DIR)")
     parser.add_argument("--no-progress", action="store_true")
     if experiment is None:
         return parser
+    from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
+
     methods = getattr(experiment, "methods", None)
     if methods:
         parser.add_argument("--methods", nargs="+", choices=list(methods), metavar="METHOD",
@@ -82,28 +90,33 @@ def build_parser(experiment=None, add_help=True):
             "issue 13) instead of the paper's one eps per sample",
         )
     if isinstance(experiment, SweepExperiment):
-        parser.add_argument("--test-size", type=int, help="test images evaluated")
+        parser.add_argument("--test-size", type=flags.integer("test_size", 1),
+                            help="test images evaluated")
         parser.add_argument(
             "--page-only", action="store_true",
             help="train nothing: write the page from the runs already in --out "
             "(a partial page says how many of the runs it shows)",
         )
-        parser.add_argument("--replicas", type=int, metavar="K",
+        parser.add_argument("--replicas", type=flags.integer("replicas", 1), metavar="K",
                             help="train up to K runs of one method together")
         parser.add_argument("--executor", choices=["local", "ray"], default="local",
                             help="ray: each run as a Ray task (pip install keras-ninr[ray])")
         parser.add_argument("--address", metavar="ADDR", help="with --executor ray: a Ray cluster")
-        parser.add_argument("--gpus-per-task", type=float, default=0, metavar="F")
-        parser.add_argument("--cpus-per-task", type=float, default=1, metavar="N")
+        parser.add_argument("--gpus-per-task", type=flags.number("gpus_per_task", 0),
+                            default=0, metavar="F")
+        parser.add_argument("--cpus-per-task", type=flags.number("cpus_per_task", 0),
+                            default=1, metavar="N")
         for name, option in experiment.options.items():
             parser.add_argument(
-                "--" + name.replace("_", "-"), type=option.type, help=option.help,
+                "--" + name.replace("_", "-"), type=option.flag_type(name), help=option.help,
                 choices=option.choices, nargs="+" if option.multiple else None,
             )
     elif "steps" in experiment.modes["full"].settings:
-        parser.add_argument("--steps", type=int, help="training steps per finder trial")
+        parser.add_argument("--steps", type=flags.integer("steps", 1),
+                            help="training steps per finder trial")
         parser.add_argument(
-            "--sigmas", nargs="+", type=float, metavar="SIGMA_EPS",
+            "--sigmas", nargs="+", type=flags.number("sigmas", 0, inclusive=False),
+            metavar="SIGMA_EPS",
             help="the finder's starting grid (default: 7 log-spaced values from 1 to 1000)",
         )
     return parser
@@ -113,21 +126,35 @@ def main(argv=None):
     """Run `keras-ninr reproduce` on `argv`; the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     # First the name, then the flags of that experiment (and its --help).
-    first, _ = build_parser(add_help=False).parse_known_args(argv)
-    if first.list or first.name is None:
-        if not first.list and not {"-h", "--help"} & set(argv):
-            build_parser().print_usage(sys.stderr)
-            print("keras-ninr reproduce: error: name an experiment (or --list)", file=sys.stderr)
-            return 2
+    generic = build_parser(add_help=False)
+    first, _ = generic.parse_known_args(argv)
+    if first.list:
         print(experiment_list())
         return 0
+    if first.name is None:
+        if {"-h", "--help"} & set(argv):
+            build_parser().print_help()
+            return 0
+        build_parser().print_usage(sys.stderr)
+        print("keras-ninr reproduce: error: name an experiment (or --list)", file=sys.stderr)
+        return 2
+    if first.epochs is not None:
+        try:
+            checks.check_int(first.epochs, "epochs", catalog.minimum_epochs(first.name))
+        except ValueError as error:
+            generic.error(f"argument --epochs: {error}")
+    from keras_ninr.src.experiments.definitions import registry
+    from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
+
     experiment = registry.get(first.name)
     parser = build_parser(experiment)
     args = parser.parse_args(argv)
     if args.data_dir is not None and not os.path.isdir(args.data_dir):
         parser.error(f"--data-dir {args.data_dir}: no such folder")
-    if getattr(args, "replicas", None) is not None and args.replicas < 1:
-        parser.error(f"--replicas: expected a positive number of runs. Received: replicas={args.replicas}")
+    out = args.out or catalog.default_out(experiment.name)
+    not_a_folder = _file_in_the_way(out)
+    if not_a_folder is not None:
+        parser.error(f"--out {out}: {not_a_folder} is a file, not a folder")
     mode = "tiny" if args.tiny else "quick" if args.quick else "full"
     reserved = {"name", "list", "quick", "tiny", "out", "data_dir", "no_progress", *_SWEEP_ONLY}
     overrides = {k: v for k, v in vars(args).items() if k not in reserved and v is not None}
@@ -152,7 +179,6 @@ def main(argv=None):
         experiment.settings(mode, **overrides)
     except ValueError as error:
         parser.error(str(error))
-    out = args.out or default_out(experiment.name)
     if getattr(args, "page_only", False):
         result = experiment.write_page(out, mode, command=kwargs["command"], **overrides)
         if not result.records:
@@ -164,3 +190,12 @@ def main(argv=None):
     left = f"; {result.missing} still training in another sweep" if result.missing else ""
     print(f"{len(result.records)} runs{left}. Wrote: " + ", ".join(result.written))
     return 0
+
+
+def _file_in_the_way(path):
+    """The file at `path` or above it that keeps it from being a folder, or
+    `None`."""
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return None if os.path.isdir(path) else path

@@ -59,13 +59,14 @@ Choices where the paper is silent or ambiguous:
 import keras
 
 from keras_ninr.src.datasets.preprocessing import Standardization
+from keras_ninr.src.experiments import catalog
 from keras_ninr.src.initializers import FanInNormal
 from keras_ninr.src.layers.input_corruption import InputCorruption
 from keras_ninr.src.models.ninr_model import NINRModel
 
-ARCHITECTURES = ("fc", "cnn", "vgg", "fc1")
+ARCHITECTURES = catalog.ARCHITECTURES
 REGULARIZATIONS = ("none", "l2", "dropout", "cdt", "in-ninr", "full-ninr")
-OPTIMIZERS = ("sgd", "adam", "rmsprop")
+OPTIMIZERS = catalog.OPTIMIZERS
 
 # App. A's and App. D's L2 coefficients, as Keras's `L2(l2)` reads them.
 WEIGHT_DECAY = 5e-4

@@ -10,6 +10,7 @@ corrupted in the same space.
 
 import keras
 
+from keras_ninr.src import noise
 from keras_ninr.src.api_export import register
 from keras_ninr.src.corruption import check_sigma_noise
 from keras_ninr.src.corruption import check_space
@@ -72,7 +73,7 @@ class InputCorruption(keras.layers.Layer):
         self.sigma_noise = check_sigma_noise(sigma_noise)
         self.space = check_space(space)
         self.mean, self.std = _check_statistics(mean, std, space)
-        self.seed = seed
+        self.seed = noise.check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True
         self.built = True

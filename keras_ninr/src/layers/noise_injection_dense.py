@@ -168,14 +168,18 @@ class NoiseInjectionDense(NoiseInjectionLayer):
         )
 
     def call(self, inputs, training=False, unit_noise=None):
-        # Same operations, in the same order, as keras.layers.Dense, so that
-        # the noise-free output is bit-identical.
+        # Noise-free, the operations of keras.layers.Dense in its order, so
+        # that the output is bit-identical. The noise goes in before the
+        # bias: TensorFlow's oneDNN graph rewrite of matmul + bias + add +
+        # ReLU leaves a node without an op, which grappler reports as four
+        # "E0000 ... tfg_optimizer_hook ... has an empty op name" lines
+        # (harmless: it then skips those optimizations), every run.
         x = ops.matmul(inputs, self.kernel)
-        if self.bias is not None:
-            x = ops.add(x, self.bias)
         if training:
             eps = self.draw_noise(inputs, unit_noise)
             x = ops.add(x, ops.multiply(eps, self.noise_kernel))
+        if self.bias is not None:
+            x = ops.add(x, self.bias)
         if self.activation is not None:
             x = self.activation(x)
         return x

@@ -130,14 +130,15 @@ class NoiseInjectionEinsumDense(NoiseInjectionLayer, keras.layers.EinsumDense):
         self._build_noise_weights(shape=shape, fan_in=fan_in)
 
     def call(self, inputs, training=False, unit_noise=None):
-        # EinsumDense's operations in its order, the noise before the
-        # activation, so the noise-free output is bit-identical.
+        # EinsumDense's operations in its order, so the noise-free output is
+        # bit-identical; the noise before the bias, as `NoiseInjectionDense`
+        # adds it (a pattern TensorFlow's oneDNN rewrite handles).
         x = ops.einsum(self.equation, inputs, self.kernel)
-        if self.bias is not None:
-            x = ops.add(x, self.bias)
         if training:
             eps = self.draw_noise(x, unit_noise)
             x = ops.add(x, ops.multiply(eps, self.noise_kernel))
+        if self.bias is not None:
+            x = ops.add(x, self.bias)
         if self.activation is not None:
             x = self.activation(x)
         return x

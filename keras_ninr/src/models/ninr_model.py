@@ -6,6 +6,7 @@ Dense layers carry their NIN themselves (fcNINR); convolutions get a
 pixel-wise NIN inserted in front of them (cNINR, Fig. 4).
 """
 
+import math
 import warnings
 
 import keras
@@ -36,7 +37,12 @@ class NINRModel(ScanSteps, keras.Model):
     At the end of every epoch `fit` adds the NIW norm to the logs (so to the
     `History`, the progress bar and any `CSVLogger`): `niw_norm`, the L2
     norm of all NIWs together, and, when there are several NINs,
-    `niw_norm/<layer name>` for each.
+    `niw_norm/<layer name>` for each. If the training loss (or the NIW
+    norm) stops being finite, `fit` warns once, naming sigma_eps: training
+    is in the divergent phase (paper Sec. 2.2). It does not stop the run;
+    `keras.callbacks.TerminateOnNaN` does; with it, or with a callback
+    that reports divergence itself (`keras_ninr.callbacks.PhaseMonitor`,
+    any callback with `watches_divergence = True`), `fit` says nothing.
 
     On JAX, `compile(steps_per_execution=N)` with N > 1 runs N training
     steps in one compiled call (`jax.lax.scan`; Keras's own loop calls the
@@ -228,14 +234,21 @@ class NINRModel(ScanSteps, keras.Model):
 
     def fit(self, *args, **kwargs):
         # `callbacks` is fit's sixth positional argument.
-        if len(args) > 5:
+        positional = len(args) > 5
+        given = list((args[5] if positional else kwargs.get("callbacks")) or [])
+        # Callbacks that deal with divergence themselves (a PhaseMonitor
+        # warns): no second word on it.
+        watched = any(
+            isinstance(c, keras.callbacks.TerminateOnNaN)
+            or getattr(c, "watches_divergence", False)
+            for c in given
+        )
+        callbacks = [NoiseWeightNormLogs(warn_on_divergence=not watched), *given]
+        if positional:
             args = list(args)
-            args[5] = [NoiseWeightNormLogs(), *list(args[5] or [])]
+            args[5] = callbacks
         else:
-            kwargs["callbacks"] = [
-                NoiseWeightNormLogs(),
-                *list(kwargs.get("callbacks") or []),
-            ]
+            kwargs["callbacks"] = callbacks
         return super().fit(*args, **kwargs)
 
 
@@ -247,7 +260,16 @@ class NoiseWeightNormLogs(keras.callbacks.Callback):
     wraps a NINR model for training (`DeviceDataModel`) logs the same keys.
     Read on the host once an epoch (cheap, and correct on every backend: on
     JAX, `self.model` syncs the training state back into the variables).
+
+    Args:
+        warn_on_divergence: Whether to warn, once, when the loss or the NIW
+            norm stops being finite. Defaults to `False`.
     """
+
+    def __init__(self, warn_on_divergence=False):
+        super().__init__()
+        self.warn_on_divergence = warn_on_divergence
+        self._warned = False
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
@@ -259,3 +281,24 @@ class NoiseWeightNormLogs(keras.callbacks.Callback):
         if len(layers) > 1:
             for layer in layers:
                 logs[f"niw_norm/{layer.name}"] = layer.noise_weight_norm()
+        loss = logs.get("loss", 0.0)
+        finite = math.isfinite(logs["niw_norm"]) and (
+            not isinstance(loss, (int, float)) or math.isfinite(loss)
+        )
+        if self.warn_on_divergence and not finite and not self._warned:
+            self._warned = True
+            sigmas = ", ".join(
+                f"{s:g}" for s in sorted({layer.noise_stddev for layer in layers})
+            )
+            warnings.warn(
+                f"The training loss is {loss} (NIW norm {logs['niw_norm']}) "
+                f"at epoch {epoch + 1} with noise_stddev (sigma_eps) = "
+                f"{sigmas}: the network cannot suppress its Noise Injection "
+                "Nodes at this sigma_eps (the divergent phase, paper Sec. "
+                "2.2). Try a smaller noise_stddev, e.g. from "
+                "keras_ninr.phases.suggest_noise_stddev(...), or a smaller "
+                "learning rate. Training goes on; "
+                "keras.callbacks.TerminateOnNaN() stops such a run.",
+                RuntimeWarning,
+                stacklevel=2,
+            )

@@ -106,6 +106,9 @@ class _Recorder(keras.callbacks.Callback):
     (`ScanSteps`) gives every step's loss and norms: the records are those
     of one step per call."""
 
+    # A divergent trial is a finding, not a run to warn about.
+    watches_divergence = True
+
     def __init__(self, every):
         super().__init__()
         self.every = every

@@ -26,6 +26,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_ninr.src.robustness.evaluation import check_labels
 from keras_ninr.src.robustness.evaluation import check_positive_integer
 
 
@@ -71,15 +72,13 @@ def input_gradient(
         )
     x = np.asarray(x, dtype=keras.config.floatx())
     y = np.asarray(y)
-    if loss_fn is None:
-        if y.ndim == 2:
-            y = y.argmax(axis=-1)
-        y = y.reshape(-1).astype(np.int32)
-    if x.ndim < 1 or len(y) != len(x):
+    if x.ndim < 1 or y.ndim < 1 or len(y) != len(x):
         raise ValueError(
             "Expected as many labels as inputs. Received: x of shape "
             f"{x.shape} and y of shape {y.shape}"
         )
+    if loss_fn is None:
+        y = check_labels(y, len(x)).astype(np.int32)
     backend = keras.backend.backend()
     if backend not in _GRADIENT_FUNCTIONS:
         raise ValueError(

@@ -34,8 +34,6 @@ def _benchmark_table(records):
 
 MNIST_C = SweepExperiment(
     name="mnist-c",
-    summary="MNIST-C (not in the paper): the FC and the CNN trained on MNIST "
-    "with None, Dropout, CDT and NINR, on MNIST-C's 15 corruptions, mCE",
     heading="MNIST-C: the paper's networks on the standard corruptions",
     methods=dict.fromkeys(_MNIST_C_METHODS),
     modes=modes(
@@ -60,8 +58,6 @@ MNIST_C = SweepExperiment(
 
 CIFAR10_C = SweepExperiment(
     name="cifar10-c",
-    summary="CIFAR-10-C (not in the paper): the VGG with None, CDT and "
-    "in-NINR on 19 corruptions x 5 severities, mCE",
     heading="CIFAR-10-C: the VGG net on the standard corruptions",
     methods={
         "none": dict(regularization="none", label="None"),

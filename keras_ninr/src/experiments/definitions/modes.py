@@ -7,6 +7,8 @@ and `tiny` a smoke test of seconds on narrow networks, for the tests.
 
 import dataclasses
 
+from keras_ninr.src import checks
+
 MODES = ("full", "quick", "tiny")
 MODE_TEXT = {
     "full": "Full protocol of this experiment.",
@@ -79,3 +81,23 @@ def check_mode(mode):
             f"mode={mode!r}"
         )
     return mode
+
+
+def check_common_settings(settings, epochs_minimum=1):
+    """Check the numbers every experiment's settings may hold: `seeds`,
+    `epochs` (at least `epochs_minimum`, where not `None`: the experiment's
+    default), `train_size` and `test_size` (`None`: all images)."""
+    if isinstance(settings["seeds"], (str, bytes)) or not hasattr(
+        settings["seeds"], "__iter__"
+    ):
+        raise ValueError(
+            "Expected `seeds` to be a list of integers >= 0. Received: "
+            f"seeds={settings['seeds']!r}"
+        )
+    for seed in settings["seeds"]:
+        checks.check_int(seed, "seed", 0)
+    if settings["epochs"] is not None:
+        checks.check_int(settings["epochs"], "epochs", epochs_minimum)
+    for name in ("train_size", "test_size"):
+        if settings.get(name) is not None:
+            checks.check_int(settings[name], name, 1)

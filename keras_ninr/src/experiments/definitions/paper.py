@@ -50,8 +50,6 @@ def _figure2(architecture, quick_mode, tiny_methods, per_mode=None, **fields):
     fields.setdefault("figures", {f"fig2{letter}": reports.corruption_figure})
     return SweepExperiment(
         name=f"fig2{letter}",
-        summary=f"Fig. 2{letter}: the {name} on Fashion-MNIST, accuracy "
-        "under Eq. 8 corruption for None, L2, Dropout, CDT, in-/full-NINR",
         heading=f"Fig. 2{letter}: the {name} on Fashion-MNIST",
         methods=figure2_methods(architecture),
         modes=modes(full_epochs, quick_mode, tiny=tiny_methods, **(per_mode or {})),
@@ -99,7 +97,9 @@ FIG2A = _figure2(
     per_mode={"spaces": (list(SPACES),) * 3},
     options={
         "hidden_units": Option(
-            "hidden layer widths (smaller ones are for smoke tests only)", int
+            "hidden layer widths (smaller ones are for smoke tests only)",
+            int,
+            minimum=1,
         ),
         "spaces": Option(
             "where Eq. 8 corrupts the test images: the [0, 1] pixels, the "
@@ -132,8 +132,6 @@ def _table2_methods(architecture, keys, settings):
 
 TABLE2 = SweepExperiment(
     name="table2",
-    summary="Table 2: clean accuracy of the FC and the CNN on Fashion-MNIST "
-    "with a 60/40 training/validation split, every method, CDT at 0.2 and 0.4",
     heading="Table 2: generalization on clean Fashion-MNIST",
     methods=dict.fromkeys(
         [
@@ -169,8 +167,6 @@ def _attack_evaluations(settings, mode):
 
 FIG6 = SweepExperiment(
     name="fig6",
-    summary="Fig. 6: FGSM and PGD accuracy against epsilon, FC and CNN on "
-    "Fashion-MNIST, None / L2 / Dropout / in-NINR",
     heading="Fig. 6: FGSM and PGD on Fashion-MNIST",
     methods=decay_methods(["none", "l2", "dropout", "in-ninr"]),
     modes=modes(
@@ -191,8 +187,8 @@ FIG6 = SweepExperiment(
     ),
     evaluations=_attack_evaluations,
     options={
-        "epsilons": Option("attack strengths in pixel units", float),
-        "attack_size": Option("test images attacked", int, multiple=False),
+        "epsilons": Option("attack strengths in pixel units", float, minimum=0),
+        "attack_size": Option("test images attacked", int, multiple=False, minimum=1),
     },
 )
 
@@ -242,8 +238,6 @@ FIG7 = _panel_experiment(
     Option("noise distributions, a panel each", choices=tuple(DISTRIBUTIONS)),
     "distributions",
     ["double_normal", "asymmetric_double_normal", "uniform"],
-    summary="Fig. 7 (App. C.2): NINR with symmetric and asymmetric "
-    "double-Gaussian and uniform noise, FC and CNN on Fashion-MNIST",
     heading="Fig. 7: NINR with other noise distributions, Fashion-MNIST",
     methods_of=_distribution_methods,
     notes=(
@@ -293,8 +287,6 @@ FIG8 = _panel_experiment(
     Option("optimizers, a panel each", choices=tuple(OPTIMIZERS)),
     "optimizers",
     ["adam", "rmsprop"],
-    summary="Fig. 8 (App. C.3): NINR trained with Adam and RMSprop at "
-    "Table 3's sigma_eps, FC and CNN on Fashion-MNIST",
     heading="Fig. 8: NINR with Adam and RMSprop, Fashion-MNIST",
     methods_of=_optimizer_methods,
     notes=(
@@ -307,8 +299,6 @@ FIG8 = _panel_experiment(
 
 FIG9 = SweepExperiment(
     name="fig9",
-    summary="Fig. 9 (App. D): the VGG-style network on CIFAR-10, None / "
-    "in-NINR / CDT under Eq. 8 corruption",
     heading="App. D / Fig. 9: the VGG net on CIFAR-10",
     methods={
         "none": dict(regularization="none", label="None"),
@@ -349,8 +339,6 @@ def _table1_methods(architecture, keys, settings):
 
 TABLE1 = SweepExperiment(
     name="table1",
-    summary="Table 1: domain shift, FC and CNN trained on MNIST up to 100% "
-    "training accuracy, tested on USPS (LeCun's processing and 'pad')",
     heading="Table 1: MNIST -> USPS",
     methods=dict.fromkeys((*_TABLE1_PAPER_METHODS, "cdt")),
     modes={

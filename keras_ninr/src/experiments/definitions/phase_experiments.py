@@ -20,7 +20,9 @@ import time
 import keras
 import numpy as np
 
+from keras_ninr.src import checks
 from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
+from keras_ninr.src.experiments import catalog
 from keras_ninr.src.experiments import execution
 from keras_ninr.src.experiments import provenance
 from keras_ninr.src.experiments import reports
@@ -28,6 +30,7 @@ from keras_ninr.src.experiments import zoo
 from keras_ninr.src.experiments.definitions.modes import MODE_TEXT
 from keras_ninr.src.experiments.definitions.modes import TINY_ARCHITECTURES
 from keras_ninr.src.experiments.definitions.modes import Mode
+from keras_ninr.src.experiments.definitions.modes import check_common_settings
 from keras_ninr.src.experiments.definitions.modes import check_mode
 from keras_ninr.src.experiments.definitions.sweep_experiment import Reproduction
 from keras_ninr.src.experiments.definitions.sweep_experiment import command_lines
@@ -95,10 +98,7 @@ class PhasesExperiment:
     """Fig. 3: the four phases on the one-hidden-layer FC ("fc1")."""
 
     name: str = "fig3"
-    summary: str = (
-        "Fig. 3: NIW dynamics of the one-hidden-layer FC in the decoupled, "
-        "decay, catapult and divergent phases, each labelled by the classifier"
-    )
+    summary: str = None  # `catalog.EXPERIMENTS`'s
     heading: str = "Fig. 3: the four phases of noise injection (one-hidden-layer FC)"
     modes: dict = dataclasses.field(
         default_factory=lambda: {
@@ -107,6 +107,10 @@ class PhasesExperiment:
             "tiny": Mode(2000, None, 1, (0,), tiny_networks=True),
         }
     )
+
+    def __post_init__(self):
+        if self.summary is None:
+            object.__setattr__(self, "summary", catalog.EXPERIMENTS.get(self.name))
 
     def settings(self, mode="full", **overrides):
         check_mode(mode)
@@ -119,6 +123,7 @@ class PhasesExperiment:
             tiny_networks=chosen.tiny_networks,
         )
         settings.update({k: v for k, v in overrides.items() if v is not None})
+        check_common_settings(settings, catalog.minimum_epochs(self.name))
         return settings
 
     def run(self, out, mode="full", *, data_dir=None, progress=True, command=None, **overrides):
@@ -231,11 +236,7 @@ class BoundaryExperiment:
     """The phase boundaries of the paper's networks, found and confirmed."""
 
     name: str = "phase-boundaries"
-    summary: str = (
-        "Sec. 2.2: the phase boundaries in sigma_eps of the FC, CNN or VGG "
-        "(in-/full-NINR) from short trainings, the catapult/divergent bracket "
-        "confirmed by full trainings"
-    )
+    summary: str = None  # `catalog.EXPERIMENTS`'s
     heading: str = "Phase boundaries, found and confirmed"
     methods: tuple = ("in-ninr", "full-ninr")
     architectures: tuple = ("fc", "cnn", "vgg")
@@ -248,6 +249,10 @@ class BoundaryExperiment:
             ),
         }
     )
+
+    def __post_init__(self):
+        if self.summary is None:
+            object.__setattr__(self, "summary", catalog.EXPERIMENTS.get(self.name))
 
     def settings(self, mode="full", **overrides):
         check_mode(mode)
@@ -268,6 +273,10 @@ class BoundaryExperiment:
             **chosen.settings,
         )
         settings.update({k: v for k, v in overrides.items() if v is not None})
+        check_common_settings(settings, catalog.minimum_epochs(self.name))
+        checks.check_int(settings["steps"], "steps", 1)
+        for sigma in settings["sigmas"] or ():
+            checks.check_number(sigma, "sigmas", 0, inclusive=False)
         for key, allowed in (("methods", self.methods), ("architectures", self.architectures)):
             for value in settings[key]:
                 if value not in allowed:

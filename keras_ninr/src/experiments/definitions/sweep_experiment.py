@@ -10,17 +10,20 @@ command, backend, device and versions) with `reports.write_report`.
 
 import dataclasses
 import functools
-import os
 import pathlib
 import shlex
 
+from keras_ninr.src import checks
 from keras_ninr.src import training_rules
+from keras_ninr.src.experiments import catalog
+from keras_ninr.src.experiments import flags
 from keras_ninr.src.experiments import reports
 from keras_ninr.src.experiments import sweep
 from keras_ninr.src.experiments.definitions.methods import FC_CATAPULT_NOTE
 from keras_ninr.src.experiments.definitions.methods import FC_IN_NINR_CATAPULT
 from keras_ninr.src.experiments.definitions.modes import MODE_TEXT
 from keras_ninr.src.experiments.definitions.modes import TINY_ARCHITECTURES
+from keras_ninr.src.experiments.definitions.modes import check_common_settings
 from keras_ninr.src.experiments.definitions.modes import check_mode
 
 # Epoch caps of the full protocol on Fashion-MNIST and MNIST (the paper's
@@ -47,12 +50,31 @@ class Option:
         type: The type of one value. Defaults to `str`.
         choices: Optional allowed values.
         multiple: Whether the setting is a list. Defaults to `True`.
+        minimum: For an `int` or `float` option, the smallest value
+            allowed. Defaults to `None` (any number).
     """
 
     help: str
     type: type = str
     choices: tuple = None
     multiple: bool = True
+    minimum: object = None
+
+    def check(self, value, name):
+        """One value of the option, checked as `keras_ninr.src.checks` does."""
+        if self.minimum is None:
+            return value
+        if self.type is int:
+            return checks.check_int(value, name, self.minimum)
+        return checks.check_number(value, name, self.minimum)
+
+    def flag_type(self, name):
+        """The argparse `type` of the option's flag."""
+        if self.minimum is None:
+            return self.type
+        if self.type is int:
+            return flags.integer(name, self.minimum)
+        return flags.number(name, self.minimum)
 
 
 def corruption_evaluations(settings, mode):
@@ -87,7 +109,9 @@ class SweepExperiment:
 
     Attributes:
         name: The registry's key, e.g. `"fig2b"`.
-        summary: One line on what it reproduces (`reproduce --list`).
+        summary: One line on what it reproduces. Defaults to `None`: the
+            package's experiments have theirs in `catalog.EXPERIMENTS`
+            (`reproduce --list` reads them there, without Keras).
         heading: The page's title, and its figures'.
         methods: Method dicts (`expand_grid`'s) by key: `methods=` picks
             some.
@@ -116,11 +140,11 @@ class SweepExperiment:
     """
 
     name: str
-    summary: str
     heading: str
     methods: dict
     modes: dict
     page: str
+    summary: str = None
     figures: dict = dataclasses.field(default_factory=dict)
     table: object = clean_table(0.4)
     architectures: tuple = ("fc", "cnn")
@@ -133,6 +157,10 @@ class SweepExperiment:
     target_accuracy: object = training_rules.TARGET_ACCURACY
     full_epochs: dict = dataclasses.field(default_factory=lambda: dict(FULL_EPOCHS))
     notes: tuple = ()
+
+    def __post_init__(self):
+        if self.summary is None:
+            object.__setattr__(self, "summary", catalog.EXPERIMENTS.get(self.name))
 
     def settings(self, mode="full", **overrides):
         """The mode's settings with `overrides` applied, as a dict.
@@ -164,6 +192,7 @@ class SweepExperiment:
         )
         settings.update(chosen.settings)
         settings.update({k: v for k, v in overrides.items() if v is not None})
+        check_common_settings(settings, catalog.minimum_epochs(self.name))
         for key in settings["methods"]:
             if key not in self.methods:
                 raise ValueError(
@@ -209,7 +238,11 @@ class SweepExperiment:
                 seeds=settings["seeds"],
                 datasets=[self.dataset],
                 architectures=[architecture],
-                epochs=settings["epochs"] or self.full_epochs[architecture],
+                epochs=(
+                    self.full_epochs[architecture]
+                    if settings["epochs"] is None
+                    else settings["epochs"]
+                ),
                 target_accuracy=self.target_accuracy,
                 train_size=settings["train_size"],
                 test_size=settings["test_size"],
@@ -430,8 +463,5 @@ def _check_option(experiment, name, option, value):
                 f"Expected `{name}` of experiment {experiment!r} to hold "
                 f"numbers. Received: {name}={value!r}"
             )
+        option.check(item, name)
 
-
-def default_out(name):
-    """Where `keras-ninr reproduce NAME` writes when given no `--out`."""
-    return os.path.join("results", name)

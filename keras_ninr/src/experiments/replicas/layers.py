@@ -181,14 +181,15 @@ class ReplicaDense(ReplicaLayer):
 
     def call(self, inputs, training=False, unit_noise=None):
         x = ops.matmul(inputs, self.kernel)
-        if self.use_bias:
-            x = ops.add(x, ops.expand_dims(self.bias, 1))
         if training and self.noise:
-            # (K, batch, 1): replica k's draws, as NoiseInjectionDense's.
+            # (K, batch, 1): replica k's draws, as NoiseInjectionDense's,
+            # added before the bias as there.
             eps = _draw_noise(self, ops.shape(inputs)[1], 2, unit_noise)
             x = ops.add(
                 x, ops.multiply(eps, ops.expand_dims(self.noise_kernel, 1))
             )
+        if self.use_bias:
+            x = ops.add(x, ops.expand_dims(self.bias, 1))
         if self.activation is not None:
             x = self.activation(x)
         return x

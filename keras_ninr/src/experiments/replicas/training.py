@@ -29,13 +29,13 @@ import numpy as np
 from keras import ops
 
 from keras_ninr.src.callbacks.phase_monitor import PhaseTrace
+from keras_ninr.src.checks import check_positive_int
 from keras_ninr.src.experiments import execution
 from keras_ninr.src.experiments.replicas.batches import ReplicaBatches
 from keras_ninr.src.experiments.replicas.model import ReplicaModel
 from keras_ninr.src.models.scan_steps import steps_of_last_call
 from keras_ninr.src.training_rules import is_divergent
 from keras_ninr.src.training_rules import reached_target_accuracy
-from keras_ninr.src.utils import check_positive_int
 from keras_ninr.src.utils import crossed_multiple
 from keras_ninr.src.utils import find_noise_layers
 

@@ -10,6 +10,7 @@ method of the same network: by default its unregularised run ("None").
 
 import numpy as np
 
+from keras_ninr.src.experiments.reports.figures import suptitle
 from keras_ninr.src.experiments.reports.grouping import group_runs
 from keras_ninr.src.robustness.benchmark_data import get_benchmark
 from keras_ninr.src.robustness.benchmarks import mean_corruption_error
@@ -178,7 +179,7 @@ def corruption_benchmark_figure(results, title=None):
         axes[1].set_ylim(0.0, 1.0)
         axes[1].set_xticks(list(spec.severities))
         axes[1].grid(True, alpha=0.3)
-    figure.suptitle(title or spec.title)
+    suptitle(figure, title or spec.title)
     figure.tight_layout()
     return figure
 

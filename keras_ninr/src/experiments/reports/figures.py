@@ -6,6 +6,8 @@ per method, its mean over seeds with a band of two standard deviations
 (`grouping`).
 """
 
+import textwrap
+
 import numpy as np
 
 from keras_ninr.src.experiments.reports.grouping import curve_point
@@ -264,9 +266,28 @@ def _curve_figure(
             axis.grid(True, alpha=0.3)
             axis.legend(fontsize=7, loc="lower left")
     if title:
-        figure.suptitle(title)
+        suptitle(figure, title)
     figure.tight_layout()
     return figure
+
+
+def suptitle(figure, title):
+    """`figure.suptitle(title)`, wrapped to the figure's width.
+
+    A page's heading with its mode and space is wider than a one-panel
+    figure, and matplotlib centres a title without wrapping it: it would be
+    cut at both edges.
+    """
+    from matplotlib import font_manager
+    from matplotlib import rcParams
+
+    points = font_manager.FontProperties(
+        size=rcParams["figure.titlesize"]
+    ).get_size_in_points()
+    # A character of the default sans-serif font is about 0.6 em wide at
+    # most; 72 points to the inch.
+    characters = int(figure.get_figwidth() * 72 / (0.6 * points))
+    figure.suptitle(textwrap.fill(title, width=max(characters, 20)))
 
 
 def _plot_group(axis, group, evaluation, x_key):

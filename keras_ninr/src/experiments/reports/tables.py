@@ -19,7 +19,9 @@ def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
         sigma_noise: sigma_noise values whose corrupted accuracy gets a
             column too (from the `"corruption_curve"` evaluation, and a
             second one from `"corruption_curve_standardized"` if a record
-            asked for it). Defaults to `(0.4,)`, Fig. 2's CDT level.
+            asked for it), where some run measured it: a column no run
+            measured (a mode with fewer points) would show only "-".
+            Defaults to `(0.4,)`, Fig. 2's CDT level.
         validation: Whether to show the accuracy on the held-out part of
             the training split (the `"validation"` evaluation of runs with
             a `validation_split`, Table 2's 60/40) before the test
@@ -49,10 +51,16 @@ def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
         for r in records
     ):
         curves.append(("corruption_curve_standardized", ", standardised space"))
+    points = [
+        (evaluation, sigma)
+        for evaluation, _ in curves
+        for sigma in sigma_noise
+        if _measured(records, evaluation, sigma)
+    ]
+    spaces = dict(curves)
     header += [
-        f"accuracy at σ_noise = {s:g}{space} (%)"
-        for _, space in curves
-        for s in sigma_noise
+        f"accuracy at σ_noise = {sigma:g}{spaces[evaluation]} (%)"
+        for evaluation, sigma in points
     ]
     columns = ["validation", "clean"] if validation else ["clean"]
     rows = []
@@ -62,13 +70,12 @@ def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
         for name in columns:
             values = [r["evaluations"].get(name) for r in finished]
             row.append(_percent(values))
-        for evaluation, _ in curves:
-            for sigma in sigma_noise:
-                values = [
-                    _curve_value(r, evaluation, "sigma_noise", sigma)
-                    for r in finished
-                ]
-                row.append(_percent(values))
+        for evaluation, sigma in points:
+            values = [
+                _curve_value(r, evaluation, "sigma_noise", sigma)
+                for r in finished
+            ]
+            row.append(_percent(values))
         rows.append(row)
     return _markdown(header, rows)
 
@@ -158,6 +165,19 @@ def _markdown(header, rows):
     ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def _measured(records, evaluation, sigma):
+    """Whether a run asked for, or has, the accuracy at `sigma`."""
+    for record in records:
+        asked = (record["config"].get("evaluations") or {}).get(evaluation)
+        if isinstance(asked, (list, tuple)) and any(
+            abs(float(s) - sigma) < 1e-9 for s in asked
+        ):
+            return True
+        if _curve_value(record, evaluation, "sigma_noise", sigma) is not None:
+            return True
+    return False
 
 
 def _curve_value(record, evaluation, x_key, x):

@@ -9,13 +9,16 @@ style tables, for the evaluations the runs asked for.
 
 import os
 
+from keras_ninr.src.experiments.definitions.modes import MODE_TEXT
+from keras_ninr.src.experiments.definitions.modes import TINY_ARCHITECTURES
 from keras_ninr.src.experiments.reports import benchmarks as benchmark_functions
 from keras_ninr.src.experiments.reports import figures as figure_functions
 from keras_ninr.src.experiments.reports import tables as table_functions
 from keras_ninr.src.experiments.reports.grouping import training_seconds
 from keras_ninr.src.experiments.reports.grouping import unique_runs
 
-# The layouts of the corruption figure: its file and the function drawing it.
+# The layouts of the corruption figure (`catalog.CORRUPTION_FIGURES`): its
+# file and the function drawing it.
 CORRUPTION_FIGURES = {
     "fig2": ("corruption.png", figure_functions.corruption_figure),
     "fig7": ("fig7.png", figure_functions.noise_distribution_figure),
@@ -107,7 +110,9 @@ def write_results_report(
     curves,
     the clean-accuracy table (`clean_accuracy.md`) and the domain-shift
     table (`domain_shift.md`). A run recorded twice counts once, with a
-    warning (`unique_runs`).
+    warning (`unique_runs`). Runs of the tiny mode's narrow networks
+    (`reproduce --tiny`) get its banner on the page and in the figures'
+    titles: their numbers mean nothing.
 
     Args:
         records: Sweep records, e.g. `load_results(path)`.
@@ -134,6 +139,13 @@ def write_results_report(
     records = unique_runs(records)
     if not records:
         raise ValueError(f"No records in {source} to report on.")
+    tiny = all(
+        r["config"].get("architecture_kwargs")
+        == TINY_ARCHITECTURES.get(r["config"].get("architecture"))
+        for r in records
+    )
+    if tiny:
+        title = f"{title} (tiny settings)" if title else "Tiny settings"
     asked = {
         name
         for r in records
@@ -191,6 +203,7 @@ def write_results_report(
     header = [
         f"# Report of `{source}`",
         "",
+        *([MODE_TEXT["tiny"], ""] if tiny else []),
         "\n".join(provenance_lines(records)),
         "",
     ]

@@ -15,12 +15,12 @@ import math
 
 from keras_ninr.src import noise
 from keras_ninr.src import training_rules
+from keras_ninr.src.checks import check_int
 from keras_ninr.src.corruption import check_sigma_noise
 from keras_ninr.src.datasets import loaders as datasets
 from keras_ninr.src.experiments import zoo
 from keras_ninr.src.experiments.sweep.checks import check_architecture_kwargs
 from keras_ninr.src.experiments.sweep.checks import check_choice
-from keras_ninr.src.experiments.sweep.checks import check_int
 from keras_ninr.src.experiments.sweep.checks import is_real
 from keras_ninr.src.experiments.sweep.checks import normalize_evaluations
 from keras_ninr.src.experiments.sweep.checks import to_json

@@ -15,7 +15,7 @@ import os
 
 from keras_ninr.src.experiments.sweep.backup import backups_folder
 from keras_ninr.src.experiments.sweep.backup import remove_backups
-from keras_ninr.src.experiments.sweep.checks import check_int
+from keras_ninr.src.checks import check_int
 from keras_ninr.src.experiments.sweep.config import RunConfig
 from keras_ninr.src.experiments.sweep.config import replica_key
 from keras_ninr.src.experiments.sweep.data import DataCache
