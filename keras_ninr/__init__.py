@@ -23,13 +23,15 @@ after `import keras_ninr`), so `import keras_ninr` stays light.
 
 The add-on itself is imported with `keras_ninr` when Keras already is (as
 after `import keras`), which registers its layers for
-`keras.saving.load_model`; otherwise on first use of any of its names. So
-the `keras-ninr` command answers `--help`, `reproduce --list` and a
-mistyped flag without loading Keras and its backend (seconds with
-TensorFlow).
+`keras.saving.load_model`; otherwise as soon as Keras is imported, or on
+first use of any of its names, whichever comes first. So the `keras-ninr`
+command answers `--help`, `reproduce --list` and a mistyped flag without
+loading Keras and its backend (seconds with TensorFlow).
 """
 
 import importlib
+import importlib.abc
+import importlib.util
 import sys
 
 __version__ = "0.1.0"
@@ -76,8 +78,32 @@ def __dir__():
     )
 
 
+class _LoadWithKeras(importlib.abc.MetaPathFinder):
+    """Loads the add-on right after Keras is first imported, so that
+    `import keras_ninr` then `import keras` registers its layers for
+    `load_model` as an eager import would, while a process that never
+    imports Keras (the command's `--help`) never pays for it."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "keras":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            exec_module = spec.loader.exec_module
+
+            def exec_then_load(module):
+                exec_module(module)
+                _load_add_on()
+
+            spec.loader.exec_module = exec_then_load
+        return spec
+
+
 if "keras" in sys.modules:
     _load_add_on()
+else:
+    sys.meta_path.insert(0, _LoadWithKeras())
 
 __all__ = [
     "InputCorruption",

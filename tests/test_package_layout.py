@@ -83,3 +83,23 @@ def test_a_name_of_the_add_on_loads_it_where_keras_was_not_imported():
         check=True,
     )
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_importing_keras_after_the_add_on_registers_its_layers():
+    # `import keras_ninr` before `import keras`, then `load_model` with no
+    # add-on name used: the layers must be registered all the same.
+    code = (
+        "import sys, keras_ninr\n"
+        "print('keras' in sys.modules)\n"
+        "import keras\n"
+        "print(keras.saving.get_registered_object("
+        "'keras_ninr>NoiseInjectionDense') is not None)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["False", "True"]
