@@ -103,3 +103,19 @@ def test_importing_keras_after_the_add_on_registers_its_layers():
         check=True,
     )
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_argument_checks_have_one_home():
+    # Integer, choice and boolean checks live in keras_ninr/src/checks.py,
+    # which every layer of the package uses; no module writes its own.
+    import re
+
+    pattern = re.compile(
+        r"^def _?check_(int|positive_int|positive_integer|choice|bool)\(", re.M
+    )
+    homes = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if pattern.search(path.read_text())
+    )
+    assert homes == ["src/checks.py"]

@@ -42,6 +42,33 @@ def check_positive_int(value, name, allow_none=False):
     return int(value)
 
 
+def check_choice(value, choices, name):
+    """Return `value` if it is one of `choices`, else raise naming `name`."""
+    if value not in choices:
+        raise ValueError(
+            f"Unrecognized `{name}`. Expected one of {tuple(choices)}. "
+            f"Received: {name}={value!r}"
+        )
+    return value
+
+
+def check_bool(value, name, meaning="", allow_none=False):
+    """Return `value` as a bool if it is one (NumPy's `bool_` included), or
+    an allowed `None`; `meaning` says what True and False mean, for the
+    message, e.g. " (True: one eps per sample; False: an eps per NIN)"."""
+    if value is None and allow_none:
+        return None
+    if type(value).__name__ == "bool_":  # NumPy's, without importing it
+        value = bool(value)
+    if not isinstance(value, bool):
+        raise ValueError(
+            f"Expected `{name}` to be True or False"
+            f"{' or None' if allow_none else ''}{meaning}. "
+            f"Received: {name}={value!r}"
+        )
+    return value
+
+
 def check_number(value, name, minimum, inclusive=True):
     """Return `value` as a float if it is a finite real number >= `minimum`
     (> `minimum` with `inclusive=False`)."""

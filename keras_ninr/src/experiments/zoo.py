@@ -58,6 +58,8 @@ Choices where the paper is silent or ambiguous:
 
 import keras
 
+from keras_ninr.src.checks import check_bool
+from keras_ninr.src.checks import check_choice
 from keras_ninr.src.datasets.preprocessing import Standardization
 from keras_ninr.src.experiments import catalog
 from keras_ninr.src.initializers import FanInNormal
@@ -143,14 +145,6 @@ _DEFAULT_INPUT_SHAPES = {
     "cnn": (28, 28, 1),
     "vgg": (32, 32, 3),
 }
-
-
-def _check_choice(value, choices, name):
-    if value not in choices:
-        raise ValueError(
-            f"Unrecognized `{name}`. Expected one of {choices}. "
-            f"Received: {name}={value!r}"
-        )
 
 
 class _Initializers:
@@ -374,7 +368,7 @@ def l2_coefficient(coefficient, reading="keras"):
     Returns:
         The float to pass to `keras.regularizers.L2`.
     """
-    _check_choice(reading, L2_READINGS, "l2_reading")
+    check_choice(reading, L2_READINGS, "l2_reading")
     return coefficient if reading == "keras" else coefficient / 2.0
 
 
@@ -478,15 +472,14 @@ def build(
         takes [0, 1] pixels and outputs logits; compile it with
         `compile_model`.
     """
-    _check_choice(architecture, ARCHITECTURES, "architecture")
-    _check_choice(regularization, REGULARIZATIONS, "regularization")
-    _check_choice(l2_reading, L2_READINGS, "l2_reading")
-    if not isinstance(shared_noise, bool):
-        raise ValueError(
-            "Expected `shared_noise` to be True (one eps per sample for "
-            "every NIN) or False (an eps per NIN). Received: "
-            f"shared_noise={shared_noise!r}"
-        )
+    check_choice(architecture, ARCHITECTURES, "architecture")
+    check_choice(regularization, REGULARIZATIONS, "regularization")
+    check_choice(l2_reading, L2_READINGS, "l2_reading")
+    shared_noise = check_bool(
+        shared_noise,
+        "shared_noise",
+        " (True: one eps per sample for every NIN; False: an eps per NIN)",
+    )
     if input_shape is None:
         input_shape = _DEFAULT_INPUT_SHAPES[architecture]
     input_corruption = None
@@ -552,8 +545,8 @@ def make_optimizer(name="sgd", architecture="fc", learning_rate=None):
     0.01 with beta = (0.9, 0.999), epsilon 1e-7; RMSprop rho 0.9, epsilon
     1e-7, 1e-4 for the FCs and 1e-3 for the CNNs (App. C.3).
     """
-    _check_choice(name, OPTIMIZERS, "optimizer")
-    _check_choice(architecture, ARCHITECTURES, "architecture")
+    check_choice(name, OPTIMIZERS, "optimizer")
+    check_choice(architecture, ARCHITECTURES, "architecture")
     if learning_rate is None:
         learning_rate = LEARNING_RATES[(name, architecture)]
     if name == "sgd":

@@ -10,9 +10,9 @@ import math
 import warnings
 
 import keras
-import numpy as np
 
 from keras_ninr.src import noise
+from keras_ninr.src.checks import check_bool
 from keras_ninr.src.api_export import register
 from keras_ninr.src.models.conversion import add_noise_injection_nodes
 from keras_ninr.src.models.conversion import describe_layers
@@ -132,15 +132,12 @@ class NINRModel(ScanSteps, keras.Model):
         noise_stddev = noise.check_noise_stddev(noise_stddev)
         seed = noise.check_seed(seed)
         noise.get(noise_distribution)  # Validates before any work is done.
-        if isinstance(shared_noise, np.bool_):
-            shared_noise = bool(shared_noise)
-        if not isinstance(shared_noise, bool):
-            raise ValueError(
-                "Expected `shared_noise` to be True (one noise draw per "
-                "sample shared by every NIN, the paper's) or False "
-                f"(independent draws per NIN). Received: "
-                f"shared_noise={shared_noise!r}"
-            )
+        shared_noise = check_bool(
+            shared_noise,
+            "shared_noise",
+            " (True: one noise draw per sample shared by every NIN, the "
+            "paper's; False: independent draws per NIN)",
+        )
         if not isinstance(model, keras.Model):
             raise ValueError(
                 "Expected `model` to be a keras.Model (Sequential or "

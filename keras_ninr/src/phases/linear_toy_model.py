@@ -105,6 +105,8 @@ import numbers
 
 import numpy as np
 
+from keras_ninr.src.checks import check_int
+
 PHASES = ("decay", "catapult", "divergent")
 
 
@@ -131,20 +133,6 @@ def _check_real(name, value, minimum=None, strict=False):
             f"Expected `{name}` to be {expected}. Received: {name}={value!r}"
         )
     return float(value)
-
-
-def _check_int(name, value, minimum):
-    """Return `value` as an int, or raise if it is not an int >= `minimum`."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or int(value) < minimum
-    ):
-        raise ValueError(
-            f"Expected `{name}` to be an integer greater than or equal to "
-            f"{minimum}. Received: {name}={value!r}"
-        )
-    return int(value)
 
 
 class LinearToyModel:
@@ -221,10 +209,10 @@ class LinearToyModel:
         self.w1 = _check_real("w1", w1)
         self.w_ni = _check_real("w_ni", w_ni)
         if batch_size is not None:
-            batch_size = _check_int("batch_size", batch_size, 1)
+            batch_size = check_int(batch_size, "batch_size", 1)
         self.batch_size = batch_size
         if seed is not None:
-            seed = _check_int("seed", seed, 0)
+            seed = check_int(seed, "seed", 0)
         self.seed = seed
         self.divergence_bound = _check_real(
             "divergence_bound", divergence_bound, 0.0, strict=True
@@ -294,7 +282,7 @@ class LinearToyModel:
             being finite. The run stops there, so the arrays then end with
             that step.
         """
-        steps = _check_int("steps", steps, 0)
+        steps = check_int(steps, "steps", 0)
         if noise_variance is None:
             noise_variance = self.noise_stddev**2
         noise_variance = _check_real("noise_variance", noise_variance, 0.0)
@@ -463,7 +451,7 @@ class LinearToyModel:
         Returns:
             One of `"decay"`, `"catapult"`, `"divergent"`.
         """
-        steps = _check_int("steps", steps, 1)
+        steps = check_int(steps, "steps", 1)
         if noise_variance is None:
             noise_variance = self.noise_stddev**2
         noise_variance = _check_real("noise_variance", noise_variance, 0.0)
@@ -503,7 +491,7 @@ class LinearToyModel:
             `"divergent_stddev"`, `"noise_variances"` (the grid) and
             `"phases"` (the grid's labels).
         """
-        steps = _check_int("steps", steps, 1)
+        steps = check_int(steps, "steps", 1)
         rtol = _check_real("rtol", rtol, 0.0, strict=True)
         if rtol >= 1.0:
             raise ValueError(

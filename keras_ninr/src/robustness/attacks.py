@@ -27,7 +27,7 @@ from keras_ninr.src.datasets.loaders import scale_pixels
 from keras_ninr.src.robustness.evaluation import accuracy
 from keras_ninr.src.robustness.evaluation import check_labels
 from keras_ninr.src.robustness.evaluation import check_non_negative
-from keras_ninr.src.robustness.evaluation import check_positive_integer
+from keras_ninr.src.checks import check_positive_int
 from keras_ninr.src.robustness.input_gradients import input_gradient
 
 ATTACKS = ("fgsm", "pgd")
@@ -131,7 +131,7 @@ def pgd(
         in [0, 1] pixel units.
     """
     epsilon = check_non_negative(epsilon, "epsilon")
-    steps = check_positive_integer(steps, "steps")
+    steps = check_positive_int(steps, "steps")
     if step_size is None:
         step_size = 2.5 * epsilon / steps
     else:

@@ -31,7 +31,7 @@ from keras_ninr.src.datasets.preprocessing import scale_pixels
 from keras_ninr.src.robustness import benchmark_data
 from keras_ninr.src.robustness.evaluation import accuracy
 from keras_ninr.src.robustness.evaluation import check_labels
-from keras_ninr.src.robustness.evaluation import check_positive_integer
+from keras_ninr.src.checks import check_positive_int
 
 
 def corruption_benchmark(
@@ -94,7 +94,7 @@ def corruption_benchmark(
     spec = benchmark_data.get_benchmark(benchmark)
     names = benchmark_data.check_corruptions(spec, corruptions)
     if max_images is not None:
-        max_images = check_positive_integer(max_images, "max_images")
+        max_images = check_positive_int(max_images, "max_images")
     results = {
         "benchmark": spec.name,
         "corruptions": list(names),

@@ -65,20 +65,6 @@ def accuracy(model, x, labels, batch_size):
     return float(np.mean(outputs.argmax(axis=-1) == labels))
 
 
-def check_positive_integer(value, name):
-    """Return `value` as an int, or raise naming `name` if it is not > 0."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < 1
-    ):
-        raise ValueError(
-            f"Expected `{name}` to be a positive integer. "
-            f"Received: {name}={value!r}"
-        )
-    return int(value)
-
-
 def check_non_negative(value, name):
     """Return `value` as a float, or raise naming `name` if it is not a
     finite number >= 0."""

@@ -27,7 +27,7 @@ import numpy as np
 from keras import ops
 
 from keras_ninr.src.robustness.evaluation import check_labels
-from keras_ninr.src.robustness.evaluation import check_positive_integer
+from keras_ninr.src.checks import check_positive_int
 
 
 def input_gradient(
@@ -64,7 +64,7 @@ def input_gradient(
     Returns:
         A NumPy array of the shape of `x`, dtype `keras.config.floatx()`.
     """
-    batch_size = check_positive_integer(batch_size, "batch_size")
+    batch_size = check_positive_int(batch_size, "batch_size")
     if loss_fn is not None and not callable(loss_fn):
         raise ValueError(
             "Expected `loss_fn` to be a callable (y_true, y_pred) -> losses "

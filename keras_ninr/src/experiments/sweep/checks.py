@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from keras_ninr.src.checks import check_choice
 from keras_ninr.src.corruption import check_sigma_noise
 from keras_ninr.src.datasets import loaders as datasets
 from keras_ninr.src.experiments import zoo
@@ -47,14 +48,6 @@ ARCHITECTURE_BUILDERS = {
 # Keras model's `name` (not a property of the run; "fc1" sets it), and
 # CDT's `input_corruption` layer (from `cdt_sigma_noise`).
 _SET_BY_BUILD = ("name", "input_corruption")
-
-
-def check_choice(value, choices, name):
-    if value not in choices:
-        raise ValueError(
-            f"Unrecognized `{name}`. Expected one of {tuple(choices)}. "
-            f"Received: {name}={value!r}"
-        )
 
 
 def is_real(value):

@@ -20,7 +20,8 @@ from keras_ninr.src.corruption import check_sigma_noise
 from keras_ninr.src.datasets import loaders as datasets
 from keras_ninr.src.experiments import zoo
 from keras_ninr.src.experiments.sweep.checks import check_architecture_kwargs
-from keras_ninr.src.experiments.sweep.checks import check_choice
+from keras_ninr.src.checks import check_bool
+from keras_ninr.src.checks import check_choice
 from keras_ninr.src.experiments.sweep.checks import is_real
 from keras_ninr.src.experiments.sweep.checks import normalize_evaluations
 from keras_ninr.src.experiments.sweep.checks import to_json
@@ -238,15 +239,13 @@ class RunConfig:
         else:
             self.noise_stddev = None
             self.noise_distribution = None
-        if self.shared_noise is not None and not isinstance(
-            self.shared_noise, bool
-        ):
-            raise ValueError(
-                "Expected `shared_noise` to be True (one eps per sample for "
-                "every NIN of full-NINR), False (an eps per NIN) or None "
-                "(True for full-NINR). Received: "
-                f"shared_noise={self.shared_noise!r}"
-            )
+        self.shared_noise = check_bool(
+            self.shared_noise,
+            "shared_noise",
+            " (True: one eps per sample for every NIN of full-NINR; False: "
+            "an eps per NIN; None: True for full-NINR)",
+            allow_none=True,
+        )
         if self.regularization == "full-ninr":
             if self.shared_noise is None:
                 self.shared_noise = True

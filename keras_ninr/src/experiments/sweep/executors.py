@@ -19,7 +19,7 @@ import os
 
 import keras
 
-from keras_ninr.src.experiments.sweep.checks import check_choice
+from keras_ninr.src.checks import check_choice
 from keras_ninr.src.experiments.sweep.checks import is_real
 from keras_ninr.src.experiments.sweep.data import DataCache
 from keras_ninr.src.experiments.sweep.training import train_and_evaluate
