@@ -21,17 +21,15 @@ importing the higher:
 The last three are imported on first use (`keras_ninr.robustness` works
 after `import keras_ninr`), so `import keras_ninr` stays light.
 
-The add-on itself is imported with `keras_ninr` when Keras already is (as
-after `import keras`), which registers its layers for
-`keras.saving.load_model`; otherwise as soon as Keras is imported, or on
-first use of any of its names, whichever comes first. So the `keras-ninr`
-command answers `--help`, `reproduce --list` and a mistyped flag without
-loading Keras and its backend (seconds with TensorFlow).
+`import keras_ninr` imports the add-on (and Keras), which registers its
+layers for `keras.saving.load_model`. The one exception is the
+`keras-ninr` command itself, which loads the add-on on first use of one of
+its names, so that `--help`, `reproduce --list` and a mistyped flag answer
+without loading Keras and its backend (seconds with TensorFlow).
 """
 
 import importlib
-import importlib.abc
-import importlib.util
+import os
 import sys
 
 __version__ = "0.1.0"
@@ -78,32 +76,21 @@ def __dir__():
     )
 
 
-class _LoadWithKeras(importlib.abc.MetaPathFinder):
-    """Loads the add-on right after Keras is first imported, so that
-    `import keras_ninr` then `import keras` registers its layers for
-    `load_model` as an eager import would, while a process that never
-    imports Keras (the command's `--help`) never pays for it."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name != "keras":
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.loader is not None:
-            exec_module = spec.loader.exec_module
-
-            def exec_then_load(module):
-                exec_module(module)
-                _load_add_on()
-
-            spec.loader.exec_module = exec_then_load
-        return spec
+def _is_the_command():
+    """Whether this process is the `keras-ninr` command (its console
+    script, or `python -m keras_ninr` while Python locates it), which
+    loads Keras only for the subcommands that train or report."""
+    program = sys.argv[0] if sys.argv else ""
+    return program == "-m" or os.path.basename(program) in (
+        "keras-ninr",
+        "keras-ninr.exe",
+    )
 
 
-if "keras" in sys.modules:
+# Everywhere but in the command, `import keras_ninr` loads the add-on, which
+# registers its layers for `keras.saving.load_model`.
+if "keras" in sys.modules or not _is_the_command():
     _load_add_on()
-else:
-    sys.meta_path.insert(0, _LoadWithKeras())
 
 __all__ = [
     "InputCorruption",

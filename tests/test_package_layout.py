@@ -63,46 +63,33 @@ def test_no_module_is_over_600_lines():
     assert long == {}
 
 
-def test_a_name_of_the_add_on_loads_it_where_keras_was_not_imported():
-    # The `keras-ninr` command's help runs without Keras (issue 23): a
-    # plain `import keras_ninr` waits for Keras, and its first name loads
-    # the add-on, layers registered for `load_model`.
+def test_import_registers_the_layers_but_the_command_waits_for_a_name():
+    # A plain `import keras_ninr` registers the layers for `load_model`;
+    # the `keras-ninr` command (issue 23) loads Keras only when a name of
+    # the add-on is used.
     code = (
-        "import sys, keras_ninr\n"
-        "print('keras' in sys.modules)\n"
-        "model_class = keras_ninr.NINRModel\n"
-        "import keras\n"
-        "print(keras.saving.get_registered_object("
-        "'keras_ninr>NoiseInjectionDense') is keras_ninr.NoiseInjectionDense)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.split() == ["False", "True"]
-
-
-def test_importing_keras_after_the_add_on_registers_its_layers():
-    # `import keras_ninr` before `import keras`, then `load_model` with no
-    # add-on name used: the layers must be registered all the same.
-    code = (
-        "import sys, keras_ninr\n"
+        "import sys\n"
+        "if sys.argv[1:] == ['command']: sys.argv[0] = '/venv/bin/keras-ninr'\n"
+        "import keras_ninr\n"
         "print('keras' in sys.modules)\n"
         "import keras\n"
         "print(keras.saving.get_registered_object("
         "'keras_ninr>NoiseInjectionDense') is not None)\n"
+        "model_class = keras_ninr.NINRModel\n"
+        "print(keras.saving.get_registered_object("
+        "'keras_ninr>NoiseInjectionDense') is keras_ninr.NoiseInjectionDense)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.split() == ["False", "True"]
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", code, *argv],
+            env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        for argv in ([], ["command"])
+    ]
+    assert outputs == [["True", "True", "True"], ["False", "False", "True"]]
 
 
 def test_argument_checks_have_one_home():

@@ -281,6 +281,7 @@ LIGHT_COMMANDS = [
 ]
 LIGHT_PROBE = """
 import contextlib, io, json, sys
+sys.argv[0] = "/venv/bin/keras-ninr"  # as the console script runs
 from keras_ninr.cli import main
 for argv in json.loads(sys.argv[1]):
     with contextlib.redirect_stdout(io.StringIO()):
