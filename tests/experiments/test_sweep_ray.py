@@ -177,5 +177,8 @@ def test_cli_sweep_on_ray(tmp_path, capsys):
     assert cli.main(flags) == 0
     assert "2 of 2 runs" in capsys.readouterr().out
     assert len(sweep.load_results(results)) == 2
-    assert cli.main(flags[:-2] + ["--gpus-per-task", "-1"]) == 1
+    # A bad number is a usage error, refused before Ray starts a task.
+    with pytest.raises(SystemExit) as stop:
+        cli.main(flags[:-2] + ["--gpus-per-task", "-1"])
+    assert stop.value.code == 2
     assert "gpus_per_task=-1.0" in capsys.readouterr().err
