@@ -11,6 +11,17 @@ import pytest  # noqa: E402
 import keras_ninr  # noqa: E402, F401
 from keras_ninr import experiments, robustness  # noqa: E402, F401
 
+if keras.backend.backend() == "jax" and os.environ.get("KERAS_NINR_TEST_JAX_CACHE", "1") == "1":
+    # The tests build the same small programs again and again; JAX's
+    # compilation cache (one folder per test run) compiles each once.
+    import tempfile
+
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", tempfile.mkdtemp(prefix="jax_cache_"))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
 # `keras.utils.clear_session()` (each test's, and each sweep run's) ends in
 # `gc.collect()`, which walks every object the imports made: 0.2-1 s a call
 # with a backend loaded, about half the suite's time. Freezing what the
