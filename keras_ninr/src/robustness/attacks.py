@@ -23,11 +23,11 @@ import numbers
 
 import numpy as np
 
+from keras_ninr.src.checks import check_number
+from keras_ninr.src.checks import check_positive_int
 from keras_ninr.src.datasets.loaders import scale_pixels
 from keras_ninr.src.robustness.evaluation import accuracy
 from keras_ninr.src.robustness.evaluation import check_labels
-from keras_ninr.src.robustness.evaluation import check_non_negative
-from keras_ninr.src.checks import check_positive_int
 from keras_ninr.src.robustness.input_gradients import input_gradient
 
 ATTACKS = ("fgsm", "pgd")
@@ -130,12 +130,12 @@ def pgd(
         The adversarial images, a float32 NumPy array of the shape of `x`,
         in [0, 1] pixel units.
     """
-    epsilon = check_non_negative(epsilon, "epsilon")
+    epsilon = check_number(epsilon, "epsilon", 0)
     steps = check_positive_int(steps, "steps")
     if step_size is None:
         step_size = 2.5 * epsilon / steps
     else:
-        step_size = check_non_negative(step_size, "step_size")
+        step_size = check_number(step_size, "step_size", 0)
     if norm not in NORMS:
         raise ValueError(
             f"Unrecognized `norm`. Expected one of {NORMS}. "
@@ -205,7 +205,7 @@ def adversarial_accuracy(
             "Expected `epsilons` to be an iterable of non-negative floats. "
             f"Received: epsilons={epsilons!r}"
         )
-    epsilons = [check_non_negative(epsilon, "epsilon") for epsilon in epsilons]
+    epsilons = [check_number(epsilon, "epsilon", 0) for epsilon in epsilons]
     x = scale_pixels(x)
     labels = check_labels(y, len(x))
     attack_function = fgsm if attack == "fgsm" else pgd

@@ -8,9 +8,6 @@ labels and argument checks of those evaluations live here too, so that the
 corruption curves, the attacks and the corruption suite agree on them.
 """
 
-import math
-import numbers
-
 import numpy as np
 
 
@@ -63,19 +60,3 @@ def accuracy(model, x, labels, batch_size):
     """The accuracy of `model.predict`'s argmax on `x`, a Python float."""
     outputs = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
     return float(np.mean(outputs.argmax(axis=-1) == labels))
-
-
-def check_non_negative(value, name):
-    """Return `value` as a float, or raise naming `name` if it is not a
-    finite number >= 0."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(
-            f"Expected `{name}` to be a finite non-negative number. "
-            f"Received: {name}={value!r}"
-        )
-    return float(value)
