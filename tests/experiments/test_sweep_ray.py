@@ -11,6 +11,9 @@ from tests.experiments.test_sweep import tiny_configs
 
 ray = pytest.importorskip("ray")
 
+# One local Ray at a time: under pytest-xdist these tests share a worker.
+pytestmark = pytest.mark.xdist_group("ray")
+
 
 @pytest.fixture(scope="module", autouse=True)
 def ray_runtime():
