@@ -12,8 +12,8 @@ from keras_ninr.src.experiments.definitions.phase_experiments import BoundaryExp
 from keras_ninr.src.experiments.definitions.phase_experiments import PhasesExperiment
 from keras_ninr.src.experiments.definitions.registry import EXPERIMENTS
 from keras_ninr.src.experiments.definitions.registry import get
-from keras_ninr.src.experiments.definitions.sweep_experiment import Option
-from keras_ninr.src.experiments.definitions.sweep_experiment import Reproduction
+from keras_ninr.src.experiments.definitions.protocol import Option
+from keras_ninr.src.experiments.definitions.protocol import Reproduction
 from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
 
 __all__ = [

@@ -26,10 +26,8 @@ from keras_ninr.src import checks
 from keras_ninr.src.experiments import catalog
 from keras_ninr.src.experiments import flags
 
-# Flags every sweep experiment takes, beyond its own options.
-_SWEEP_ONLY = (
-    "replicas", "executor", "address", "gpus_per_task", "cpus_per_task", "page_only"
-)
+# The flags that are not settings of the experiment.
+_COMMAND_FLAGS = ("name", "list", "quick", "tiny", "out", "data_dir", "no_progress", "page_only")
 
 
 def experiment_list():
@@ -72,53 +70,35 @@ def build_parser(experiment=None, add_help=True):
     parser.add_argument("--train-size", type=flags.integer("train_size", 1), help="training images")
     parser.add_argument("--data-dir", help="data folder (default: $KERAS_NINR_DATA_DIR)")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument(
+        "--page-only", action="store_true",
+        help="train nothing: write the page from the runs already in --out "
+        "(a partial page says how many of the runs it shows)",
+    )
     if experiment is None:
         return parser
-    from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
-
+    # The rest from the experiment's protocol (definitions/protocol.py):
+    # the common settings it takes, its own options, its run options.
+    taken = set(experiment.overrides)
     methods = getattr(experiment, "methods", None)
-    if methods:
+    if methods and "methods" in taken:
         parser.add_argument("--methods", nargs="+", choices=list(methods), metavar="METHOD",
                             help="some of: " + ", ".join(methods))
-    if len(getattr(experiment, "architectures", ())) > 1:
-        parser.add_argument("--architectures", nargs="+", choices=list(experiment.architectures))
-    if "full-ninr" in " ".join(methods or ()):
+    architectures = getattr(experiment, "architectures", ())
+    if len(architectures) > 1 and "architectures" in taken:
+        parser.add_argument("--architectures", nargs="+", choices=list(architectures))
+    if "independent_noise" in taken and "full-ninr" in " ".join(methods or ()):
         # Default None, not False: the page's command names what was given.
         parser.add_argument(
             "--independent-noise", action="store_true", default=None,
             help="full-NINR: an eps per NIN (the package's full-NINR before "
             "issue 13) instead of the paper's one eps per sample",
         )
-    if isinstance(experiment, SweepExperiment):
+    if "test_size" in taken:
         parser.add_argument("--test-size", type=flags.integer("test_size", 1),
                             help="test images evaluated")
-        parser.add_argument(
-            "--page-only", action="store_true",
-            help="train nothing: write the page from the runs already in --out "
-            "(a partial page says how many of the runs it shows)",
-        )
-        parser.add_argument("--replicas", type=flags.integer("replicas", 1), metavar="K",
-                            help="train up to K runs of one method together")
-        parser.add_argument("--executor", choices=["local", "ray"], default="local",
-                            help="ray: each run as a Ray task (pip install keras-ninr[ray])")
-        parser.add_argument("--address", metavar="ADDR", help="with --executor ray: a Ray cluster")
-        parser.add_argument("--gpus-per-task", type=flags.number("gpus_per_task", 0),
-                            default=0, metavar="F")
-        parser.add_argument("--cpus-per-task", type=flags.number("cpus_per_task", 0),
-                            default=1, metavar="N")
-        for name, option in experiment.options.items():
-            parser.add_argument(
-                "--" + name.replace("_", "-"), type=option.flag_type(name), help=option.help,
-                choices=option.choices, nargs="+" if option.multiple else None,
-            )
-    elif "steps" in experiment.modes["full"].settings:
-        parser.add_argument("--steps", type=flags.integer("steps", 1),
-                            help="training steps per finder trial")
-        parser.add_argument(
-            "--sigmas", nargs="+", type=flags.number("sigmas", 0, inclusive=False),
-            metavar="SIGMA_EPS",
-            help="the finder's starting grid (default: 7 log-spaced values from 1 to 1000)",
-        )
+    for name, option in {**experiment.options, **experiment.run_options}.items():
+        option.add_flag(parser, name)
     return parser
 
 
@@ -144,7 +124,6 @@ def main(argv=None):
         except ValueError as error:
             generic.error(f"argument --epochs: {error}")
     from keras_ninr.src.experiments.definitions import registry
-    from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
 
     experiment = registry.get(first.name)
     parser = build_parser(experiment)
@@ -156,37 +135,31 @@ def main(argv=None):
     if not_a_folder is not None:
         parser.error(f"--out {out}: {not_a_folder} is a file, not a folder")
     mode = "tiny" if args.tiny else "quick" if args.quick else "full"
-    reserved = {"name", "list", "quick", "tiny", "out", "data_dir", "no_progress", *_SWEEP_ONLY}
-    overrides = {k: v for k, v in vars(args).items() if k not in reserved and v is not None}
-    kwargs = dict(
-        data_dir=args.data_dir,
-        progress=not args.no_progress,
-        # The command that trains the runs (a page written with --page-only
-        # names the same one).
-        command=shlex.join(["keras-ninr", "reproduce", *(a for a in argv if a != "--page-only")]),
-    )
-    if isinstance(experiment, SweepExperiment):
-        kwargs.update(
-            replicas=args.replicas,
-            executor=args.executor,
-            executor_options=(
-                dict(address=args.address, cpus_per_task=args.cpus_per_task,
-                     gpus_per_task=args.gpus_per_task)
-                if args.executor == "ray" else None
-            ),
-        )
+    run_options = {name: getattr(args, name) for name in experiment.run_options}
+    overrides = {
+        k: v for k, v in vars(args).items()
+        if k not in _COMMAND_FLAGS and k not in run_options and v is not None
+    }
+    # The command that trains the runs (a page written with --page-only
+    # names the same one).
+    command = shlex.join(["keras-ninr", "reproduce", *(a for a in argv if a != "--page-only")])
     try:
         experiment.settings(mode, **overrides)
     except ValueError as error:
         parser.error(str(error))
-    if getattr(args, "page_only", False):
-        result = experiment.write_page(out, mode, command=kwargs["command"], **overrides)
+    if args.page_only:
+        result = experiment.write_page(
+            out, mode, command=command, data_dir=args.data_dir, **overrides
+        )
         if not result.records:
             parser.error(f"--page-only: no run of this experiment in {out}/results.jsonl")
         print(f"{len(result.records)} of {len(result.records) + result.missing} runs. "
               "Wrote: " + ", ".join(result.written))
         return 0
-    result = experiment.run(out, mode, **kwargs, **overrides)
+    result = experiment.run(
+        out, mode, data_dir=args.data_dir, progress=not args.no_progress, command=command,
+        **run_options, **overrides,
+    )
     left = f"; {result.missing} still training in another sweep" if result.missing else ""
     print(f"{len(result.records)} runs{left}. Wrote: " + ", ".join(result.written))
     return 0

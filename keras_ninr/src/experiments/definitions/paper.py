@@ -19,7 +19,7 @@ from keras_ninr.src.experiments.definitions.methods import ninr_method
 from keras_ninr.src.experiments.definitions.modes import modes
 from keras_ninr.src.experiments.definitions.sweep_experiment import SIGMAS
 from keras_ninr.src.experiments.definitions.sweep_experiment import TINY_SIGMAS
-from keras_ninr.src.experiments.definitions.sweep_experiment import Option
+from keras_ninr.src.experiments.definitions.protocol import Option
 from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
 from keras_ninr.src.experiments.definitions.sweep_experiment import clean_table
 

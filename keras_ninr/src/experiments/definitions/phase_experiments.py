@@ -20,7 +20,6 @@ import time
 import keras
 import numpy as np
 
-from keras_ninr.src import checks
 from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
 from keras_ninr.src.experiments import catalog
 from keras_ninr.src.experiments import execution
@@ -32,7 +31,8 @@ from keras_ninr.src.experiments.definitions.modes import TINY_ARCHITECTURES
 from keras_ninr.src.experiments.definitions.modes import Mode
 from keras_ninr.src.experiments.definitions.modes import check_common_settings
 from keras_ninr.src.experiments.definitions.modes import check_mode
-from keras_ninr.src.experiments.definitions.sweep_experiment import Reproduction
+from keras_ninr.src.experiments.definitions.protocol import Option
+from keras_ninr.src.experiments.definitions.protocol import Reproduction
 from keras_ninr.src.experiments.definitions.sweep_experiment import command_lines
 from keras_ninr.src.experiments.definitions.sweep_experiment import reproduce_command
 from keras_ninr.src.experiments.sweep import RunConfig
@@ -108,13 +108,18 @@ class PhasesExperiment:
         }
     )
 
+    # The protocol's (definitions/protocol.py).
+    overrides = ("seeds", "epochs", "train_size")
+    options = {}
+    run_options = {}
+
     def __post_init__(self):
         if self.summary is None:
             object.__setattr__(self, "summary", catalog.EXPERIMENTS.get(self.name))
 
     def settings(self, mode="full", **overrides):
         check_mode(mode)
-        _check_overrides(self.name, overrides, ("seeds", "epochs", "train_size"))
+        _check_overrides(self.name, overrides, self.overrides)
         chosen = self.modes[mode]
         settings = dict(
             train_size=chosen.train_size,
@@ -129,6 +134,14 @@ class PhasesExperiment:
     def run(self, out, mode="full", *, data_dir=None, progress=True, command=None, **overrides):
         """Train the four runs per seed (skipping those in the results
         file), then write `fig3[_mode].png` and `fig3[_mode].md`."""
+        return self._reproduce(out, mode, overrides, command, data_dir, progress, train=True)
+
+    def write_page(self, out, mode="full", *, command=None, data_dir=None, **overrides):
+        """The page of the runs already in `<out>/results.jsonl`, training
+        nothing (`data_dir`: the run ids name the training set's size)."""
+        return self._reproduce(out, mode, overrides, command, data_dir, False, train=False)
+
+    def _reproduce(self, out, mode, overrides, command, data_dir, progress, train):
         settings = self.settings(mode, **overrides)
         out = pathlib.Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -146,8 +159,8 @@ class PhasesExperiment:
                 )
                 wanted.append((run_id, fraction, seed))
         done = {r["run_id"] for r in read_records(path)}
-        for index, (run_id, fraction, seed) in enumerate(wanted, start=1):
-            if run_id in done:
+        for run_id, fraction, seed in wanted:
+            if run_id in done or not train:
                 continue
             sigma = float(np.sqrt(fraction * d_over_eta))
             record = self._train(data, sigma, seed, settings["epochs"], kwargs, progress)
@@ -157,7 +170,8 @@ class PhasesExperiment:
         records = [by_id[run_id] for run_id, _, _ in wanted if run_id in by_id]
         if command is None:
             command = reproduce_command(self.name, mode, overrides)
-        return Reproduction(records, self.report(out, records, mode, command))
+        written = self.report(out, records, mode, command) if records else []
+        return Reproduction(records, written, len(wanted) - len(records))
 
     def _train(self, data, sigma, seed, epochs, kwargs, progress):
         keras.utils.set_random_seed(seed)
@@ -254,13 +268,22 @@ class BoundaryExperiment:
         if self.summary is None:
             object.__setattr__(self, "summary", catalog.EXPERIMENTS.get(self.name))
 
+    # The protocol's (definitions/protocol.py).
+    overrides = (
+        "seeds", "epochs", "train_size", "methods", "architectures", "independent_noise"
+    )
+    options = {
+        "steps": Option("training steps per finder trial", int, multiple=False, minimum=1),
+        "sigmas": Option(
+            "the finder's starting grid (default: 7 log-spaced values from 1 to 1000)",
+            float, minimum=0, inclusive=False,
+        ),
+    }
+    run_options = {}
+
     def settings(self, mode="full", **overrides):
         check_mode(mode)
-        _check_overrides(
-            self.name, overrides,
-            ("seeds", "epochs", "train_size", "methods", "architectures", "steps",
-             "independent_noise", "sigmas"),
-        )
+        _check_overrides(self.name, overrides, self.overrides + tuple(self.options))
         chosen = self.modes[mode]
         settings = dict(
             train_size=chosen.train_size,
@@ -274,9 +297,8 @@ class BoundaryExperiment:
         )
         settings.update({k: v for k, v in overrides.items() if v is not None})
         check_common_settings(settings, catalog.minimum_epochs(self.name))
-        checks.check_int(settings["steps"], "steps", 1)
-        for sigma in settings["sigmas"] or ():
-            checks.check_number(sigma, "sigmas", 0, inclusive=False)
+        for name, option in self.options.items():
+            option.check_setting(self.name, name, settings[name])
         for key, allowed in (("methods", self.methods), ("architectures", self.architectures)):
             for value in settings[key]:
                 if value not in allowed:
@@ -290,6 +312,15 @@ class BoundaryExperiment:
         """Find (and, with `epochs` > 0, confirm) the boundaries of each
         network and method; each finder result and confirmation run is
         appended to `results.jsonl` as it ends."""
+        return self._reproduce(out, mode, overrides, command, data_dir, progress, train=True)
+
+    def write_page(self, out, mode="full", *, command=None, data_dir=None, **overrides):
+        """The page of the finder results and confirmations already in
+        `<out>/results.jsonl`, training nothing (`data_dir`: the run ids
+        name the training set's size)."""
+        return self._reproduce(out, mode, overrides, command, data_dir, False, train=False)
+
+    def _reproduce(self, out, mode, overrides, command, data_dir, progress, train):
         settings = self.settings(mode, **overrides)
         out = pathlib.Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -314,14 +345,18 @@ class BoundaryExperiment:
                         # paper's shared eps: full-NINR records without it
                         # were made with an eps per NIN.
                         key["shared_noise"] = True
-                    wanted += self._run_one(path, data, key, settings["epochs"], progress)
+                    wanted += self._run_one(path, data, key, settings["epochs"], progress, train)
         by_id = {r["run_id"]: r for r in read_records(path)}
         records = [by_id[run_id] for run_id in wanted if run_id in by_id]
         if command is None:
             command = reproduce_command(self.name, mode, overrides)
-        return Reproduction(records, self.report(out, records, mode, command))
+        written = self.report(out, records, mode, command) if records else []
+        # A finder not run yet counts once: its confirmations are unknown.
+        return Reproduction(records, written, len(wanted) - len(records))
 
-    def _run_one(self, path, data, key, epochs, progress):
+    def _run_one(self, path, data, key, epochs, progress, train=True):
+        """The run ids of one finder and its confirmations, training those
+        not recorded yet (with `train`; else only those recorded)."""
         def build(noise_stddev):
             model = zoo.build(
                 key["architecture"], key["method"], noise_stddev=noise_stddev,
@@ -339,6 +374,8 @@ class BoundaryExperiment:
 
         done = {r["run_id"]: r for r in read_records(path)}
         finder_id = _run_id(kind="finder", **key)
+        if finder_id not in done and not train:
+            return [finder_id]
         if finder_id not in done:
             found = find_phase_boundaries(
                 build, data.x_train, data.y_train, steps=key["steps"],
@@ -368,7 +405,7 @@ class BoundaryExperiment:
         for sigma in bracket:
             confirm_id = _run_id(kind="confirm", noise_stddev=sigma, epochs=epochs, **key)
             ids.append(confirm_id)
-            if confirm_id in done:
+            if confirm_id in done or not train:
                 continue
             record = _confirm(build, data, key, sigma, epochs, progress)
             append_record(path, {"run_id": confirm_id, "kind": "confirm", **key, **record})

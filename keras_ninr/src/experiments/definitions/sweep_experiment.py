@@ -13,10 +13,8 @@ import functools
 import pathlib
 import shlex
 
-from keras_ninr.src import checks
 from keras_ninr.src import training_rules
 from keras_ninr.src.experiments import catalog
-from keras_ninr.src.experiments import flags
 from keras_ninr.src.experiments import reports
 from keras_ninr.src.experiments import sweep
 from keras_ninr.src.experiments.definitions.methods import FC_CATAPULT_NOTE
@@ -25,6 +23,8 @@ from keras_ninr.src.experiments.definitions.modes import MODE_TEXT
 from keras_ninr.src.experiments.definitions.modes import TINY_ARCHITECTURES
 from keras_ninr.src.experiments.definitions.modes import check_common_settings
 from keras_ninr.src.experiments.definitions.modes import check_mode
+from keras_ninr.src.experiments.definitions.protocol import Option
+from keras_ninr.src.experiments.definitions.protocol import Reproduction
 
 # Epoch caps of the full protocol on Fashion-MNIST and MNIST (the paper's
 # 500 do not fit a GPU session). The cap binds: none of the 14 full FC runs
@@ -41,42 +41,6 @@ COMMON_OVERRIDES = (
 _RUN_CONFIG_FIELDS = {field.name for field in dataclasses.fields(sweep.RunConfig)}
 
 
-@dataclasses.dataclass(frozen=True)
-class Option:
-    """A setting of one experiment that its modes fix and a user may change.
-
-    Attributes:
-        help: One line for `--help`.
-        type: The type of one value. Defaults to `str`.
-        choices: Optional allowed values.
-        multiple: Whether the setting is a list. Defaults to `True`.
-        minimum: For an `int` or `float` option, the smallest value
-            allowed. Defaults to `None` (any number).
-    """
-
-    help: str
-    type: type = str
-    choices: tuple = None
-    multiple: bool = True
-    minimum: object = None
-
-    def check(self, value, name):
-        """One value of the option, checked as `keras_ninr.src.checks` does."""
-        if self.minimum is None:
-            return value
-        if self.type is int:
-            return checks.check_int(value, name, self.minimum)
-        return checks.check_number(value, name, self.minimum)
-
-    def flag_type(self, name):
-        """The argparse `type` of the option's flag."""
-        if self.minimum is None:
-            return self.type
-        if self.type is int:
-            return flags.integer(name, self.minimum)
-        return flags.number(name, self.minimum)
-
-
 def corruption_evaluations(settings, mode):
     """Clean accuracy and the Eq. 8 curve (two points in the tiny mode)."""
     return {
@@ -88,19 +52,6 @@ def corruption_evaluations(settings, mode):
 def clean_table(*sigma_noise):
     """Table 2's columns: clean accuracy, then at each `sigma_noise`."""
     return functools.partial(reports.clean_accuracy_table, sigma_noise=sigma_noise)
-
-
-@dataclasses.dataclass(frozen=True)
-class Reproduction:
-    """What `run` made: the records of its runs and the files written.
-
-    `missing` counts the runs still training in another sweep writing the
-    same results file (their records are not in `records` yet).
-    """
-
-    records: list
-    written: list
-    missing: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,6 +109,21 @@ class SweepExperiment:
     full_epochs: dict = dataclasses.field(default_factory=lambda: dict(FULL_EPOCHS))
     notes: tuple = ()
 
+    # The protocol's (definitions/protocol.py): the settings every sweep
+    # takes beyond `options`, and the keywords of `run` that say how it runs.
+    overrides = COMMON_OVERRIDES
+    run_options = {
+        "replicas": Option("train up to K runs of one method together", int,
+                           multiple=False, minimum=1),
+        "executor": Option("ray: each run as a Ray task (pip install keras-ninr[ray])",
+                           choices=("local", "ray"), multiple=False, default="local"),
+        "address": Option("with --executor ray: a Ray cluster", multiple=False),
+        "gpus_per_task": Option("with --executor ray: GPUs a task reserves", float,
+                                multiple=False, minimum=0, default=0),
+        "cpus_per_task": Option("with --executor ray: CPU cores a task reserves", float,
+                                multiple=False, minimum=0, default=1),
+    }
+
     def __post_init__(self):
         if self.summary is None:
             object.__setattr__(self, "summary", catalog.EXPERIMENTS.get(self.name))
@@ -171,7 +137,7 @@ class SweepExperiment:
         (`RunConfig(shared_noise=False)`).
         """
         check_mode(mode)
-        allowed = COMMON_OVERRIDES + tuple(self.options)
+        allowed = self.overrides + tuple(self.options)
         unknown = sorted(set(overrides) - set(allowed))
         if unknown:
             raise ValueError(
@@ -206,7 +172,7 @@ class SweepExperiment:
                     f"{self.name!r}. Expected some of {list(self.architectures)}."
                 )
         for name, option in self.options.items():
-            _check_option(self.name, name, option, settings[name])
+            option.check_setting(self.name, name, settings[name])
         return settings
 
     def configs(self, mode="full", **overrides):
@@ -262,7 +228,9 @@ class SweepExperiment:
         progress=True,
         executor="local",
         command=None,
-        executor_options=None,
+        address=None,
+        cpus_per_task=1,
+        gpus_per_task=0,
         **overrides,
     ):
         """Train (or resume) the experiment, then write its page.
@@ -277,8 +245,8 @@ class SweepExperiment:
             executor: `"local"` or `"ray"` (`run_sweep`).
             command: The command line the page names. Defaults to the
                 `keras-ninr reproduce` command of these arguments.
-            executor_options: Optional dict of `run_sweep`'s Ray
-                arguments (`address`, `cpus_per_task`, `gpus_per_task`).
+            address, cpus_per_task, gpus_per_task: With `executor="ray"`,
+                as in `run_sweep`.
             **overrides: Settings that replace the mode's (`settings`).
 
         Returns:
@@ -294,7 +262,9 @@ class SweepExperiment:
             data_dir=data_dir,
             replicas=replicas,
             executor=executor,
-            **(executor_options or {}),
+            address=address,
+            cpus_per_task=cpus_per_task,
+            gpus_per_task=gpus_per_task,
         )
         if command is None:
             command = reproduce_command(self.name, mode, overrides)
@@ -302,10 +272,11 @@ class SweepExperiment:
         written = self.report(out, records, mode, command, missing) if records else []
         return Reproduction(records, written, missing)
 
-    def write_page(self, out, mode="full", *, command=None, **overrides):
+    def write_page(self, out, mode="full", *, command=None, data_dir=None, **overrides):
         """Write the page from the runs already in `<out>/results.jsonl`,
         training nothing: the page of a run still under way (or stopped),
-        which says at its top how many of the runs it shows.
+        which says at its top how many of the runs it shows. (`data_dir`
+        is not read: a sweep's run ids need no data.)
 
         Returns:
             A `Reproduction` (`missing`: the runs not yet recorded).
@@ -439,29 +410,3 @@ def reproduce_command(name, mode="full", overrides=None):
         else:
             words.append(str(value))
     return shlex.join(words)
-
-
-def _check_option(experiment, name, option, value):
-    if value is None:
-        return
-    values = value if option.multiple else [value]
-    if option.multiple and (isinstance(value, (str, bytes)) or not hasattr(value, "__iter__")):
-        raise ValueError(
-            f"Expected `{name}` of experiment {experiment!r} to be a list. "
-            f"Received: {name}={value!r}"
-        )
-    for item in values:
-        if option.choices is not None and item not in option.choices:
-            raise ValueError(
-                f"Unrecognized `{name}` of experiment {experiment!r}. Expected "
-                f"some of {list(option.choices)}. Received: {name}={value!r}"
-            )
-        if option.type in (int, float) and (
-            isinstance(item, bool) or not isinstance(item, (int, float))
-        ):
-            raise ValueError(
-                f"Expected `{name}` of experiment {experiment!r} to hold "
-                f"numbers. Received: {name}={value!r}"
-            )
-        option.check(item, name)
-
