@@ -22,6 +22,8 @@ from keras_ninr.src.experiments.definitions.sweep_experiment import TINY_SIGMAS
 from keras_ninr.src.experiments.definitions.sweep_experiment import Option
 from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
 from keras_ninr.src.experiments.definitions.sweep_experiment import clean_table
+from keras_ninr.src.experiments.methods import METHODS
+from keras_ninr.src.experiments.methods import NINR_REGULARIZATIONS
 
 # Fig. 6's attacks (App. C.1), by their names in the attack registry
 # (`keras_ninr.robustness.ATTACKS`): an attack registered beyond the
@@ -202,7 +204,7 @@ def _distribution_methods(architecture, keys, settings):
     chosen = []
     for key in keys:
         method = figure2_methods(architecture)[key]
-        if method["regularization"] not in ("in-ninr", "full-ninr"):
+        if method["regularization"] not in NINR_REGULARIZATIONS:
             chosen.append(method)
             continue
         for distribution in settings["distributions"]:
@@ -271,7 +273,7 @@ def _optimizer_methods(architecture, keys, settings):
             regularization, phase = methods[key]
             method = dict(regularization=regularization, label="None")
             if phase is not None:
-                topology = "input" if regularization == "in-ninr" else "full"
+                topology = METHODS[regularization].topology
                 if (architecture, topology, optimizer) not in zoo.NOISE_PRESETS:
                     continue
                 # The preset's name, not its value, in the config (run ids).
