@@ -1,5 +1,10 @@
-"""The paper's networks, regularizations and optimizers (see `keras_ninr.src.experiments.zoo`)."""
+"""The paper's networks, regularizations and optimizers (see
+`keras_ninr.src.experiments.zoo`; the regularizations by name, `METHODS`,
+from `keras_ninr.src.experiments.methods`)."""
 
+from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
+from keras_ninr.src.experiments.methods import METHODS
+from keras_ninr.src.experiments.methods import Method
 from keras_ninr.src.experiments.zoo import ARCHITECTURES
 from keras_ninr.src.experiments.zoo import BATCH_SIZES
 from keras_ninr.src.experiments.zoo import L2_READINGS
@@ -21,8 +26,11 @@ from keras_ninr.src.experiments.zoo import vgg_network
 __all__ = [
     "ARCHITECTURES",
     "BATCH_SIZES",
+    "CDT_SIGMA_NOISE",
     "L2_READINGS",
     "LEARNING_RATES",
+    "METHODS",
+    "Method",
     "NOISE_PRESETS",
     "OPTIMIZERS",
     "REGULARIZATIONS",

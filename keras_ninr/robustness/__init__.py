@@ -3,7 +3,9 @@
 - Random corruption, paper Eq. 8 (Sec. 3.2.1): `corrupt`,
   `corrupted_accuracy`, `corruption_curve` (the curves of Fig. 2).
 - Adversarial attacks, App. C.1 and Eq. 17: `fgsm`, `pgd`,
-  `adversarial_accuracy`, `input_gradient`.
+  `adversarial_accuracy`, `input_gradient`; `ATTACKS`, the registry of
+  attacks by name (an `Attack` each), which the kit's sweeps and reports
+  read.
 - The package's own corruption suite (offline, five severities; its
   definitions compared with MNIST-C's in docs/benchmarks.md):
   `keras_ninr.robustness.corruptions`.
@@ -14,6 +16,8 @@
 
 from keras_ninr.robustness import corruptions
 from keras_ninr.src.corruption import corrupt
+from keras_ninr.src.robustness.attacks import ATTACKS
+from keras_ninr.src.robustness.attacks import Attack
 from keras_ninr.src.robustness.attacks import adversarial_accuracy
 from keras_ninr.src.robustness.attacks import fgsm
 from keras_ninr.src.robustness.attacks import pgd
@@ -33,6 +37,8 @@ from keras_ninr.src.robustness.domain_shift import domain_shift_accuracy
 from keras_ninr.src.robustness.input_gradients import input_gradient
 
 __all__ = [
+    "ATTACKS",
+    "Attack",
     "BENCHMARKS",
     "CIFAR10_C_BENCHMARK_CORRUPTIONS",
     "CIFAR10_C_CORRUPTIONS",

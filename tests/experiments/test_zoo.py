@@ -1,3 +1,4 @@
+import inspect
 import warnings
 
 import keras
@@ -13,6 +14,8 @@ from keras_ninr import NoiseInjectionPixel
 from keras_ninr import find_noise_layers
 from keras_ninr.datasets import Standardization
 from keras_ninr.datasets import standardize
+from keras_ninr.experiments import cli
+from keras_ninr.experiments import sweep
 from keras_ninr.experiments import zoo
 
 # Narrow versions of the paper's networks, so that a training step of all
@@ -291,6 +294,27 @@ def test_ninr_regularizations_use_the_paper_presets():
         0.1 * 785 / 0.01
     )
     assert zoo.noise_preset("cnn", "input", "decay", "adam") == 6.2
+
+
+def test_the_methods_and_cdts_default_have_one_home():
+    # The zoo, a run's config and the command read each method's meaning
+    # and CDT's default strength from the registry of methods.
+    assert zoo.REGULARIZATIONS == tuple(zoo.METHODS)
+    build = inspect.signature(zoo.build).parameters["cdt_sigma_noise"]
+    command = cli.build_parser().parse_args(["sweep", "--results", "r.jsonl"])
+    assert (
+        build.default
+        == sweep.RunConfig(regularization="cdt").cdt_sigma_noise
+        == command.cdt_sigma_noise
+        == zoo.CDT_SIGMA_NOISE
+        == 0.4
+    )
+    for name, method in zoo.METHODS.items():
+        config = sweep.RunConfig(regularization=name)
+        assert config.topology == method.topology
+        assert sweep.method_label(config).startswith(method.title)
+    assert zoo.METHODS["in-ninr"].topology == "input"
+    assert zoo.METHODS["full-ninr"].topology == "full"
 
 
 def test_table3_entries_follow_the_learning_rate_rule():

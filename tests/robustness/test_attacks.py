@@ -300,6 +300,29 @@ def test_adversarial_accuracy_per_epsilon(trained):
     assert fgsm[0.1] == _accuracy(model, attacks.fgsm(model, x, y, 0.1), y)
 
 
+def _darken(model, x, y, epsilon, *, batch_size, clip_min=0.0, clip_max=1.0):
+    """A toy attack: every pixel `epsilon` darker."""
+    return np.clip(x - np.float32(epsilon), clip_min, clip_max)
+
+
+def test_an_attack_registered_by_one_entry_is_run_by_name(trained, monkeypatch):
+    model, _, x, y, _, _ = trained
+    monkeypatch.setitem(
+        attacks.ATTACKS,
+        "darken",
+        attacks.Attack(_darken, "Darken", "L∞", "every pixel darker"),
+    )
+    accuracies = attacks.adversarial_accuracy(
+        model, x, y, "darken", epsilons=[0.0, 1.0]
+    )
+    assert accuracies == {
+        0.0: _accuracy(model, x, y),
+        1.0: _accuracy(model, np.zeros_like(x), y),
+    }
+    with pytest.raises(ValueError, match="'darken'"):
+        attacks.adversarial_accuracy(model, x, y, "cw", epsilons=[0.1])
+
+
 def test_uint8_images_are_scaled_to_pixels(trained):
     model, _, x, y, _, _ = trained
     x_uint8 = np.round(x * 255).astype("uint8")

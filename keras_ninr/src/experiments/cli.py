@@ -29,6 +29,7 @@ import keras_ninr
 from keras_ninr.src import training_rules
 from keras_ninr.src.experiments import catalog
 from keras_ninr.src.experiments import flags
+from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
 from keras_ninr.src.experiments import reproduce
 
 EXIT_INTERRUPTED = 130
@@ -145,8 +146,8 @@ def build_parser():
     sweep_parser.add_argument(
         "--cdt-sigma-noise",
         type=float,
-        default=0.4,
-        help="sigma_noise of cdt given without one (default: 0.4)",
+        default=CDT_SIGMA_NOISE,
+        help="sigma_noise of cdt given without one (default: %(default)s)",
     )
     sweep_parser.add_argument(
         "--seeds", nargs="+", type=flags.integer("seed", 0), metavar="SEED"

@@ -62,12 +62,13 @@ from keras_ninr.src.checks import check_bool
 from keras_ninr.src.checks import check_choice
 from keras_ninr.src.datasets.preprocessing import Standardization
 from keras_ninr.src.experiments import catalog
+from keras_ninr.src.experiments import methods
 from keras_ninr.src.initializers import FanInNormal
 from keras_ninr.src.layers.input_corruption import InputCorruption
 from keras_ninr.src.models.ninr_model import NINRModel
 
 ARCHITECTURES = catalog.ARCHITECTURES
-REGULARIZATIONS = ("none", "l2", "dropout", "cdt", "in-ninr", "full-ninr")
+REGULARIZATIONS = methods.REGULARIZATIONS
 OPTIMIZERS = catalog.OPTIMIZERS
 
 # App. A's and App. D's L2 coefficients, as Keras's `L2(l2)` reads them.
@@ -415,7 +416,7 @@ def build(
     noise_stddev="decay",
     noise_distribution="normal",
     optimizer="sgd",
-    cdt_sigma_noise=0.4,
+    cdt_sigma_noise=methods.CDT_SIGMA_NOISE,
     cdt_space="pixel",
     pixel_mean=0.0,
     pixel_std=1.0,
@@ -521,8 +522,8 @@ def build(
         input_corruption=input_corruption,
         **architecture_kwargs,
     )
-    if regularization in ("in-ninr", "full-ninr"):
-        topology = "input" if regularization == "in-ninr" else "full"
+    if regularization in methods.NINR_REGULARIZATIONS:
+        topology = methods.topology(regularization)
         if isinstance(noise_stddev, str):
             noise_stddev = noise_preset(
                 architecture, topology, noise_stddev, optimizer

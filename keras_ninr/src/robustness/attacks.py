@@ -17,8 +17,14 @@ the standardised inputs: the attacks are those of App. C.1 on the pixels.
 
 Gradients are taken in inference mode (no NIN noise, no dropout), see
 `keras_ninr.src.robustness.input_gradients`.
+
+The attacks are known by name in one registry, `ATTACKS`, which
+`adversarial_accuracy`, the kit's sweep (a config's evaluations, a run's
+record) and its reports (a figure per attack) read: adding an attack is
+its function and one entry there.
 """
 
+import dataclasses
 import numbers
 
 import numpy as np
@@ -30,7 +36,6 @@ from keras_ninr.src.robustness.evaluation import accuracy
 from keras_ninr.src.robustness.evaluation import check_labels
 from keras_ninr.src.robustness.input_gradients import input_gradient
 
-ATTACKS = ("fgsm", "pgd")
 NORMS = ("linf",)
 
 
@@ -170,20 +175,74 @@ def pgd(
     return x_adv
 
 
+@dataclasses.dataclass(frozen=True)
+class Attack:
+    """An adversarial attack, as the registry `ATTACKS` holds it.
+
+    Attributes:
+        function: `function(model, x, y, epsilon, *, batch_size,
+            **attack_kwargs)`, returning the adversarial images of the
+            [0, 1] pixels `x` (as `fgsm` and `pgd` do). It takes
+            `clip_min` and `clip_max` among its keyword arguments: the
+            kit's sweep passes `0.0` and `1.0`.
+        title: The attack's name in figures and tables, e.g. `"FGSM"`.
+        norm: The norm its `epsilon` bounds, as a figure's axis names it,
+            e.g. `"L∞"`.
+        description: One line on what the attack does.
+    """
+
+    function: object
+    title: str
+    norm: str
+    description: str
+
+
+# Every attack the toolkit, the sweep and the reports know, by name.
+ATTACKS = {
+    "fgsm": Attack(
+        function=fgsm,
+        title="FGSM",
+        norm="L∞",
+        description="one step of epsilon along the loss gradient's sign "
+        "(App. C.1, Eq. 17)",
+    ),
+    "pgd": Attack(
+        function=pgd,
+        title="PGD",
+        norm="L∞",
+        description="signed-gradient steps, each projected onto the L∞ "
+        "ball of radius epsilon (Madry et al.)",
+    ),
+}
+
+
+def get_attack(name):
+    """The registered `Attack` called `name`, or a `ValueError` naming the
+    known ones."""
+    if not isinstance(name, str) or name not in ATTACKS:
+        raise ValueError(
+            f"Unrecognized `attack`. Expected one of {tuple(ATTACKS)}. "
+            f"Received: attack={name!r}"
+        )
+    return ATTACKS[name]
+
+
 def adversarial_accuracy(
     model, x, y, attack="fgsm", *, epsilons, batch_size=256, **attack_kwargs
 ):
     """Accuracy of `model` on adversarial inputs, one value per epsilon.
 
-    For every `epsilon`, the inputs are attacked with `fgsm` or `pgd`, then
-    classified by `model.predict` (inference mode) with the argmax of its
-    outputs (logits or probabilities).
+    For every `epsilon`, the inputs are attacked with a registered attack
+    (`ATTACKS`: `fgsm`, `pgd`), then classified by `model.predict`
+    (inference mode) with the argmax of its outputs (logits or
+    probabilities).
 
     Args:
         model: A Keras model with a single input, taking [0, 1] pixels.
         x: Clean images, `uint8` (0-255) or floats in [0, 1].
         y: Labels, integer `(N,)` or one-hot `(N, classes)`.
-        attack: `"fgsm"` or `"pgd"`. Defaults to `"fgsm"`.
+        attack: The name of a registered attack (`ATTACKS`), `"fgsm"` or
+            `"pgd"`. Defaults to `"fgsm"`.
         epsilons: Iterable of non-negative floats, the perturbation sizes in
             [0, 1] pixel units; `0` gives the clean accuracy.
         batch_size: Batch size of the attack and of `model.predict`.
@@ -195,11 +254,7 @@ def adversarial_accuracy(
     Returns:
         A dict `{epsilon: accuracy}` (floats), in the order of `epsilons`.
     """
-    if attack not in ATTACKS:
-        raise ValueError(
-            f"Unrecognized `attack`. Expected one of {ATTACKS}. "
-            f"Received: attack={attack!r}"
-        )
+    attack_function = get_attack(attack).function
     if isinstance(epsilons, (str, bytes)) or not hasattr(epsilons, "__iter__"):
         raise ValueError(
             "Expected `epsilons` to be an iterable of non-negative floats. "
@@ -208,7 +263,6 @@ def adversarial_accuracy(
     epsilons = [check_number(epsilon, "epsilon", 0) for epsilon in epsilons]
     x = scale_pixels(x)
     labels = check_labels(y, len(x))
-    attack_function = fgsm if attack == "fgsm" else pgd
     accuracies = {}
     for epsilon in epsilons:
         x_adv = attack_function(

@@ -7,6 +7,9 @@ the FC's in-NINR catapult, is `FC_IN_NINR_CATAPULT` (see its comment).
 """
 
 from keras_ninr.src.experiments import zoo
+from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
+from keras_ninr.src.experiments.methods import METHODS
+from keras_ninr.src.experiments.methods import NINR_REGULARIZATIONS
 
 # The FC's in-NINR catapult sigma_eps. With App. A's initialisation the
 # phase finder measured this network's catapult/divergent boundary between
@@ -22,7 +25,6 @@ FC_CATAPULT_NOTE = (
     "above the divergence boundary measured with this initialisation "
     "(133.4–154.0; 231.6 itself not run; docs/presets.md)."
 )
-NINR_NAMES = {"in-ninr": ("in-NINR", "input"), "full-ninr": ("full-NINR", "full")}
 
 
 def cdt_method(sigma_noise):
@@ -37,25 +39,26 @@ def ninr_method(architecture, regularization, phase, optimizer="sgd", sigma=None
     The value (a float, not the preset's name) goes into the config, as in
     the committed results files, so their run ids still match.
     """
-    name, topology = NINR_NAMES[regularization]
+    method = METHODS[regularization]
     if sigma is None:
-        sigma = zoo.noise_preset(architecture, topology, phase, optimizer)
+        sigma = zoo.noise_preset(
+            architecture, method.topology, phase, optimizer
+        )
     return dict(
         regularization=regularization,
         noise_stddev=sigma,
-        label=f"{name} {phase} (σ_ε = {sigma:g})",
+        label=f"{method.title} {phase} (σ_ε = {sigma:g})",
     )
 
 
 def figure2_methods(architecture):
     """Fig. 2's methods of the FC or the CNN, by key (Table 2's rows)."""
     methods = {
-        "none": dict(regularization="none", label="None"),
-        "l2": dict(regularization="l2", label="L2"),
-        "dropout": dict(regularization="dropout", label="Dropout"),
-        "cdt": cdt_method(0.4),
+        name: dict(regularization=name, label=METHODS[name].title)
+        for name in ("none", "l2", "dropout")
     }
-    for regularization in NINR_NAMES:
+    methods["cdt"] = cdt_method(CDT_SIGMA_NOISE)
+    for regularization in NINR_REGULARIZATIONS:
         for phase in ("decay", "catapult"):
             methods[f"{regularization}-{phase}"] = ninr_method(
                 architecture, regularization, phase
@@ -72,6 +75,6 @@ def decay_methods(keys):
     preset (a preset name, so one method serves the FC and the CNN)."""
     return {
         key: dict(regularization=key)
-        | ({"noise_stddev": "decay"} if key in NINR_NAMES else {})
+        | ({"noise_stddev": "decay"} if key in NINR_REGULARIZATIONS else {})
         for key in keys
     }

@@ -13,6 +13,7 @@ import numpy as np
 from keras_ninr.src.experiments.reports.grouping import curve_point
 from keras_ninr.src.experiments.reports.grouping import group_runs
 from keras_ninr.src.experiments.reports.grouping import requested
+from keras_ninr.src.robustness import attacks
 
 _DISTRIBUTION_NAMES = {
     "normal": "Gaussian",
@@ -131,22 +132,20 @@ def attack_figure(records, attack="fgsm", title=None):
 
     Args:
         records: Sweep records with an `attack` evaluation.
-        attack: `"fgsm"` or `"pgd"`. Defaults to `"fgsm"`.
+        attack: The name of a registered attack
+            (`keras_ninr.robustness.ATTACKS`), e.g. `"fgsm"` or `"pgd"`.
+            Defaults to `"fgsm"`.
         title: Optional title of the figure. Defaults to `None`.
 
     Returns:
         A `matplotlib.figure.Figure`.
     """
-    if attack not in ("fgsm", "pgd"):
-        raise ValueError(
-            "Unrecognized `attack`. Expected one of ('fgsm', 'pgd'). "
-            f"Received: attack={attack!r}"
-        )
+    spec = attacks.get_attack(attack)
     return _curve_figure(
         records,
         evaluation=attack,
         x_key="epsilon",
-        xlabel=f"{attack.upper()} ε (L∞, pixels in [0, 1])",
+        xlabel=f"{spec.title} ε ({spec.norm}, pixels in [0, 1])",
         title=title,
     )
 

@@ -16,6 +16,7 @@ from keras_ninr.src.experiments.reports import figures as figure_functions
 from keras_ninr.src.experiments.reports import tables as table_functions
 from keras_ninr.src.experiments.reports.grouping import training_seconds
 from keras_ninr.src.experiments.reports.grouping import unique_runs
+from keras_ninr.src.robustness import attacks
 
 # The layouts of the corruption figure (`catalog.CORRUPTION_FIGURES`): its
 # file and the function drawing it.
@@ -164,7 +165,7 @@ def write_results_report(
         figures.append(
             ("corruption_standardized.png", "corruption_curve_standardized", drawn)
         )
-    for attack in ("fgsm", "pgd"):
+    for attack in attacks.ATTACKS:
         if attack in asked:
             drawn = figure_functions.attack_figure(
                 records, attack=attack, title=title

@@ -16,18 +16,9 @@ from keras_ninr.src.checks import check_choice
 from keras_ninr.src.corruption import check_sigma_noise
 from keras_ninr.src.datasets import loaders as datasets
 from keras_ninr.src.experiments import zoo
+from keras_ninr.src.robustness import attacks
 from keras_ninr.src.robustness import benchmark_data
 
-# Newer kinds go last: a config without them keeps its run_id.
-EVALUATIONS = (
-    "clean",
-    "corruption_curve",
-    "domain_shift",
-    "fgsm",
-    "pgd",
-    "corruption_benchmark",
-    "corruption_curve_standardized",
-)
 # The Eq. 8 curves: where each evaluation applies Eq. 8
 # (`keras_ninr.robustness.corruption_curve`'s `space`).
 CORRUPTION_CURVES = {
@@ -55,12 +46,13 @@ def is_real(value):
 
 
 def normalize_evaluations(evaluations):
-    """`evaluations` checked, in `EVALUATIONS` order, without the unasked.
+    """`evaluations` checked, in `evaluation_checks()` order, without the
+    unasked.
 
     `"clean"` is `True`; `"corruption_benchmark"` a benchmark name
     (`"mnist_c"`, `"cifar10_c"`); every other entry a list without repeats
     (`"domain_shift": True` is `["lecun"]`; the two corruption curves
-    sigma_noise values).
+    sigma_noise values, each attack its epsilons).
     """
     if not isinstance(evaluations, dict):
         raise ValueError(
@@ -68,51 +60,88 @@ def normalize_evaluations(evaluations):
             "'corruption_curve': [0.0, 0.4], 'fgsm': [0.05]}. Received: "
             f"evaluations={evaluations!r}"
         )
-    unknown = sorted(set(evaluations) - set(EVALUATIONS))
+    checks = evaluation_checks()
+    unknown = sorted(set(evaluations) - set(checks))
     if unknown:
         raise ValueError(
             f"Unrecognized evaluation(s) {unknown}. Expected some of "
-            f"{EVALUATIONS}."
+            f"{tuple(checks)}."
         )
     normalized = {}
-    for name in EVALUATIONS:
+    for name, check in checks.items():
         value = evaluations.get(name)
         if value is None or value is False:
             continue
-        if name == "clean":
-            if value is not True:
-                raise ValueError(
-                    f"Expected evaluations['clean'] to be True or False. "
-                    f"Received: {value!r}"
-                )
-            normalized[name] = True
-            continue
-        if name == "corruption_benchmark":
-            normalized[name] = benchmark_data.get_benchmark(value).name
-            continue
-        if name == "domain_shift" and value is True:
-            value = ("lecun",)
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-            raise ValueError(
-                f"Expected evaluations[{name!r}] to be a list. Received: "
-                f"{value!r}"
-            )
-        values = list(value)
-        if not values:
-            continue
-        if name in CORRUPTION_CURVES:
-            values = [check_sigma_noise(sigma) for sigma in values]
-        elif name == "domain_shift":
-            for variant in values:
-                check_choice(
-                    variant,
-                    datasets.USPS_TO_MNIST_VARIANTS,
-                    "domain_shift variant",
-                )
-        else:
-            values = [_check_epsilon(eps, name, value) for eps in values]
-        normalized[name] = list(dict.fromkeys(values))
+        value = check(value, name)
+        if value is not None:
+            normalized[name] = value
     return normalized
+
+
+def evaluation_checks():
+    """The evaluations a config may ask for, by name, each with the check
+    of its value (returning it normalized, or `None` for an empty list).
+
+    Every attack of the attack registry (`keras_ninr.src.robustness.
+    attacks.ATTACKS`) is one, its value a list of epsilons: an attack
+    registered there is an evaluation here. The order is that of a
+    record's evaluations; it does not enter run ids, which hash a config
+    with sorted keys.
+    """
+    return {
+        **_CHECKS_BEFORE_ATTACKS,
+        **dict.fromkeys(attacks.ATTACKS, _check_epsilons),
+        **_CHECKS_AFTER_ATTACKS,
+    }
+
+
+def _check_clean(value, name):
+    if value is not True:
+        raise ValueError(
+            f"Expected evaluations[{name!r}] to be True or False. "
+            f"Received: {value!r}"
+        )
+    return True
+
+
+def _check_benchmark(value, name):
+    return benchmark_data.get_benchmark(value).name
+
+
+def _check_sigmas(value, name):
+    sigmas = _listed(value, name)
+    return _distinct([check_sigma_noise(sigma) for sigma in sigmas])
+
+
+def _check_variants(value, name):
+    if value is True:
+        value = ("lecun",)
+    variants = _listed(value, name)
+    for variant in variants:
+        check_choice(
+            variant, datasets.USPS_TO_MNIST_VARIANTS, "domain_shift variant"
+        )
+    return _distinct(variants)
+
+
+def _check_epsilons(value, name):
+    epsilons = _listed(value, name)
+    return _distinct(
+        [_check_epsilon(epsilon, name, value) for epsilon in epsilons]
+    )
+
+
+def _listed(value, name):
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise ValueError(
+            f"Expected evaluations[{name!r}] to be a list. Received: "
+            f"{value!r}"
+        )
+    return list(value)
+
+
+def _distinct(values):
+    return list(dict.fromkeys(values)) or None
 
 
 def _check_epsilon(epsilon, attack, epsilons):
@@ -122,6 +151,20 @@ def _check_epsilon(epsilon, attack, epsilons):
             f"numbers. Received: {epsilons!r}"
         )
     return float(epsilon)
+
+
+_CHECKS_BEFORE_ATTACKS = {
+    "clean": _check_clean,
+    "corruption_curve": _check_sigmas,
+    "domain_shift": _check_variants,
+}
+_CHECKS_AFTER_ATTACKS = {
+    "corruption_benchmark": _check_benchmark,
+    "corruption_curve_standardized": _check_sigmas,
+}
+# The names of `evaluation_checks()` (those of the attacks registered when
+# this module loaded).
+EVALUATIONS = tuple(evaluation_checks())
 
 
 def architecture_arguments(architecture):

@@ -19,6 +19,9 @@ from keras_ninr.src.checks import check_int
 from keras_ninr.src.corruption import check_sigma_noise
 from keras_ninr.src.datasets import loaders as datasets
 from keras_ninr.src.experiments import zoo
+from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
+from keras_ninr.src.experiments.methods import METHODS
+from keras_ninr.src.experiments.methods import NINR_REGULARIZATIONS
 from keras_ninr.src.experiments.sweep.checks import check_architecture_kwargs
 from keras_ninr.src.checks import check_bool
 from keras_ninr.src.checks import check_choice
@@ -27,7 +30,6 @@ from keras_ninr.src.experiments.sweep.checks import normalize_evaluations
 from keras_ninr.src.experiments.sweep.checks import to_json
 from keras_ninr.src.robustness import benchmark_data
 
-NINR_REGULARIZATIONS = ("in-ninr", "full-ninr")
 DEFAULT_EVALUATIONS = {
     "clean": True,
     "corruption_curve": tuple(round(0.1 * i, 1) for i in range(11)),
@@ -160,7 +162,7 @@ class RunConfig:
     test_size: object = None
     validation_split: object = None
     batch_size: object = None
-    cdt_sigma_noise: object = 0.4
+    cdt_sigma_noise: object = CDT_SIGMA_NOISE
     evaluations: dict = dataclasses.field(
         default_factory=lambda: dict(DEFAULT_EVALUATIONS)
     )
@@ -306,7 +308,7 @@ class RunConfig:
         """`"input"` or `"full"` for NINR, else `None`."""
         if self.regularization not in NINR_REGULARIZATIONS:
             return None
-        return "input" if self.regularization == "in-ninr" else "full"
+        return METHODS[self.regularization].topology
 
     @property
     def noise_stddev_value(self):
@@ -388,14 +390,7 @@ def hashed_fields(config):
         )
     }
 
-_DISPLAY_NAMES = {
-    "none": "None",
-    "l2": "L2",
-    "dropout": "Dropout",
-    "cdt": "CDT",
-    "in-ninr": "in-NINR",
-    "full-ninr": "full-NINR",
-}
+_DISPLAY_NAMES = {name: method.title for name, method in METHODS.items()}
 
 
 def method_label(config):

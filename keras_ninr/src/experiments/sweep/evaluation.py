@@ -11,9 +11,10 @@ evaluation feeds it pixels:
   same corrupted test set (noise seed 0): the spread over seeds is the
   spread of training.
 - **Domain shift** MNIST -> USPS (Table 1).
-- **Adversarial attacks** (FGSM, PGD; Fig. 6) on the first `attack_size`
-  test images, in pixel space ([0, 1], epsilon in pixel units), in
-  inference mode.
+- **Adversarial attacks** (FGSM, PGD; Fig. 6; every attack of the
+  registry `keras_ninr.src.robustness.attacks.ATTACKS`) on the first
+  `attack_size` test images, in pixel space ([0, 1], epsilon in pixel
+  units), in inference mode.
 - **A corruption benchmark**, MNIST-C or CIFAR-10-C
   (`keras_ninr.robustness.corruption_benchmark`), on every image of the
   benchmark, read from the sweep's `data_dir` (`<data_dir>/mnist_c/`,
@@ -76,7 +77,7 @@ def evaluate(model, config, prepared, data):
             results["domain_shift"][variant] = (
                 corruption_curves.corrupted_accuracy(model, x_usps, y_usps, 0.0)
             )
-    for attack in ("fgsm", "pgd"):
+    for attack in attacks.ATTACKS:
         if spec.get(attack):
             count = min(config.attack_size, len(x))
             accuracies = attacks.adversarial_accuracy(

@@ -30,11 +30,12 @@ import numpy as np
 from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
 from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
 from keras_ninr.src.experiments import execution
+from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
+from keras_ninr.src.experiments.methods import NINR_REGULARIZATIONS
 from keras_ninr.src.experiments import zoo
 from keras_ninr.src.experiments.replicas.training import fit_replicas
 from keras_ninr.src.experiments.sweep.backup import RunBackup
 from keras_ninr.src.experiments.sweep.checks import finite_or_none
-from keras_ninr.src.experiments.sweep.config import NINR_REGULARIZATIONS
 from keras_ninr.src.experiments.sweep.config import REPLICA_FIELDS
 from keras_ninr.src.experiments.sweep.config import replica_key
 from keras_ninr.src.experiments.sweep.data import DataCache
@@ -67,7 +68,7 @@ def _build_model(config, prepared):
         cdt_sigma_noise=(
             config.cdt_sigma_noise
             if config.cdt_sigma_noise is not None
-            else 0.4
+            else CDT_SIGMA_NOISE
         ),
         pixel_mean=prepared.mean,
         pixel_std=prepared.std,
