@@ -62,5 +62,6 @@ def minimum_epochs(name):
 
 
 def default_out(name):
-    """Where `keras-ninr reproduce NAME` writes when given no `--out`."""
-    return os.path.join("results", name)
+    """Where `keras-ninr reproduce NAME` writes when given no `--out`
+    (`results/NAME`; for a file `my_experiment.py`, `results/my_experiment`)."""
+    return os.path.join("results", os.path.splitext(os.path.basename(name))[0])

@@ -51,8 +51,9 @@ def build_parser(experiment=None, add_help=True):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "name", nargs="?", choices=list(catalog.EXPERIMENTS), metavar="NAME",
-        help="the experiment (see --list)",
+        "name", nargs="?", type=_experiment_name, metavar="NAME",
+        help="the experiment (see --list), or a .py file that defines one as "
+        "EXPERIMENT (docs/experiments.md)",
     )
     parser.add_argument("--list", action="store_true", help="list the experiments")
     group = parser.add_mutually_exclusive_group()
@@ -125,7 +126,13 @@ def main(argv=None):
             generic.error(f"argument --epochs: {error}")
     from keras_ninr.src.experiments.definitions import registry
 
-    experiment = registry.get(first.name)
+    if first.name.endswith(".py"):
+        try:
+            experiment = registry.load_file(first.name)
+        except ValueError as error:
+            generic.error(str(error))
+    else:
+        experiment = registry.get(first.name)
     parser = build_parser(experiment)
     args = parser.parse_args(argv)
     if args.data_dir is not None and not os.path.isdir(args.data_dir):
@@ -163,6 +170,16 @@ def main(argv=None):
     left = f"; {result.missing} still training in another sweep" if result.missing else ""
     print(f"{len(result.records)} runs{left}. Wrote: " + ", ".join(result.written))
     return 0
+
+
+def _experiment_name(text):
+    """argparse type of NAME: a name of the catalog or a `.py` file."""
+    if text in catalog.EXPERIMENTS or (text.endswith(".py") and os.path.isfile(text)):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"invalid choice: {text!r} (choose from {', '.join(catalog.EXPERIMENTS)}, "
+        "or name a .py file that defines EXPERIMENT)"
+    )
 
 
 def _file_in_the_way(path):
