@@ -484,3 +484,27 @@ def test_a_report_of_tiny_runs_says_so(records, tmp_path):
         r["config"]["architecture_kwargs"] = {}
     reports.write_results_report(records, tmp_path / "full", "r.jsonl")
     assert "Smoke-test" not in (tmp_path / "full" / "report.md").read_text()
+
+
+def test_figure_2_and_table_2_pages_show_the_papers_clean_accuracy_beside_theirs():
+    from keras_ninr import experiments
+    from tests.examples.conftest import ROOT
+
+    records = sweep.load_results(ROOT / "results" / "fig2b" / "results.jsonl")
+    table = experiments.get("fig2b").table(records)
+    header, rule, *rows = table.splitlines()
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    measured = columns.index("clean accuracy (%)")
+    assert columns[measured + 1] == "paper: clean accuracy (%)"
+    by_method = {}
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        by_method[cells[1]] = cells[measured + 1]
+    # Table 2's CNN row, by the kit's method names.
+    assert by_method["None"] == "91.0 ± 1.0"
+    assert by_method["CDT (σ_noise = 0.4)"] == "84.1 ± 6.4"
+    assert by_method["full-NINR catapult (σ_ε = 62)"] == "90.0 ± 0.2"
+    # A method the paper did not run shows none.
+    other = dict(records[0], label="in-NINR (σ_ε = 7)", run_id="x")
+    other["config"] = dict(other["config"], noise_stddev=7.0, regularization="in-ninr")
+    assert "| in-NINR (σ_ε = 7) | 1 | 10 | 91.7 | - |" in experiments.get("fig2b").table([other])

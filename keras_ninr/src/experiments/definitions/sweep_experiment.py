@@ -49,9 +49,12 @@ def corruption_evaluations(settings, mode):
     }
 
 
-def clean_table(*sigma_noise):
-    """Table 2's columns: clean accuracy, then at each `sigma_noise`."""
-    return functools.partial(reports.clean_accuracy_table, sigma_noise=sigma_noise)
+def clean_table(*sigma_noise, paper=None):
+    """Table 2's columns: clean accuracy (and the paper's, `paper`: see
+    `reports.clean_accuracy_table`), then at each `sigma_noise`."""
+    return functools.partial(
+        reports.clean_accuracy_table, sigma_noise=sigma_noise, paper=paper
+    )
 
 
 @dataclasses.dataclass(frozen=True)

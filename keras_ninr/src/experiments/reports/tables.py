@@ -11,7 +11,7 @@ from keras_ninr.src.experiments.reports.grouping import mean_and_spread
 from keras_ninr.src.experiments.reports.grouping import requested
 
 
-def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
+def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None, paper=None):
     """Table 2 style: clean test accuracy per method, mean ± 2σ, in %.
 
     Args:
@@ -27,6 +27,10 @@ def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
             a `validation_split`, Table 2's 60/40) before the test
             accuracy. Defaults to `None`: shown if any record's config has
             a `validation_split`.
+        paper: Optional `{(architecture, method label): text}`: the paper's
+            clean accuracy for a method (e.g. Table 2's `"87.7 ± 2.6"`),
+            shown in a "paper" column beside the measured one (`-` where
+            a row's label is not in it).
 
     Returns:
         A Markdown table: network, method, runs, epochs, validation
@@ -43,6 +47,8 @@ def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
         header += ["validation accuracy (%)", "clean test accuracy (%)"]
     else:
         header += ["clean accuracy (%)"]
+    if paper is not None:
+        header += ["paper: clean accuracy (%)"]
     curves = [("corruption_curve", "")]
     if any(
         (r["config"].get("evaluations") or {}).get(
@@ -70,6 +76,8 @@ def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None):
         for name in columns:
             values = [r["evaluations"].get(name) for r in finished]
             row.append(_percent(values))
+        if paper is not None:
+            row.append(paper.get((group["architecture"], group["label"]), "-"))
         for evaluation, sigma in points:
             values = [
                 _curve_value(r, evaluation, "sigma_noise", sigma)
