@@ -10,6 +10,27 @@ from keras_ninr.src.layers.noise_injection_layer import set_weight_options
 from keras_ninr.src.layers.noise_injection_layer import weight_options_config
 
 
+def add_noise_bias_activation(layer, x, training, unit_noise):
+    """The rest of a NIN dense layer's `call`, after the product `x`.
+
+    `eps * noise_kernel` in training, then the bias and the activation. The
+    noise-free path is the operations of `keras.layers.Dense` (and
+    `EinsumDense`) in their order, so that its output is bit-identical. The
+    noise goes in before the bias: TensorFlow's oneDNN graph rewrite of
+    matmul + bias + add + ReLU leaves a node without an op, which grappler
+    reports as four "E0000 ... tfg_optimizer_hook ... has an empty op name"
+    lines (harmless: it then skips those optimizations), every run.
+    """
+    if training:
+        eps = layer.draw_noise(x, unit_noise)
+        x = ops.add(x, ops.multiply(eps, layer.noise_kernel))
+    if layer.bias is not None:
+        x = ops.add(x, layer.bias)
+    if layer.activation is not None:
+        x = layer.activation(x)
+    return x
+
+
 @register
 class NoiseInjectionDense(NoiseInjectionLayer):
     """A `keras.layers.Dense` layer with one Noise Injection Node.
@@ -168,21 +189,8 @@ class NoiseInjectionDense(NoiseInjectionLayer):
         )
 
     def call(self, inputs, training=False, unit_noise=None):
-        # Noise-free, the operations of keras.layers.Dense in its order, so
-        # that the output is bit-identical. The noise goes in before the
-        # bias: TensorFlow's oneDNN graph rewrite of matmul + bias + add +
-        # ReLU leaves a node without an op, which grappler reports as four
-        # "E0000 ... tfg_optimizer_hook ... has an empty op name" lines
-        # (harmless: it then skips those optimizations), every run.
         x = ops.matmul(inputs, self.kernel)
-        if training:
-            eps = self.draw_noise(inputs, unit_noise)
-            x = ops.add(x, ops.multiply(eps, self.noise_kernel))
-        if self.bias is not None:
-            x = ops.add(x, self.bias)
-        if self.activation is not None:
-            x = self.activation(x)
-        return x
+        return add_noise_bias_activation(self, x, training, unit_noise)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
