@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_ninr.src.api_export import register
+from keras_ninr.src.checks import check_positive_int
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 from keras_ninr.src.layers.noise_injection_layer import default_initializer
 from keras_ninr.src.layers.noise_injection_layer import set_weight_options
@@ -127,11 +128,7 @@ class NoiseInjectionDense(NoiseInjectionLayer):
         seed=None,
         **kwargs,
     ):
-        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-            raise ValueError(
-                "Expected `units` to be a positive integer. "
-                f"Received: units={units!r}"
-            )
+        units = check_positive_int(units, "units")
         super().__init__(
             noise_stddev=noise_stddev,
             noise_distribution=noise_distribution,
