@@ -360,12 +360,12 @@ def time_step_overhead(
         networks=networks,
         layers=layers,
         batch_size=batch_size,
+        train_size=len(x),
         repeats=repeats,
         seed=seed,
+        load_average=(load_start, _load_average()),
         chosen_steps_per_execution=chosen,
         skipped=skipped,
-        train_size=len(x),
-        load_average=(load_start, _load_average()),
     )
 
 
