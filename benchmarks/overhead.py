@@ -26,21 +26,22 @@ given.
 
 import argparse
 import dataclasses
-import gc
-import pathlib
 import statistics
-import sys
 
 import keras
 import numpy as np
 
 import keras_ninr
-from keras_ninr.experiments import provenance
 from keras_ninr.experiments import zoo
 
-from _benchmark import EpochTimer
-from _benchmark import command_line
+from _benchmark import check_counts
+from _benchmark import compile_for_timing
+from _benchmark import dense_layer
+from _benchmark import fit_epoch
+from _benchmark import interleave
 from _benchmark import markdown_table
+from _benchmark import parse_timing_args
+from _benchmark import ResultsFile
 from _benchmark import positive_int
 from _benchmark import results_section as _section
 
@@ -73,9 +74,6 @@ DEFAULT_STEPS = 100
 DEFAULT_REPEATS = 10
 QUICK_STEPS = 3
 QUICK_REPEATS = 2
-DEFAULT_OUT = (
-    pathlib.Path(__file__).resolve().parent / "results" / "overhead.md"
-)
 
 _RESULTS_PREAMBLE = """\
 # Training-step overhead of NINR layers
@@ -87,6 +85,8 @@ full-NINR: all four layers), and with `keras.layers.GaussianNoise` on the
 input. Written by `benchmarks/overhead.py`, one section per Keras backend;
 rerunning the script on a backend replaces that backend's section only.
 """
+RESULTS = ResultsFile(__file__, _RESULTS_PREAMBLE)
+update_results_file = RESULTS.update
 
 
 def build_fc(
@@ -130,15 +130,7 @@ def build_fc(
         elif variant == "in_ninr" and index == 0:
             noise_stddev = IN_NINR_NOISE_STDDEV
         else:
-            layers.append(
-                keras.layers.Dense(
-                    width,
-                    activation=activation,
-                    kernel_initializer=keras.initializers.GlorotUniform(
-                        seed=seed + index
-                    ),
-                )
-            )
+            layers.append(dense_layer(width, activation, seed + index))
             continue
         layers.append(
             keras_ninr.NoiseInjectionDense(
@@ -156,12 +148,7 @@ def compile_fc(model, jit_compile="auto"):
 
     No metrics, so the timed step is the training step and nothing else.
     """
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=LEARNING_RATE),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=jit_compile,
-    )
-    return model
+    return compile_for_timing(model, LEARNING_RATE, jit_compile=jit_compile)
 
 
 def make_data(
@@ -251,17 +238,7 @@ def time_variants(
             f"Expected `variants` to include the baseline {BASELINE!r}. "
             f"Received: variants={variants}"
         )
-    counts = dict(batch_size=batch_size, steps=steps, repeats=repeats)
-    wrong = [
-        f"{name}={value!r}"
-        for name, value in counts.items()
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1
-    ]
-    if wrong:
-        raise ValueError(
-            "Expected `batch_size`, `steps` and `repeats` to be positive "
-            f"integers. Received: {', '.join(wrong)}"
-        )
+    check_counts(batch_size=batch_size, steps=steps, repeats=repeats)
 
     # Exactly `steps` full batches: a smaller last batch would be retraced.
     x, y = make_data(steps * batch_size, seed=seed)
@@ -272,27 +249,16 @@ def time_variants(
         for name in variants
     }
 
-    def fit_one_epoch(model):
-        timer = EpochTimer()
-        # Collect now, so that the collector does not run inside the timing.
-        gc.collect()
-        # Unshuffled: every epoch times the same batches.
-        model.fit(x, y, batch_size, epochs=1, shuffle=False, verbose=0,
-                  callbacks=[timer])
-        return timer.seconds[0]
-
-    for name in variants:
-        fit_one_epoch(models[name])
-
-    seconds_per_step = {name: [] for name in variants}
-    for repeat in range(repeats):
-        shift = repeat % len(variants)
-        for name in variants[shift:] + variants[:shift]:
-            seconds = fit_one_epoch(models[name]) / steps
-            seconds_per_step[name].append(seconds)
-            if on_epoch_timed is not None:
-                on_epoch_timed(repeat, name, seconds)
-
+    # Unshuffled: every epoch times the same batches.
+    data = dict(x=x, y=y, batch_size=batch_size, shuffle=False)
+    seconds_per_step = interleave(
+        {
+            name: lambda model=models[name]: fit_epoch(model, data)[0] / steps
+            for name in variants
+        },
+        repeats,
+        on_epoch_timed or (lambda *_: None),
+    )
     return OverheadResult(
         seconds_per_step=seconds_per_step,
         jit_compile={name: models[name].jit_compile for name in variants},
@@ -341,11 +307,6 @@ def results_section(result, command, date=None):
     return _section(command, settings, format_table(result), date=date)
 
 
-def update_results_file(path, section):
-    """Write `section` into `path`, replacing the section of its heading."""
-    provenance.update_markdown_section(path, section, _RESULTS_PREAMBLE)
-
-
 def _jit_compile(text):
     return {"auto": "auto", "true": True, "false": False}[text]
 
@@ -361,12 +322,6 @@ def parse_args(argv):
         type=positive_int,
         help=f"training steps per epoch (default {DEFAULT_STEPS}; "
         f"{QUICK_STEPS} with --quick)",
-    )
-    parser.add_argument(
-        "--repeats",
-        type=positive_int,
-        help=f"timed epochs per variant (default {DEFAULT_REPEATS}; "
-        f"{QUICK_REPEATS} with --quick)",
     )
     parser.add_argument(
         "--batch-size",
@@ -386,56 +341,39 @@ def parse_args(argv):
         default=0,
         help="seed of the data, the noise and the Dense kernels (default 0)",
     )
-    parser.add_argument(
-        "--out",
-        type=pathlib.Path,
-        help="Markdown file whose section for this backend is replaced "
-        "(default: benchmarks/results/overhead.md; with --quick, nothing is "
-        "written unless --out is given)",
+    return parse_timing_args(
+        parser, argv, RESULTS, (DEFAULT_REPEATS, QUICK_REPEATS),
+        quick_help="smoke run of a few steps, in seconds (for CI)",
     )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="smoke run of a few steps, in seconds (for CI)",
-    )
-    return parser.parse_args(argv)
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = parse_args(argv)
+    argv, args = parse_args(argv)
     steps = args.steps or (QUICK_STEPS if args.quick else DEFAULT_STEPS)
-    repeats = args.repeats or (QUICK_REPEATS if args.quick else DEFAULT_REPEATS)
     backend = keras.backend.backend()
     print(
-        f"{backend}: {len(VARIANTS)} variants, {repeats} timed epochs of "
+        f"{backend}: {len(VARIANTS)} variants, {args.repeats} timed epochs of "
         f"{steps} steps each, batch {args.batch_size}",
         flush=True,
     )
 
     def show_progress(repeat, variant, seconds):
         print(
-            f"  round {repeat + 1}/{repeats} {variant}: {seconds:.4g} s/step",
+            f"  round {repeat + 1}/{args.repeats} {variant}: "
+            f"{seconds:.4g} s/step",
             flush=True,
         )
 
     result = time_variants(
         batch_size=args.batch_size,
         steps=steps,
-        repeats=repeats,
+        repeats=args.repeats,
         jit_compile=_jit_compile(args.jit_compile),
         seed=args.seed,
         on_epoch_timed=show_progress,
     )
     print(format_table(result))
-
-    out = args.out
-    if out is None and not args.quick:
-        out = DEFAULT_OUT
-    if out is not None:
-        command = command_line("overhead.py", argv)
-        update_results_file(out, results_section(result, command))
-        print(f"Wrote the {backend} section of {out}")
+    RESULTS.write(args, argv, lambda command: results_section(result, command))
 
 
 if __name__ == "__main__":

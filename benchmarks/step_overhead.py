@@ -62,9 +62,7 @@ import argparse
 import dataclasses
 import gc
 import os
-import pathlib
 import statistics
-import sys
 import time
 
 import keras
@@ -73,13 +71,17 @@ import numpy as np
 import keras_ninr
 from keras_ninr import datasets
 from keras_ninr.experiments import execution
-from keras_ninr.experiments import provenance
 from keras_ninr.experiments import replicas
 from keras_ninr.experiments import zoo
 
-from _benchmark import EpochTimer
-from _benchmark import command_line
+from _benchmark import check_counts
+from _benchmark import compile_for_timing
+from _benchmark import dense_layer
+from _benchmark import fit_epoch
+from _benchmark import interleave
 from _benchmark import markdown_table
+from _benchmark import parse_timing_args
+from _benchmark import ResultsFile
 from _benchmark import positive_int
 from _benchmark import results_section as _section
 from _jax_loops import ScanTraining
@@ -98,9 +100,6 @@ DEFAULT_REPEATS = 7
 QUICK_REPEATS = 2
 QUICK_TRAIN_SIZE = 1024
 QUICK_NETWORKS = {"small": (16,)}
-DEFAULT_OUT = (
-    pathlib.Path(__file__).resolve().parent / "results" / "step_overhead.md"
-)
 
 _RESULTS_PREAMBLE = """\
 # Per-step overhead of `fit` against a compiled JAX loop
@@ -118,6 +117,8 @@ calls of the compiled step) is timed beside it.
 Written by `benchmarks/step_overhead.py`, one section per Keras backend;
 rerunning the script on a backend replaces that backend's section only.
 """
+RESULTS = ResultsFile(__file__, _RESULTS_PREAMBLE)
+update_results_file = RESULTS.update
 
 
 def load_fashion_mnist(data_dir=None, train_size=None, batch_size=128):
@@ -165,27 +166,16 @@ def build_network(hidden_units, layers="dense", seed=0):
                 )
             )
         else:
-            stack.append(
-                keras.layers.Dense(
-                    width,
-                    activation=activation,
-                    kernel_initializer=keras.initializers.GlorotUniform(
-                        seed=seed + index
-                    ),
-                )
-            )
+            stack.append(dense_layer(width, activation, seed + index))
     return keras.Sequential(stack, name=f"fc_{layers}")
 
 
 def compile_network(model, steps_per_execution=1):
     """SGD(0.05) on cross-entropy from logits, no metrics: the timed step is
     the training step and nothing else."""
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=LEARNING_RATE),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        steps_per_execution=steps_per_execution,
+    return compile_for_timing(
+        model, LEARNING_RATE, steps_per_execution=steps_per_execution
     )
-    return model
 
 
 def _numpy(variable):
@@ -258,19 +248,6 @@ class StepOverheadResult:
         return [v for (n, l, v) in self.seconds if (n, l) == (network, layers)]
 
 
-def _check_counts(**counts):
-    wrong = [
-        f"{name}={value!r}"
-        for name, value in counts.items()
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1
-    ]
-    if wrong:
-        raise ValueError(
-            f"Expected {', '.join(f'`{n}`' for n in counts)} to be positive "
-            f"integers. Received: {', '.join(wrong)}"
-        )
-
-
 def _load_average():
     try:
         return os.getloadavg()[0]
@@ -324,7 +301,7 @@ def time_step_overhead(
                 f"Unrecognized `layers`. Expected some of {LAYERS}. "
                 f"Received: layers={layers!r}"
             )
-    _check_counts(batch_size=batch_size, repeats=repeats)
+    check_counts(batch_size=batch_size, repeats=repeats)
     chosen = execution.steps_per_execution()
     if pipelines is None:
         kit = tuple(sorted({1, chosen}))
@@ -344,7 +321,7 @@ def time_step_overhead(
                 f"Received: pipelines={pipelines!r}"
             )
         for value in values:
-            _check_counts(steps_per_execution=value)
+            check_counts(steps_per_execution=value)
             variant = f"{prefix}/{value}"
             if prefix == "device_keras" and keras.backend.backend() != "jax":
                 skipped[variant] = "the kit scans steps on JAX only"
@@ -386,9 +363,9 @@ def time_step_overhead(
         train_size=len(x),
         repeats=repeats,
         seed=seed,
+        load_average=(load_start, _load_average()),
         chosen_steps_per_execution=chosen,
         skipped=skipped,
-        load_average=(load_start, _load_average()),
     )
 
 
@@ -447,32 +424,22 @@ def _time_group(
                 dict(batch_size=batch_size),
             )
 
-    names = list(runners)
-    for name in names:  # Warm-up: compilation.
-        runners[name]()
-    times = {name: ([], []) for name in names}
-    for repeat in range(repeats):
-        shift = repeat % len(names)
-        for name in names[shift:] + names[:shift]:
-            wall, cpu = runners[name]()
-            times[name][0].append(wall)
-            times[name][1].append(cpu)
-            on_epoch_timed(repeat, name, wall)
-    return times
+    times = interleave(
+        runners,
+        repeats,
+        lambda repeat, name, value: on_epoch_timed(repeat, name, value[0]),
+    )
+    return {
+        name: ([wall for wall, _ in rounds], [cpu for _, cpu in rounds])
+        for name, rounds in times.items()
+    }
 
 
 def _fit_runner(model, data):
     # Unshuffled unless asked (`DeviceDataModel` orders its data itself).
     if not isinstance(model, execution.DeviceDataModel):
         data = {"shuffle": False, **data}
-
-    def run():
-        timer = EpochTimer()
-        gc.collect()  # Now, so that the collector does not run in the timing.
-        model.fit(**data, epochs=1, verbose=0, callbacks=[timer])
-        return timer.seconds[0], timer.cpu_seconds[0]
-
-    return run
+    return lambda: fit_epoch(model, data)
 
 
 def _describe(variant):
@@ -557,11 +524,6 @@ def results_section(result, command, date=None):
     return _section(command, settings, format_table(result), date=date)
 
 
-def update_results_file(path, section):
-    """Write `section` into `path`, replacing the section of its heading."""
-    provenance.update_markdown_section(path, section, _RESULTS_PREAMBLE)
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="Time an epoch of fit (steps_per_execution 1, 8, 32; "
@@ -593,12 +555,6 @@ def parse_args(argv):
         "Keras's own loop (device_keras) take the largest",
     )
     parser.add_argument(
-        "--repeats",
-        type=positive_int,
-        help=f"timed epochs per variant (default {DEFAULT_REPEATS}; "
-        f"{QUICK_REPEATS} with --quick)",
-    )
-    parser.add_argument(
         "--train-size",
         type=positive_int,
         help="training images (default: all 60,000, cut to whole batches; "
@@ -609,43 +565,32 @@ def parse_args(argv):
     parser.add_argument(
         "--data-dir", help="folder of fashion-mnist/ (default: the loader's)"
     )
-    parser.add_argument(
-        "--out",
-        type=pathlib.Path,
-        help="Markdown file whose section for this backend is replaced "
-        "(default: benchmarks/results/step_overhead.md; with --quick, "
-        "nothing is written unless --out is given)",
+    return parse_timing_args(
+        parser, argv, RESULTS, (DEFAULT_REPEATS, QUICK_REPEATS),
+        quick_help="smoke run: a 784-16-10 network, 1,024 images, 2 rounds",
     )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="smoke run: a 784-16-10 network, 1,024 images, 2 rounds",
-    )
-    return parser.parse_args(argv)
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = parse_args(argv)
-    repeats = args.repeats or (QUICK_REPEATS if args.quick else DEFAULT_REPEATS)
-    train_size = args.train_size or (QUICK_TRAIN_SIZE if args.quick else None)
+    argv, args = parse_args(argv)
     networks = QUICK_NETWORKS if args.quick else NETWORKS
     if args.networks:
         networks = {name: networks.get(name, NETWORKS[name]) for name in args.networks}
+    train_size = args.train_size or (QUICK_TRAIN_SIZE if args.quick else None)
     x, y = load_fashion_mnist(args.data_dir, train_size, args.batch_size)
     kit = args.kit_steps_per_execution or sorted(
         {1, execution.steps_per_execution()}
     )
     backend = keras.backend.backend()
     print(
-        f"{backend}: {len(x)} images, {repeats} timed epochs per variant",
+        f"{backend}: {len(x)} images, {args.repeats} timed epochs per variant",
         flush=True,
     )
 
     def show_progress(repeat, key, seconds):
         network, kind, variant = key
         print(
-            f"  round {repeat + 1}/{repeats} {network} {kind} {variant}: "
+            f"  round {repeat + 1}/{args.repeats} {network} {kind} {variant}: "
             f"{seconds:.4g} s/epoch",
             flush=True,
         )
@@ -663,18 +608,12 @@ def main(argv=None):
             device_keras=[max(kit)],
         ),
         batch_size=args.batch_size,
-        repeats=repeats,
+        repeats=args.repeats,
         seed=args.seed,
         on_epoch_timed=show_progress,
     )
     print(format_table(result))
-    out = args.out
-    if out is None and not args.quick:
-        out = DEFAULT_OUT
-    if out is not None:
-        command = command_line("step_overhead.py", argv)
-        update_results_file(out, results_section(result, command))
-        print(f"Wrote the {backend} section of {out}")
+    RESULTS.write(args, argv, lambda command: results_section(result, command))
     return result
 
 

@@ -1,5 +1,4 @@
-"""What every result file names: machine, backend, versions (see
-`keras_ninr.src.experiments.provenance`)."""
+"""What every result file names: machine, backend, versions."""
 
 from keras_ninr.src.experiments.provenance import accelerator_description
 from keras_ninr.src.experiments.provenance import library_versions

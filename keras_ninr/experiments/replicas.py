@@ -1,5 +1,4 @@
-"""Replica training: K runs of one network in one compiled step (see
-`keras_ninr.src.experiments.replicas`)."""
+"""Replica training: K runs of one network in one compiled step."""
 
 from keras_ninr.src.experiments.replicas.batches import EpochBatches
 from keras_ninr.src.experiments.replicas.batches import ReplicaBatches

@@ -1,5 +1,4 @@
-"""Figures and Markdown tables from sweep records (see
-`keras_ninr.src.experiments.reports`)."""
+"""Figures and Markdown tables from sweep records."""
 
 from keras_ninr.src.experiments.reports import CORRUPTION_FIGURES
 from keras_ninr.src.experiments.reports import attack_figure

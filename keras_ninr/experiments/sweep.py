@@ -1,5 +1,4 @@
-"""Sweeps of training runs with resumable JSON-lines results (see
-`keras_ninr.src.experiments.sweep`)."""
+"""Sweeps of training runs with resumable JSON-lines results."""
 
 from keras_ninr.src.experiments.sweep import DEFAULT_EVALUATIONS
 from keras_ninr.src.experiments.sweep import EVALUATIONS

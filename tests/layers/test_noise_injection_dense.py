@@ -191,6 +191,14 @@ def test_bad_arguments():
         NoiseInjectionDense(4)(keras.Input((None,)))
 
 
+def test_units_may_be_a_numpy_integer_as_seed_may():
+    layer = NoiseInjectionDense(np.int64(3), seed=np.int64(1))
+    assert layer.units == 3 and type(layer.units) is int
+    assert layer.get_config()["units"] == 3
+    with pytest.raises(ValueError, match=r"units=np.int64\(0\)|units=0"):
+        NoiseInjectionDense(np.int64(0))
+
+
 def test_config_round_trip():
     layer = NoiseInjectionDense(
         5,

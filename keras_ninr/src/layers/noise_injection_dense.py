@@ -4,10 +4,32 @@ import keras
 from keras import ops
 
 from keras_ninr.src.api_export import register
+from keras_ninr.src.checks import check_positive_int
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 from keras_ninr.src.layers.noise_injection_layer import default_initializer
 from keras_ninr.src.layers.noise_injection_layer import set_weight_options
 from keras_ninr.src.layers.noise_injection_layer import weight_options_config
+
+
+def add_noise_bias_activation(layer, x, training, unit_noise):
+    """The rest of a NIN dense layer's `call`, after the product `x`.
+
+    `eps * noise_kernel` in training, then the bias and the activation. The
+    noise-free path is the operations of `keras.layers.Dense` (and
+    `EinsumDense`) in their order, so that its output is bit-identical. The
+    noise goes in before the bias: TensorFlow's oneDNN graph rewrite of
+    matmul + bias + add + ReLU leaves a node without an op, which grappler
+    reports as four "E0000 ... tfg_optimizer_hook ... has an empty op name"
+    lines (harmless: it then skips those optimizations), every run.
+    """
+    if training:
+        eps = layer.draw_noise(x, unit_noise)
+        x = ops.add(x, ops.multiply(eps, layer.noise_kernel))
+    if layer.bias is not None:
+        x = ops.add(x, layer.bias)
+    if layer.activation is not None:
+        x = layer.activation(x)
+    return x
 
 
 @register
@@ -106,11 +128,7 @@ class NoiseInjectionDense(NoiseInjectionLayer):
         seed=None,
         **kwargs,
     ):
-        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-            raise ValueError(
-                "Expected `units` to be a positive integer. "
-                f"Received: units={units!r}"
-            )
+        units = check_positive_int(units, "units")
         super().__init__(
             noise_stddev=noise_stddev,
             noise_distribution=noise_distribution,
@@ -168,21 +186,8 @@ class NoiseInjectionDense(NoiseInjectionLayer):
         )
 
     def call(self, inputs, training=False, unit_noise=None):
-        # Noise-free, the operations of keras.layers.Dense in its order, so
-        # that the output is bit-identical. The noise goes in before the
-        # bias: TensorFlow's oneDNN graph rewrite of matmul + bias + add +
-        # ReLU leaves a node without an op, which grappler reports as four
-        # "E0000 ... tfg_optimizer_hook ... has an empty op name" lines
-        # (harmless: it then skips those optimizations), every run.
         x = ops.matmul(inputs, self.kernel)
-        if training:
-            eps = self.draw_noise(inputs, unit_noise)
-            x = ops.add(x, ops.multiply(eps, self.noise_kernel))
-        if self.bias is not None:
-            x = ops.add(x, self.bias)
-        if self.activation is not None:
-            x = self.activation(x)
-        return x
+        return add_noise_bias_activation(self, x, training, unit_noise)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

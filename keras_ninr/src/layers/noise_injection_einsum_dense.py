@@ -12,6 +12,7 @@ import keras
 from keras import ops
 
 from keras_ninr.src.api_export import register
+from keras_ninr.src.layers.noise_injection_dense import add_noise_bias_activation
 from keras_ninr.src.layers.noise_injection_layer import NoiseInjectionLayer
 
 
@@ -130,18 +131,8 @@ class NoiseInjectionEinsumDense(NoiseInjectionLayer, keras.layers.EinsumDense):
         self._build_noise_weights(shape=shape, fan_in=fan_in)
 
     def call(self, inputs, training=False, unit_noise=None):
-        # EinsumDense's operations in its order, so the noise-free output is
-        # bit-identical; the noise before the bias, as `NoiseInjectionDense`
-        # adds it (a pattern TensorFlow's oneDNN rewrite handles).
         x = ops.einsum(self.equation, inputs, self.kernel)
-        if training:
-            eps = self.draw_noise(x, unit_noise)
-            x = ops.add(x, ops.multiply(eps, self.noise_kernel))
-        if self.bias is not None:
-            x = ops.add(x, self.bias)
-        if self.activation is not None:
-            x = self.activation(x)
-        return x
+        return add_noise_bias_activation(self, x, training, unit_noise)
 
     # EinsumDense saves its kernel and bias by position; the NIN's two
     # variables go beside them by name, so `.keras` files round-trip.

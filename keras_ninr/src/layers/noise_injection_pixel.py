@@ -41,11 +41,10 @@ class NoiseInjectionPixel(NoiseInjectionLayer):
         inputs: Tensor with every dimension but the batch known.
         training: Python boolean; noise is injected only when `True`.
             Defaults to `False`.
-        unit_noise: Optional tensor `(batch, 1)` of unit-scale draws, e.g.
-            a `NoiseSource`'s output shared with other NIN layers (one NIN
-            feeding several layers, the paper's full-NINR); scaled by this
-            layer's `noise_stddev`. Defaults to `None`: the layer draws its
-            own.
+        unit_noise: Optional tensor `(batch, 1)` of unit-scale draws to use
+            in place of the layer's own, scaled by its `noise_stddev`: the
+            output of a `NoiseSource` that feeds several NIN layers
+            (full-NINR). Defaults to `None`.
 
     Input shape:
         Any `(batch_size, d1, ..., dn)` with known `d1...dn`.

@@ -11,10 +11,9 @@ each network's unregularized run. The data: docs/benchmarks.md.
 """
 
 from keras_ninr.src.experiments import reports
-from keras_ninr.src.experiments.definitions.methods import cdt_method
 from keras_ninr.src.experiments.definitions.methods import figure2_methods
-from keras_ninr.src.experiments.definitions.methods import ninr_method
 from keras_ninr.src.experiments.definitions.modes import modes
+from keras_ninr.src.experiments.definitions.paper import cifar10_experiment
 from keras_ninr.src.experiments.definitions.sweep_experiment import SweepExperiment
 
 _MNIST_C_METHODS = (
@@ -56,22 +55,13 @@ MNIST_C = SweepExperiment(
     notes=("- mCE and relative mCE are against the network's None run (100% = None).",),
 )
 
-CIFAR10_C = SweepExperiment(
-    name="cifar10-c",
-    heading="CIFAR-10-C: the VGG net on the standard corruptions",
-    methods={
-        "none": dict(regularization="none", label="None"),
-        "in-ninr-decay": ninr_method("vgg", "in-ninr", "decay"),
-        "in-ninr-catapult": ninr_method("vgg", "in-ninr", "catapult"),
-        "cdt-0.2": cdt_method(0.2),
-        "cdt-0.4": cdt_method(0.4),
-    },
-    modes=modes(30, (3000, 1000, 2, ["none", "in-ninr-decay"])),
-    page="cifar10_c",
-    figures={"cifar10_c": reports.corruption_benchmark_figure},
+# Fig. 9's runs, evaluated on every corruption.
+CIFAR10_C = cifar10_experiment(
+    "cifar10-c",
+    "CIFAR-10-C: the VGG net on the standard corruptions",
+    "cifar10_c",
+    reports.corruption_benchmark_figure,
     table=_benchmark_table,
-    architectures=("vgg",),
-    dataset="cifar10",
     evaluations=lambda settings, mode: {
         "clean": True,
         "corruption_benchmark": "cifar10_c",

@@ -39,6 +39,17 @@ DISTRIBUTIONS = {
     "normal": "Gaussian",
 }
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}
+# The rows of Tables 1 and 2 but CDT (which Table 1 leaves out and Table 2
+# has at two strengths).
+_PAPER_METHODS = (
+    "none",
+    "l2",
+    "dropout",
+    "in-ninr-decay",
+    "in-ninr-catapult",
+    "full-ninr-decay",
+    "full-ninr-catapult",
+)
 _PANEL_METHODS = (
     "none",
     "in-ninr-decay",
@@ -179,19 +190,7 @@ def _table2_methods(architecture, keys, settings):
 TABLE2 = SweepExperiment(
     name="table2",
     heading="Table 2: generalization on clean Fashion-MNIST",
-    methods=dict.fromkeys(
-        [
-            "none",
-            "l2",
-            "dropout",
-            "in-ninr-decay",
-            "in-ninr-catapult",
-            "full-ninr-decay",
-            "full-ninr-catapult",
-            "cdt-0.2",
-            "cdt-0.4",
-        ]
-    ),
+    methods=dict.fromkeys((*_PAPER_METHODS, "cdt-0.2", "cdt-0.4")),
     modes=modes(
         None,
         (10000, 2000, 5, ["none", "dropout", "in-ninr-decay", "cdt-0.4"]),
@@ -344,21 +343,35 @@ FIG8 = _panel_experiment(
     ),
 )
 
-FIG9 = SweepExperiment(
-    name="fig9",
-    heading="App. D / Fig. 9: the VGG net on CIFAR-10",
-    methods={
-        "none": dict(regularization="none", label="None"),
-        "in-ninr-decay": ninr_method("vgg", "in-ninr", "decay"),
-        "in-ninr-catapult": ninr_method("vgg", "in-ninr", "catapult"),
-        "cdt-0.2": cdt_method(0.2),
-        "cdt-0.4": cdt_method(0.4),
-    },
-    modes=modes(30, (3000, 1000, 2, ["none", "in-ninr-decay"])),
-    page="fig9",
-    figures={"fig9": reports.cifar10_figure},
-    architectures=("vgg",),
-    dataset="cifar10",
+
+def cifar10_experiment(name, heading, page, figure, **fields):
+    """App. D's protocol: the VGG net on CIFAR-10 with None, in-NINR and
+    CDT, 30 epochs at most; `figure`: the page's figure, `fields`: more
+    `SweepExperiment` fields."""
+    return SweepExperiment(
+        name=name,
+        heading=heading,
+        methods={
+            "none": dict(regularization="none", label="None"),
+            "in-ninr-decay": ninr_method("vgg", "in-ninr", "decay"),
+            "in-ninr-catapult": ninr_method("vgg", "in-ninr", "catapult"),
+            "cdt-0.2": cdt_method(0.2),
+            "cdt-0.4": cdt_method(0.4),
+        },
+        modes=modes(30, (3000, 1000, 2, ["none", "in-ninr-decay"])),
+        page=page,
+        figures={page: figure},
+        architectures=("vgg",),
+        dataset="cifar10",
+        **fields,
+    )
+
+
+FIG9 = cifar10_experiment(
+    "fig9",
+    "App. D / Fig. 9: the VGG net on CIFAR-10",
+    "fig9",
+    reports.cifar10_figure,
     notes=(
         "- CIFAR-10 from the shared JPEG copy (lossy re-encoding).",
         "- The full mode caps training at 30 epochs; CIFAR-10 does not "
@@ -366,17 +379,8 @@ FIG9 = SweepExperiment(
     ),
 )
 
-_TABLE1_PAPER_METHODS = (
-    "none",
-    "l2",
-    "dropout",
-    "in-ninr-decay",
-    "in-ninr-catapult",
-    "full-ninr-decay",
-    "full-ninr-catapult",
-)
 _TABLE1_MODES = modes(
-    None, (5000, 2000, 3, _TABLE1_PAPER_METHODS), tiny=["none", "in-ninr-catapult"]
+    None, (5000, 2000, 3, _PAPER_METHODS), tiny=["none", "in-ninr-catapult"]
 )
 
 
@@ -387,11 +391,11 @@ def _table1_methods(architecture, keys, settings):
 TABLE1 = SweepExperiment(
     name="table1",
     heading="Table 1: MNIST -> USPS",
-    methods=dict.fromkeys((*_TABLE1_PAPER_METHODS, "cdt")),
+    methods=dict.fromkeys((*_PAPER_METHODS, "cdt")),
     modes={
         "full": dataclasses.replace(
             _TABLE1_MODES["full"],
-            methods=_TABLE1_PAPER_METHODS,
+            methods=_PAPER_METHODS,
             settings={"variants": ["lecun", "pad"]},
         ),
         "quick": dataclasses.replace(
