@@ -78,9 +78,8 @@ def test_each_experiment_runs_tiny_and_writes_results_and_page(
 ):
     arguments, written, runs = TINY[name]
     out = tmp_path / name
-    assert reproduce(
-        name, "--tiny", "--out", out, "--data-dir", fixture_data_dir, "--no-progress", *arguments
-    ) == 0
+    argv = [name, "--tiny", "--out", out, "--data-dir", fixture_data_dir, "--no-progress", *arguments]
+    assert reproduce(*argv) == 0
     records = read_results(out)
     if runs is not None:
         assert len(records) == runs
@@ -93,6 +92,12 @@ def test_each_experiment_runs_tiny_and_writes_results_and_page(
     assert "Wrote: " in capsys.readouterr().out
     if name in ("mnist-c", "cifar10-c"):
         assert "mCE" in page and "| brightness |" in page
+    # Every experiment, whatever its kind, writes the same page again from
+    # its records alone (the protocol's `write_page`).
+    (out / written[0]).unlink()
+    assert reproduce(*argv, "--page-only") == 0
+    assert (out / written[0]).read_text() == page
+    assert read_results(out) == records
 
 
 def test_a_rerun_trains_nothing_and_keeps_the_results(tmp_path, fixture_data_dir, capsys):

@@ -93,8 +93,31 @@ def _data(architecture, train_size, data_dir):
     return DataCache(data_dir).prepare(config)
 
 
+class _RecordedExperiment:
+    """`run` and `write_page` of an experiment that appends each finished
+    run to `<out>/results.jsonl` and makes its page from that file; the
+    subclass's `_reproduce(out, mode, overrides, command, data_dir,
+    progress, train)` does both (training only with `train`)."""
+
+    def run(self, out, mode="full", *, data_dir=None, progress=True, command=None, **overrides):
+        """Train the runs not in `<out>/results.jsonl` yet (each appended as
+        it ends), then write the page; a `Reproduction`."""
+        return self._reproduce(out, mode, overrides, command, data_dir, progress, train=True)
+
+    def write_page(self, out, mode="full", *, command=None, data_dir=None, **overrides):
+        """The page of the runs already in `<out>/results.jsonl`, training
+        nothing (`data_dir`: the run ids name the training set's size)."""
+        return self._reproduce(out, mode, overrides, command, data_dir, False, train=False)
+
+
+def _results_file(out):
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out / "results.jsonl"
+
+
 @dataclasses.dataclass(frozen=True)
-class PhasesExperiment:
+class PhasesExperiment(_RecordedExperiment):
     """Fig. 3: the four phases on the one-hidden-layer FC ("fc1")."""
 
     name: str = "fig3"
@@ -131,21 +154,9 @@ class PhasesExperiment:
         check_common_settings(settings, catalog.minimum_epochs(self.name))
         return settings
 
-    def run(self, out, mode="full", *, data_dir=None, progress=True, command=None, **overrides):
-        """Train the four runs per seed (skipping those in the results
-        file), then write `fig3[_mode].png` and `fig3[_mode].md`."""
-        return self._reproduce(out, mode, overrides, command, data_dir, progress, train=True)
-
-    def write_page(self, out, mode="full", *, command=None, data_dir=None, **overrides):
-        """The page of the runs already in `<out>/results.jsonl`, training
-        nothing (`data_dir`: the run ids name the training set's size)."""
-        return self._reproduce(out, mode, overrides, command, data_dir, False, train=False)
-
     def _reproduce(self, out, mode, overrides, command, data_dir, progress, train):
         settings = self.settings(mode, **overrides)
-        out = pathlib.Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / "results.jsonl"
+        path = _results_file(out)
         data = _data("fc1", settings["train_size"], data_dir)
         kwargs = TINY_ARCHITECTURES["fc1"] if settings["tiny_networks"] else {}
         d_over_eta = zoo.noise_preset("fc1", "input", "catapult") ** 2
@@ -246,7 +257,7 @@ class PhasesExperiment:
 
 
 @dataclasses.dataclass(frozen=True)
-class BoundaryExperiment:
+class BoundaryExperiment(_RecordedExperiment):
     """The phase boundaries of the paper's networks, found and confirmed."""
 
     name: str = "phase-boundaries"
@@ -308,23 +319,9 @@ class BoundaryExperiment:
                     )
         return settings
 
-    def run(self, out, mode="full", *, data_dir=None, progress=True, command=None, **overrides):
-        """Find (and, with `epochs` > 0, confirm) the boundaries of each
-        network and method; each finder result and confirmation run is
-        appended to `results.jsonl` as it ends."""
-        return self._reproduce(out, mode, overrides, command, data_dir, progress, train=True)
-
-    def write_page(self, out, mode="full", *, command=None, data_dir=None, **overrides):
-        """The page of the finder results and confirmations already in
-        `<out>/results.jsonl`, training nothing (`data_dir`: the run ids
-        name the training set's size)."""
-        return self._reproduce(out, mode, overrides, command, data_dir, False, train=False)
-
     def _reproduce(self, out, mode, overrides, command, data_dir, progress, train):
         settings = self.settings(mode, **overrides)
-        out = pathlib.Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / "results.jsonl"
+        path = _results_file(out)
         wanted = []
         for architecture in settings["architectures"]:
             data = _data(architecture, settings["train_size"], data_dir)
