@@ -68,14 +68,14 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    # Its flags depend on the experiment: `reproduce.main` parses them.
-    reproduce_parser = commands.add_parser(
+    # Listed for `--help` only: its flags depend on the experiment, so
+    # `main` hands everything after `reproduce` to `reproduce.main` before
+    # this parser runs.
+    commands.add_parser(
         "reproduce",
         help="run one of the paper's experiments (--list), then its report",
         add_help=False,
     )
-    reproduce_parser.add_argument("arguments", nargs=argparse.REMAINDER)
-    reproduce_parser.set_defaults(run=_reproduce, parser=reproduce_parser)
 
     sweep_parser = commands.add_parser(
         "sweep",
@@ -336,10 +336,6 @@ def _run(function, command):
         # the arguments: a message, not a traceback.
         print(f"keras-ninr {command}: error: {error}", file=sys.stderr)
         return 1
-
-
-def _reproduce(args, parser):
-    return reproduce.main(args.arguments)
 
 
 def _sweep(args, parser):
