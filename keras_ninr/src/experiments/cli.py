@@ -49,6 +49,12 @@ FULL_DEFAULTS = {
     "methods": ["none", "l2", "dropout", "cdt", "in-ninr", "full-ninr"],
 }
 
+# The layer-width flags, by the architecture argument each becomes: the
+# architectures that take it, its metavar, and what its values are.
+_WIDTH_FLAGS = {
+    "hidden_units": (("fc", "fc1"), "UNITS", "hidden layer widths"),
+    "filters": (("cnn", "vgg"), "COUNT", "filters per conv block"),
+}
 _VALUELESS_METHODS = ("none", "l2", "dropout")
 _VALUED_METHODS = ("cdt", "in-ninr", "full-ninr")
 
@@ -214,20 +220,14 @@ def build_parser():
         help="evaluate on USPS (train on mnist); variants lecun (default), "
         "resize28, pad",
     )
-    sweep_parser.add_argument(
-        "--hidden-units",
-        nargs="+",
-        type=flags.integer("hidden_units", 1),
-        metavar="UNITS",
-        help="hidden layer widths of fc/fc1 (default: the paper's)",
-    )
-    sweep_parser.add_argument(
-        "--filters",
-        nargs="+",
-        type=flags.integer("filters", 1),
-        metavar="COUNT",
-        help="filters per conv block of cnn/vgg (default: the paper's)",
-    )
+    for name, (architectures, metavar, what) in _WIDTH_FLAGS.items():
+        sweep_parser.add_argument(
+            "--" + name.replace("_", "-"),
+            nargs="+",
+            type=flags.integer(name, 1),
+            metavar=metavar,
+            help=f"{what} of {'/'.join(architectures)} (default: the paper's)",
+        )
     sweep_parser.add_argument(
         "--data-dir", help="data folder (default: $KERAS_NINR_DATA_DIR)"
     )
@@ -417,12 +417,11 @@ def _common_fields(args):
             )
         evaluations["domain_shift"] = args.domain_shift or ["lecun"]
     architecture_kwargs = {}
-    if args.hidden_units:
-        _only_with(args, "--hidden-units", ("fc", "fc1"))
-        architecture_kwargs["hidden_units"] = args.hidden_units
-    if args.filters:
-        _only_with(args, "--filters", ("cnn", "vgg"))
-        architecture_kwargs["filters"] = args.filters
+    for name, (architectures, _, _) in _WIDTH_FLAGS.items():
+        if getattr(args, name):
+            flag = "--" + name.replace("_", "-")
+            _only_with(args, flag, architectures)
+            architecture_kwargs[name] = getattr(args, name)
     return dict(
         epochs=args.epochs,
         target_accuracy=args.target_accuracy,
