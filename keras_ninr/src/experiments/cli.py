@@ -15,8 +15,8 @@ wrappers over `keras_ninr.experiments.definitions` (`reproduce`, see
 (`write_results_report`); rerunning either skips the runs already in its
 results file.
 
-The parsers are built from `catalog`'s names and check their numeric flags
-with `flags`, so that `--help`, `reproduce --list` and a bad flag answer
+The parsers are built from `catalog`'s names and read their flags (numbers,
+`--methods`) with `flags`, so that `--help`, `reproduce --list` and a bad flag answer
 before Keras and its backend load; the subcommands import the kit when they
 run.
 """
@@ -55,8 +55,6 @@ _WIDTH_FLAGS = {
     "hidden_units": (("fc", "fc1"), "UNITS", "hidden layer widths"),
     "filters": (("cnn", "vgg"), "COUNT", "filters per conv block"),
 }
-_VALUELESS_METHODS = ("none", "l2", "dropout")
-_VALUED_METHODS = ("cdt", "in-ninr", "full-ninr")
 
 
 def build_parser():
@@ -164,7 +162,7 @@ def build_parser():
     )
     sweep_parser.add_argument(
         "--target-accuracy",
-        type=_optional_float,
+        type=flags.optional_number,
         default=training_rules.TARGET_ACCURACY,
         help="stop at this training accuracy; 'none' trains all epochs "
         f"(default: {training_rules.TARGET_ACCURACY})",
@@ -349,9 +347,9 @@ def _sweep(args, parser):
         parser.error(f"--data-dir {args.data_dir}: no such folder")
     try:
         configs = sweep.expand_grid(
-            [_parse_method(text, args) for text in args.methods],
+            [flags.method(text, args.cdt_sigma_noise) for text in args.methods],
             seeds=args.seeds,
-            noise_stddevs=[_preset_or_float(v) for v in args.noise_stddev],
+            noise_stddevs=[flags.noise_stddev(v) for v in args.noise_stddev],
             datasets=args.dataset,
             architectures=args.architecture,
             **_common_fields(args),
@@ -448,58 +446,6 @@ def _only_with(args, flag, architectures):
             f"{flag} applies to the architectures {', '.join(architectures)}"
             f" only. Received: --architecture {' '.join(args.architecture)}"
         )
-
-
-def _parse_method(text, args):
-    name, _, value = text.partition(":")
-    if name in _VALUELESS_METHODS:
-        if value:
-            raise ValueError(
-                f"Method {name!r} takes no value. Received: {text!r}"
-            )
-        return {"regularization": name}
-    if name not in _VALUED_METHODS:
-        raise ValueError(
-            f"Unrecognized method {text!r}. Expected one of none, l2, "
-            "dropout, cdt[:SIGMA_NOISE], in-ninr[:SIGMA_EPS], "
-            "full-ninr[:SIGMA_EPS]."
-        )
-    if name == "cdt":
-        sigma = args.cdt_sigma_noise
-        if value:
-            sigma = _number(value, text)
-        return {"regularization": "cdt", "cdt_sigma_noise": sigma}
-    method = {"regularization": name}
-    if value:
-        method["noise_stddev"] = _preset_or_float(value)
-    return method
-
-
-def _preset_or_float(text):
-    if text in ("decay", "catapult"):
-        return text
-    return _number(text, text)
-
-
-def _number(text, context):
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(
-            f"Expected a number or a preset (decay, catapult). Received: "
-            f"{context!r}"
-        ) from None
-
-
-def _optional_float(text):
-    if text.lower() == "none":
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number or 'none', got {text!r}"
-        ) from None
 
 
 def _words(value):
