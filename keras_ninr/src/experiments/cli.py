@@ -16,9 +16,9 @@ wrappers over `keras_ninr.experiments.definitions` (`reproduce`, see
 results file.
 
 The parsers are built from `catalog`'s names and read their flags (numbers,
-`--methods`) with `flags`, so that `--help`, `reproduce --list` and a bad flag answer
-before Keras and its backend load; the subcommands import the kit when they
-run.
+`--methods`) with `flags`, so that `--help`, `reproduce --list` and a bad
+flag answer before Keras and its backend load; the subcommands import the
+kit when they run.
 """
 
 import argparse
