@@ -347,7 +347,7 @@ def _sweep(args, parser):
         parser.error(f"--data-dir {args.data_dir}: no such folder")
     try:
         configs = sweep.expand_grid(
-            [flags.method(text, args.cdt_sigma_noise) for text in args.methods],
+            [flags.method(m, args.cdt_sigma_noise) for m in args.methods],
             seeds=args.seeds,
             noise_stddevs=[flags.noise_stddev(v) for v in args.noise_stddev],
             datasets=args.dataset,
