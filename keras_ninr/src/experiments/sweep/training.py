@@ -35,9 +35,9 @@ from keras_ninr.src.experiments.replicas.training import fit_replicas
 from keras_ninr.src.experiments.sweep.backup import RunBackup
 from keras_ninr.src.experiments.sweep.checks import finite_or_none
 from keras_ninr.src.experiments.sweep.config import NINR_REGULARIZATIONS
-from keras_ninr.src.experiments.sweep.config import REPLICA_FIELDS
-from keras_ninr.src.experiments.sweep.config import replica_key
 from keras_ninr.src.experiments.sweep.data import DataCache
+from keras_ninr.src.experiments.sweep.grid import REPLICA_FIELDS
+from keras_ninr.src.experiments.sweep.grid import replica_key
 from keras_ninr.src.experiments.sweep.evaluation import make_record
 from keras_ninr.src.experiments.sweep.progress import EpochRelay
 
