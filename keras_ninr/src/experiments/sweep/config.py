@@ -38,6 +38,7 @@ BENCHMARK_DATASETS = {
     name: spec.clean_dataset for name, spec in benchmark_data.BENCHMARKS.items()
 }
 
+
 @dataclasses.dataclass
 class RunConfig:
     """Everything that determines one training run and its evaluations.
