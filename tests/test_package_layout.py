@@ -54,11 +54,12 @@ def test_the_higher_layers_are_reachable_as_attributes():
     assert keras_ninr.experiments.zoo.build is not None
 
 
-def test_no_module_is_over_600_lines():
+def test_no_module_is_over_500_lines():
+    # Past about 500 lines a module usually holds two concerns (STYLE.md).
     long = {
         str(path.relative_to(PACKAGE)): n
         for path in PACKAGE.rglob("*.py")
-        if (n := len(path.read_text().splitlines())) > 600
+        if (n := len(path.read_text().splitlines())) > 500
     }
     assert long == {}
 

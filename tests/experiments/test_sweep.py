@@ -131,7 +131,7 @@ def test_new_readings_get_new_run_ids_and_old_records_keep_theirs():
 
 
 def test_replicas_share_the_noise_source_and_the_regularizers():
-    from keras_ninr.src.experiments.sweep.config import replica_key
+    from keras_ninr.src.experiments.sweep.grid import replica_key
 
     shared = sweep.RunConfig(regularization="full-ninr", seed=0)
     assert replica_key(shared) == replica_key(

@@ -15,10 +15,10 @@ wrappers over `keras_ninr.experiments.definitions` (`reproduce`, see
 (`write_results_report`); rerunning either skips the runs already in its
 results file.
 
-The parsers are built from `catalog`'s names and check their numeric flags
-with `flags`, so that `--help`, `reproduce --list` and a bad flag answer
-before Keras and its backend load; the subcommands import the kit when they
-run.
+The parsers are built from `catalog`'s names and read their flags (numbers,
+`--methods`) with `flags`, so that `--help`, `reproduce --list` and a bad
+flag answer before Keras and its backend load; the subcommands import the
+kit when they run.
 """
 
 import argparse
@@ -50,8 +50,12 @@ FULL_DEFAULTS = {
     "methods": ["none", "l2", "dropout", "cdt", "in-ninr", "full-ninr"],
 }
 
-_VALUELESS_METHODS = ("none", "l2", "dropout")
-_VALUED_METHODS = ("cdt", "in-ninr", "full-ninr")
+# The layer-width flags, by the architecture argument each becomes: the
+# architectures that take it, its metavar, and what its values are.
+_WIDTH_FLAGS = {
+    "hidden_units": (("fc", "fc1"), "UNITS", "hidden layer widths"),
+    "filters": (("cnn", "vgg"), "COUNT", "filters per conv block"),
+}
 
 
 def build_parser():
@@ -69,14 +73,14 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    # Its flags depend on the experiment: `reproduce.main` parses them.
-    reproduce_parser = commands.add_parser(
+    # Listed for `--help` only: its flags depend on the experiment, so
+    # `main` hands everything after `reproduce` to `reproduce.main` before
+    # this parser runs.
+    commands.add_parser(
         "reproduce",
         help="run one of the paper's experiments (--list), then its report",
         add_help=False,
     )
-    reproduce_parser.add_argument("arguments", nargs=argparse.REMAINDER)
-    reproduce_parser.set_defaults(run=_reproduce, parser=reproduce_parser)
 
     sweep_parser = commands.add_parser(
         "sweep",
@@ -159,7 +163,7 @@ def build_parser():
     )
     sweep_parser.add_argument(
         "--target-accuracy",
-        type=_optional_float,
+        type=flags.optional_number,
         default=training_rules.TARGET_ACCURACY,
         help="stop at this training accuracy; 'none' trains all epochs "
         f"(default: {training_rules.TARGET_ACCURACY})",
@@ -215,20 +219,14 @@ def build_parser():
         help="evaluate on USPS (train on mnist); variants lecun (default), "
         "resize28, pad",
     )
-    sweep_parser.add_argument(
-        "--hidden-units",
-        nargs="+",
-        type=flags.integer("hidden_units", 1),
-        metavar="UNITS",
-        help="hidden layer widths of fc/fc1 (default: the paper's)",
-    )
-    sweep_parser.add_argument(
-        "--filters",
-        nargs="+",
-        type=flags.integer("filters", 1),
-        metavar="COUNT",
-        help="filters per conv block of cnn/vgg (default: the paper's)",
-    )
+    for name, (architectures, metavar, what) in _WIDTH_FLAGS.items():
+        sweep_parser.add_argument(
+            "--" + name.replace("_", "-"),
+            nargs="+",
+            type=flags.integer(name, 1),
+            metavar=metavar,
+            help=f"{what} of {'/'.join(architectures)} (default: the paper's)",
+        )
     sweep_parser.add_argument(
         "--data-dir", help="data folder (default: $KERAS_NINR_DATA_DIR)"
     )
@@ -339,10 +337,6 @@ def _run(function, command):
         return 1
 
 
-def _reproduce(args, parser):
-    return reproduce.main(args.arguments)
-
-
 def _sweep(args, parser):
     from keras_ninr.src.experiments import sweep
 
@@ -354,9 +348,9 @@ def _sweep(args, parser):
         parser.error(f"--data-dir {args.data_dir}: no such folder")
     try:
         configs = sweep.expand_grid(
-            [_parse_method(text, args) for text in args.methods],
+            [flags.method(m, args.cdt_sigma_noise) for m in args.methods],
             seeds=args.seeds,
-            noise_stddevs=[_preset_or_float(v) for v in args.noise_stddev],
+            noise_stddevs=[flags.noise_stddev(v) for v in args.noise_stddev],
             datasets=args.dataset,
             architectures=args.architecture,
             **_common_fields(args),
@@ -422,12 +416,11 @@ def _common_fields(args):
             )
         evaluations["domain_shift"] = args.domain_shift or ["lecun"]
     architecture_kwargs = {}
-    if args.hidden_units:
-        _only_with(args, "--hidden-units", ("fc", "fc1"))
-        architecture_kwargs["hidden_units"] = args.hidden_units
-    if args.filters:
-        _only_with(args, "--filters", ("cnn", "vgg"))
-        architecture_kwargs["filters"] = args.filters
+    for name, (architectures, _, _) in _WIDTH_FLAGS.items():
+        if getattr(args, name):
+            flag = "--" + name.replace("_", "-")
+            _only_with(args, flag, architectures)
+            architecture_kwargs[name] = getattr(args, name)
     return dict(
         epochs=args.epochs,
         target_accuracy=args.target_accuracy,
@@ -454,58 +447,6 @@ def _only_with(args, flag, architectures):
             f"{flag} applies to the architectures {', '.join(architectures)}"
             f" only. Received: --architecture {' '.join(args.architecture)}"
         )
-
-
-def _parse_method(text, args):
-    name, _, value = text.partition(":")
-    if name in _VALUELESS_METHODS:
-        if value:
-            raise ValueError(
-                f"Method {name!r} takes no value. Received: {text!r}"
-            )
-        return {"regularization": name}
-    if name not in _VALUED_METHODS:
-        raise ValueError(
-            f"Unrecognized method {text!r}. Expected one of none, l2, "
-            "dropout, cdt[:SIGMA_NOISE], in-ninr[:SIGMA_EPS], "
-            "full-ninr[:SIGMA_EPS]."
-        )
-    if name == "cdt":
-        sigma = args.cdt_sigma_noise
-        if value:
-            sigma = _number(value, text)
-        return {"regularization": "cdt", "cdt_sigma_noise": sigma}
-    method = {"regularization": name}
-    if value:
-        method["noise_stddev"] = _preset_or_float(value)
-    return method
-
-
-def _preset_or_float(text):
-    if text in ("decay", "catapult"):
-        return text
-    return _number(text, text)
-
-
-def _number(text, context):
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(
-            f"Expected a number or a preset (decay, catapult). Received: "
-            f"{context!r}"
-        ) from None
-
-
-def _optional_float(text):
-    if text.lower() == "none":
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number or 'none', got {text!r}"
-        ) from None
 
 
 def _words(value):

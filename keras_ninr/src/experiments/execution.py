@@ -48,10 +48,10 @@ import numpy as np
 from keras import ops
 
 from keras_ninr.src.checks import check_positive_int
+from keras_ninr.src.experiments.provenance import accelerator_name
 from keras_ninr.src.experiments.replicas.batches import epoch_order
 from keras_ninr.src.models.scan_steps import ScanSteps
 from keras_ninr.src.models.ninr_model import NoiseWeightNormLogs
-from keras_ninr.src.robustness.input_gradients import accelerator_name
 from keras_ninr.src.utils import find_noise_layers
 
 BACKENDS = ("jax", "tensorflow", "torch")

@@ -4,6 +4,10 @@ One home for the lines that a results file, a report and a benchmark put
 beside their numbers (the house rule: every result names the machine, the
 backend and the command), and for updating one section of a Markdown
 results file in place.
+
+Keras cannot tell which accelerator it computes on, so `accelerator_name`
+asks the backend itself, as `keras_ninr.src.robustness.input_gradients`
+does for its gradients: one branch per backend, each imported lazily.
 """
 
 import importlib
@@ -16,7 +20,6 @@ import keras
 import numpy as np
 
 import keras_ninr
-from keras_ninr.src.robustness.input_gradients import accelerator_name
 
 
 def machine_description():
@@ -37,6 +40,30 @@ def machine_description():
         if usable != logical:
             cores += f" ({usable} usable by this process)"
     return f"{cpu}, {cores}, {platform.platform()}"
+
+
+def accelerator_name():
+    """The backend's first accelerator, e.g. `"gpu: NVIDIA H200"`, or `"cpu"`."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        first = jax.devices()[0]
+        if first.platform != "cpu":
+            return f"{first.platform}: {first.device_kind}"
+    elif backend == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            return f"cuda: {torch.cuda.get_device_name(0)}"
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            details = tf.config.experimental.get_device_details(gpus[0])
+            return f"gpu: {details.get('device_name', gpus[0].name)}"
+    return "cpu"
 
 
 def accelerator_description():

@@ -4,9 +4,7 @@ The adversarial attacks of Eq. 17 (FGSM) and PGD step along
 `sign(grad_x L(theta; x, y))`. Keras 3 has no backend-neutral way to
 differentiate with respect to inputs, so this is the one module of the
 package that uses a backend's own API: one function per backend
-(TensorFlow, JAX, PyTorch), each importing its backend lazily. The one other
-thing Keras cannot tell without it, the name of the accelerator a result
-was computed on (`accelerator_name`, for results files), lives here too.
+(TensorFlow, JAX, PyTorch), each importing its backend lazily.
 
 Conventions:
 
@@ -183,27 +181,3 @@ _GRADIENT_FUNCTIONS = {
     "jax": _jax_input_gradient,
     "torch": _torch_input_gradient,
 }
-
-
-def accelerator_name():
-    """The backend's first accelerator, e.g. `"gpu: NVIDIA H200"`, or `"cpu"`."""
-    backend = keras.backend.backend()
-    if backend == "jax":
-        import jax
-
-        first = jax.devices()[0]
-        if first.platform != "cpu":
-            return f"{first.platform}: {first.device_kind}"
-    elif backend == "torch":
-        import torch
-
-        if torch.cuda.is_available():
-            return f"cuda: {torch.cuda.get_device_name(0)}"
-    elif backend == "tensorflow":
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        if gpus:
-            details = tf.config.experimental.get_device_details(gpus[0])
-            return f"gpu: {details.get('device_name', gpus[0].name)}"
-    return "cpu"

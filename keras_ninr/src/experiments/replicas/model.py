@@ -18,6 +18,7 @@ import numpy as np
 from keras import ops
 
 from keras_ninr.src.datasets.preprocessing import Standardization
+from keras_ninr.src.experiments.provenance import accelerator_name
 from keras_ninr.src.experiments.replicas import layers as rl
 from keras_ninr.src.experiments.replicas import layout
 from keras_ninr.src.layers.input_corruption import InputCorruption
@@ -26,7 +27,6 @@ from keras_ninr.src.layers.noise_injection_pixel import NoiseInjectionPixel
 from keras_ninr.src.layers.noise_source import NoiseSource
 from keras_ninr.src.models.scan_steps import ScanSteps
 from keras_ninr.src.norms import l2_norm
-from keras_ninr.src.robustness.input_gradients import accelerator_name
 from keras_ninr.src.utils import find_noise_layers
 from keras_ninr.src.utils import layers_fed_by
 from keras_ninr.src.utils import next_weight_layer

@@ -1,6 +1,7 @@
 """Sweeps of training runs: the protocol behind Figs. 2, 6-9 and Tables 1-2.
 
-- `config`: `RunConfig` (one run, as data), `method_label`, `expand_grid`.
+- `config`: `RunConfig` (one run, as data), its run id, `method_label`.
+- `grid`: `expand_grid`, and which runs train together as replicas.
 - `store`: the results file (JSON lines, resumable, shared by sweeps).
 - `data`: the data sets, their subsets and validation split, as pixels.
 - `training`: one run, or K runs as replicas, trained as the paper does.
@@ -14,8 +15,8 @@ from keras_ninr.src.experiments.sweep.checks import EVALUATIONS
 from keras_ninr.src.experiments.sweep.config import DEFAULT_EVALUATIONS
 from keras_ninr.src.experiments.sweep.config import NINR_REGULARIZATIONS
 from keras_ninr.src.experiments.sweep.config import RunConfig
-from keras_ninr.src.experiments.sweep.config import expand_grid
 from keras_ninr.src.experiments.sweep.config import method_label
+from keras_ninr.src.experiments.sweep.grid import expand_grid
 from keras_ninr.src.experiments.sweep.evaluation import STATUSES
 from keras_ninr.src.experiments.sweep.progress import ConsoleProgress
 from keras_ninr.src.experiments.sweep.progress import SweepProgress

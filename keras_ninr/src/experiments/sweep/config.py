@@ -1,11 +1,9 @@
-"""What a sweep's runs are: `RunConfig`, its display name, and grids of them.
+"""What a sweep's run is: `RunConfig`, its run id, and its display name.
 
 A run is data: the fields of a `RunConfig` (data set, network,
 regularization, sigma_eps, seed, the paper's training protocol of Sec. 3,
 what to evaluate) determine it, and its `run_id`, a hash of those fields,
-is how a results file remembers it. `expand_grid` makes the grids of
-Figs. 2, 6-9 and Tables 1-2 (methods x seeds x sigma_eps x data set x
-architecture).
+is how a results file remembers it. Grids of runs are `grid.expand_grid`'s.
 """
 
 import dataclasses
@@ -41,19 +39,6 @@ DOMAIN_SHIFT_DATASET = "mnist"
 BENCHMARK_DATASETS = {
     name: spec.clean_dataset for name, spec in benchmark_data.BENCHMARKS.items()
 }
-
-# Fields in which runs trained as replicas of one another may differ.
-# Not `shared_noise` or `weight_decay`: they change the network (one noise
-# source or one per NIN, the regularizers), which replicas share.
-REPLICA_FIELDS = (
-    "seed",
-    "noise_stddev",
-    "noise_distribution",
-    "cdt_sigma_noise",
-    "evaluations",
-    "attack_size",
-    "label",
-)
 
 
 @dataclasses.dataclass
@@ -461,102 +446,3 @@ def _generated_label(config):
             parts.append(distribution)
         return f"{name} ({', '.join(parts)})"
     return name
-
-
-def expand_grid(
-    methods,
-    *,
-    seeds=(0,),
-    noise_stddevs=("decay",),
-    datasets=("fashion_mnist",),
-    architectures=("fc",),
-    **fields,
-):
-    """The configs of a grid, in the order a sweep should run them.
-
-    The order is data set, architecture, seed, method, sigma_eps (the
-    fastest), so that a sweep stopped early has every method for its first
-    seeds rather than every seed of its first methods.
-
-    Args:
-        methods: Iterable of methods, each a regularization name
-            (`"none"`, `"l2"`, `"dropout"`, `"cdt"`, `"in-ninr"`,
-            `"full-ninr"`) or a dict of `RunConfig` fields (e.g.
-            `{"regularization": "in-ninr", "noise_stddev": 133.0,
-            "label": "in-NINR (catapult)"}`).
-        seeds: Iterable of ints. Defaults to `(0,)`.
-        noise_stddevs: sigma_eps values (floats or preset names) for the
-            NINR methods that do not fix their own. Defaults to
-            `("decay",)`.
-        datasets: Iterable of data set names. Defaults to
-            `("fashion_mnist",)`.
-        architectures: Iterable of architecture names. Defaults to
-            `("fc",)`.
-        **fields: Further `RunConfig` fields shared by every config (e.g.
-            `epochs=20`, `train_size=5000`, `evaluations={...}`); a method
-            dict overrides them.
-
-    Returns:
-        A list of `RunConfig`s without duplicates (by `run_id`).
-    """
-    for name, value in (
-        ("seeds", seeds),
-        ("noise_stddevs", noise_stddevs),
-        ("datasets", datasets),
-        ("architectures", architectures),
-        ("methods", methods),
-    ):
-        if isinstance(value, (str, bytes, dict)) or not hasattr(
-            value, "__iter__"
-        ):
-            raise ValueError(
-                f"Expected `{name}` to be a list. Received: {name}={value!r}"
-            )
-    methods = [
-        {"regularization": method} if isinstance(method, str) else method
-        for method in methods
-    ]
-    for method in methods:
-        if not isinstance(method, dict) or "regularization" not in method:
-            raise ValueError(
-                "Expected each method to be a regularization name or a dict "
-                "of RunConfig fields with a 'regularization'. Received: "
-                f"{method!r}"
-            )
-    configs = []
-    seen = set()
-    for dataset in datasets:
-        for architecture in architectures:
-            for seed in seeds:
-                for method in methods:
-                    sigmas = [None]
-                    if (
-                        method["regularization"] in NINR_REGULARIZATIONS
-                        and "noise_stddev" not in method
-                    ):
-                        sigmas = list(noise_stddevs)
-                    for sigma in sigmas:
-                        arguments = dict(
-                            fields,
-                            dataset=dataset,
-                            architecture=architecture,
-                            seed=seed,
-                        )
-                        arguments.update(method)
-                        if sigma is not None:
-                            arguments["noise_stddev"] = sigma
-                        config = RunConfig(**arguments)
-                        if config.run_id not in seen:
-                            seen.add(config.run_id)
-                            configs.append(config)
-    return configs
-
-
-
-def replica_key(config):
-    """What runs trained as replicas of one another share: `config`
-    without `REPLICA_FIELDS`, as text."""
-    fields = config.to_dict()
-    for name in REPLICA_FIELDS:
-        fields.pop(name)
-    return json.dumps(fields, sort_keys=True)

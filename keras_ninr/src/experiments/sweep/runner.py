@@ -17,9 +17,9 @@ from keras_ninr.src.experiments.sweep.backup import backups_folder
 from keras_ninr.src.experiments.sweep.backup import remove_backups
 from keras_ninr.src.checks import check_int
 from keras_ninr.src.experiments.sweep.config import RunConfig
-from keras_ninr.src.experiments.sweep.config import replica_key
 from keras_ninr.src.experiments.sweep.data import DataCache
 from keras_ninr.src.experiments.sweep.executors import make_executor
+from keras_ninr.src.experiments.sweep.grid import replica_key
 from keras_ninr.src.experiments.sweep.progress import as_progress
 from keras_ninr.src.experiments.sweep.store import ResultsFile
 from keras_ninr.src.experiments.sweep.store import append_line

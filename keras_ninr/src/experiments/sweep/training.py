@@ -30,16 +30,16 @@ import numpy as np
 from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
 from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
 from keras_ninr.src.experiments import execution
+from keras_ninr.src.experiments import zoo
 from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
 from keras_ninr.src.experiments.methods import NINR_REGULARIZATIONS
-from keras_ninr.src.experiments import zoo
 from keras_ninr.src.experiments.replicas.training import fit_replicas
 from keras_ninr.src.experiments.sweep.backup import RunBackup
 from keras_ninr.src.experiments.sweep.checks import finite_or_none
-from keras_ninr.src.experiments.sweep.config import REPLICA_FIELDS
-from keras_ninr.src.experiments.sweep.config import replica_key
 from keras_ninr.src.experiments.sweep.data import DataCache
 from keras_ninr.src.experiments.sweep.evaluation import make_record
+from keras_ninr.src.experiments.sweep.grid import REPLICA_FIELDS
+from keras_ninr.src.experiments.sweep.grid import replica_key
 from keras_ninr.src.experiments.sweep.progress import EpochRelay
 
 # What a record's history keeps of each epoch's logs (with `seconds`).
