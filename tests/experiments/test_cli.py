@@ -325,3 +325,49 @@ def test_the_catalog_names_what_the_kit_implements():
     assert set(catalog.CORRUPTION_FIGURES) == set(CORRUPTION_FIGURES)
     summaries = {name: e.summary for name, e in EXPERIMENTS.items()}
     assert summaries == catalog.EXPERIMENTS
+
+
+METHOD_STRINGS = ["none", "l2", "cdt:0.2", "in-ninr:20", "full-ninr:catapult", "in-ninr"]
+METHOD_FIELDS = ("regularization", "noise_stddev", "cdt_sigma_noise", "shared_noise")
+
+
+def test_a_method_string_means_the_same_run_in_sweep_and_in_a_definition(
+    tmp_path, monkeypatch
+):
+    from keras_ninr.experiments import definitions
+    from keras_ninr.src.experiments import sweep as sweep_module
+
+    made = []
+    monkeypatch.setattr(
+        sweep_module, "run_sweep", lambda configs, *a, **k: made.extend(configs) or []
+    )
+    argv = ["sweep", "--methods", *METHOD_STRINGS, "--architecture", "fc", "--seeds", "0",
+            "--epochs", "1", "--results", str(tmp_path / "r.jsonl"), "--no-progress"]
+    assert cli.main(argv) == 0
+    experiment = definitions.SweepExperiment(
+        name="strings", heading="strings", page="strings", architectures=("fc",),
+        methods={text: text for text in METHOD_STRINGS},
+        modes=definitions.modes(1, (512, 256, 1, METHOD_STRINGS)),
+    )
+    defined = experiment.configs("quick")
+    assert len(made) == len(defined) == len(METHOD_STRINGS)
+    for from_cli, from_definition in zip(made, defined):
+        for field in METHOD_FIELDS:
+            assert getattr(from_cli, field) == getattr(from_definition, field), field
+        assert from_cli.method_label == from_definition.method_label
+    # A bad string is refused with the grammar's message, by both.
+    bad = definitions.SweepExperiment(
+        name="bad", heading="bad", page="bad", architectures=("fc",),
+        methods={"x": "in-ninr:wide"}, modes=definitions.modes(1, (512, 256, 1, ["x"])),
+    )
+    with pytest.raises(ValueError, match="in-ninr:wide"):
+        bad.configs("quick")
+
+
+def test_sweep_of_a_file_is_reproduce_of_that_file(tmp_path, monkeypatch, capsys):
+    from keras_ninr.src.experiments import reproduce
+
+    seen = []
+    monkeypatch.setattr(reproduce, "main", lambda argv: seen.append(argv) or 0)
+    assert cli.main(["sweep", "my_sweep.py", "--tiny"]) == 0
+    assert seen == [["my_sweep.py", "--tiny"]]

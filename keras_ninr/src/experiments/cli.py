@@ -311,9 +311,12 @@ def build_parser():
 def main(argv=None):
     """Run `keras-ninr` on `argv` (default `sys.argv[1:]`); the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["reproduce"]:
-        # Its flags depend on the experiment named after it.
-        return _run(lambda: reproduce.main(argv[1:]), "reproduce")
+    if argv[:1] == ["reproduce"] or (
+        argv[:1] == ["sweep"] and len(argv) > 1 and argv[1].endswith(".py")
+    ):
+        # Its flags depend on the experiment named after it; a sweep of
+        # one's own in a file is an experiment (docs/experiments.md).
+        return _run(lambda: reproduce.main(argv[1:]), argv[0])
     parser = build_parser()
     args = parser.parse_args(argv)
     return _run(lambda: args.run(args, args.parser), args.command)

@@ -86,15 +86,16 @@ def method(text, cdt_sigma_noise):
         return {"regularization": "cdt", "cdt_sigma_noise": sigma}
     fields = {"regularization": name}
     if value:
-        fields["noise_stddev"] = noise_stddev(value)
+        fields["noise_stddev"] = noise_stddev(value, context=text)
     return fields
 
 
-def noise_stddev(text):
-    """A sigma_eps: a number, or the name of a preset (decay, catapult)."""
+def noise_stddev(text, context=None):
+    """A sigma_eps: a number, or the name of a preset (decay, catapult);
+    an error quotes `context` (the whole entry) if given."""
     if text in _NOISE_PRESETS:
         return text
-    return _number(text, text)
+    return _number(text, context or text)
 
 
 def _number(text, context):

@@ -15,6 +15,7 @@ import shlex
 
 from keras_ninr.src import training_rules
 from keras_ninr.src.experiments import catalog
+from keras_ninr.src.experiments import flags
 from keras_ninr.src.experiments import reports
 from keras_ninr.src.experiments import sweep
 from keras_ninr.src.experiments.definitions.methods import FC_CATAPULT_NOTE
@@ -25,6 +26,7 @@ from keras_ninr.src.experiments.definitions.modes import check_common_settings
 from keras_ninr.src.experiments.definitions.modes import check_mode
 from keras_ninr.src.experiments.definitions.protocol import Option
 from keras_ninr.src.experiments.definitions.protocol import Reproduction
+from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
 
 # Epoch caps of the full protocol on Fashion-MNIST and MNIST (the paper's
 # 500 do not fit a GPU session). The cap binds: none of the 14 full FC runs
@@ -67,8 +69,10 @@ class SweepExperiment:
             package's experiments have theirs in `catalog.EXPERIMENTS`
             (`reproduce --list` reads them there, without Keras).
         heading: The page's title, and its figures'.
-        methods: Method dicts (`expand_grid`'s) by key: `methods=` picks
-            some.
+        methods: Methods by key (`methods=` picks some): each an
+            `expand_grid` method dict, or a string in `keras-ninr sweep
+            --methods`'s grammar (`"in-ninr:51.8"`, `"cdt:0.2"`, `"l2"`),
+            which means the same run in both.
         modes: `{"full": Mode, "quick": Mode, "tiny": Mode}`.
         page: The page's file stem.
         figures: `{stem: function}`: each figure saved as `<stem>.png`
@@ -197,6 +201,12 @@ class SweepExperiment:
                 chosen = [self.methods[key] for key in settings["methods"]]
             else:
                 chosen = self.methods_of(architecture, settings["methods"], settings)
+            # A method may be written in `keras-ninr sweep --methods`'s
+            # grammar ("in-ninr:51.8", "cdt:0.2", "full-ninr:catapult").
+            chosen = [
+                flags.method(m, CDT_SIGMA_NOISE) if isinstance(m, str) else m
+                for m in chosen
+            ]
             architecture_kwargs = {}
             if settings.get("hidden_units"):
                 architecture_kwargs = {"hidden_units": list(settings["hidden_units"])}
