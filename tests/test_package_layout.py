@@ -107,3 +107,38 @@ def test_argument_checks_have_one_home():
         if pattern.search(path.read_text())
     )
     assert homes == ["src/checks.py"]
+
+
+def kit_imports():
+    """`{(a, b)}`: a module of the kit's unit `a` (a top-level module or
+    package of `keras_ninr/src/experiments`) imports one of unit `b`."""
+    import ast
+
+    kit = PACKAGE / "src" / "experiments"
+    units = {p.stem for p in kit.glob("*.py")} | {p.name for p in kit.iterdir() if p.is_dir()}
+    units -= {"__init__", "__pycache__"}
+    edges = set()
+    for path in kit.rglob("*.py"):
+        source = path.relative_to(kit).parts[0].removesuffix(".py")
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                parts = name.split(".")
+                if parts[:3] == ["keras_ninr", "src", "experiments"] and len(parts) > 3:
+                    if parts[3] in units and parts[3] != source:
+                        edges.add((source, parts[3]))
+    return edges
+
+
+def test_no_two_units_of_the_kit_import_each_other():
+    # The kit's floors go one way (execution below replicas, reports below
+    # the definitions); a pair importing each other is a cycle to break.
+    edges = kit_imports()
+    assert ("replicas", "execution") in edges  # the scan sees the imports
+    cycles = sorted((a, b) for a, b in edges if (b, a) in edges and a < b)
+    assert cycles == []

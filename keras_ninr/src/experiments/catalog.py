@@ -65,3 +65,21 @@ def default_out(name):
     """Where `keras-ninr reproduce NAME` writes when given no `--out`
     (`results/NAME`; for a file `my_experiment.py`, `results/my_experiment`)."""
     return os.path.join("results", os.path.splitext(os.path.basename(name))[0])
+
+
+# The modes every experiment has (`definitions.modes`), the line each puts
+# on a page, and the narrow networks of the tiny one.
+MODES = ("full", "quick", "tiny")
+MODE_TEXT = {
+    "full": "Full protocol of this experiment.",
+    "quick": "**Quick CPU settings (`--quick`), not the paper's protocol.**",
+    "tiny": "**Smoke-test settings (`--tiny`): the numbers mean nothing.**",
+}
+
+# Narrow networks of the tiny mode.
+TINY_ARCHITECTURES = {
+    "fc": {"hidden_units": [16]},
+    "fc1": {"hidden_units": [16]},
+    "cnn": {"filters": [4, 8], "dense_units": 32},
+    "vgg": {"filters": [4, 4, 8], "dense_units": 16},
+}

@@ -49,7 +49,6 @@ from keras import ops
 
 from keras_ninr.src.checks import check_positive_int
 from keras_ninr.src.experiments.provenance import accelerator_name
-from keras_ninr.src.experiments.replicas.batches import epoch_order
 from keras_ninr.src.models.scan_steps import ScanSteps
 from keras_ninr.src.models.ninr_model import NoiseWeightNormLogs
 from keras_ninr.src.utils import find_noise_layers
@@ -286,6 +285,12 @@ class DeviceDataModel(ScanSteps, keras.Model):
             shuffle=False,
             verbose=verbose,
         )
+
+
+def epoch_order(seed, epoch, size):
+    """The permutation of `range(size)` that run `seed` uses in `epoch`
+    (the kit's data order, alone and as replicas)."""
+    return np.random.default_rng([int(seed), int(epoch)]).permutation(size)
 
 
 def trained_epoch_order(seed, epoch, size):

@@ -17,10 +17,7 @@ import math
 import keras
 import numpy as np
 
-
-def epoch_order(seed, epoch, size):
-    """The permutation of `range(size)` that run `seed` uses in `epoch`."""
-    return np.random.default_rng([int(seed), int(epoch)]).permutation(size)
+from keras_ninr.src.experiments.execution import epoch_order
 
 
 class _OrderedBatches(keras.utils.PyDataset):

@@ -9,8 +9,7 @@ style tables, for the evaluations the runs asked for.
 
 import os
 
-from keras_ninr.src.experiments.definitions.modes import MODE_TEXT
-from keras_ninr.src.experiments.definitions.modes import TINY_ARCHITECTURES
+from keras_ninr.src.experiments import catalog
 from keras_ninr.src.experiments.reports import benchmarks as benchmark_functions
 from keras_ninr.src.experiments.reports import figures as figure_functions
 from keras_ninr.src.experiments.reports import tables as table_functions
@@ -142,7 +141,7 @@ def write_results_report(
         raise ValueError(f"No records in {source} to report on.")
     tiny = all(
         r["config"].get("architecture_kwargs")
-        == TINY_ARCHITECTURES.get(r["config"].get("architecture"))
+        == catalog.TINY_ARCHITECTURES.get(r["config"].get("architecture"))
         for r in records
     )
     if tiny:
@@ -204,7 +203,7 @@ def write_results_report(
     header = [
         f"# Report of `{source}`",
         "",
-        *([MODE_TEXT["tiny"], ""] if tiny else []),
+        *([catalog.MODE_TEXT["tiny"], ""] if tiny else []),
         "\n".join(provenance_lines(records)),
         "",
     ]
