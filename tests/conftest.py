@@ -13,12 +13,18 @@ from keras_ninr import experiments, robustness  # noqa: E402, F401
 
 if keras.backend.backend() == "jax" and os.environ.get("KERAS_NINR_TEST_JAX_CACHE", "1") == "1":
     # The tests build the same small programs again and again; JAX's
-    # compilation cache (one folder per test run) compiles each once.
+    # compilation cache (one folder per test run, shared by the run's
+    # pytest-xdist workers) compiles each once.
     import tempfile
 
     import jax
 
-    jax.config.update("jax_compilation_cache_dir", tempfile.mkdtemp(prefix="jax_cache_"))
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run:
+        cache = os.path.join(tempfile.gettempdir(), f"keras_ninr_jax_cache_{run}")
+    else:
+        cache = tempfile.mkdtemp(prefix="jax_cache_")
+    jax.config.update("jax_compilation_cache_dir", cache)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
@@ -29,6 +35,17 @@ if keras.backend.backend() == "jax" and os.environ.get("KERAS_NINR_TEST_JAX_CACH
 # still collected.
 gc.collect()
 gc.freeze()
+
+
+def pytest_collection_modifyitems(config, items):
+    """`slow_on_jax` tests are `slow` under JAX: their cost there is XLA
+    compiling many small programs once (the VGG, the CNN replica group), so
+    CI runs them in its slow job on JAX and in the default run elsewhere."""
+    if keras.backend.backend() != "jax":
+        return
+    for item in items:
+        if item.get_closest_marker("slow_on_jax"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

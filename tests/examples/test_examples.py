@@ -39,6 +39,7 @@ def test_from_model_example_suppresses_the_niw(examples, capsys):
     assert float(re.search(r"accuracy: ([0-9.]+)$", out.strip()).group(1)) > 0.6
 
 
+@pytest.mark.slow_on_jax
 def test_custom_protocol_example_overrides_the_epochs(
     examples, fixture_data_dir, monkeypatch, tmp_path, capsys
 ):

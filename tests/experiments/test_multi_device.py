@@ -108,6 +108,7 @@ def check(result):
 @pytest.mark.skipif(
     keras.backend.backend() != "jax", reason="DataParallel case runs under JAX"
 )
+@pytest.mark.slow_on_jax
 def test_jax_data_parallel_on_two_cpu_devices():
     check(
         run_case(

@@ -117,14 +117,15 @@ CASES = [
 @pytest.mark.parametrize(
     "architecture,regularization,sigmas,conv",
     # The CNN cases of the "auto" layout take ~40 s each: the grouped CNN
-    # case stays in the default run, the others behind the slow marker.
+    # case stays in the default run (but on JAX, where compiling it takes
+    # 20-30 s: its slow job), the others behind the slow marker.
     [
         pytest.param(*case, "auto", marks=pytest.mark.slow)
         if case[0] == "cnn"
         else case + ("auto",)
         for case in CASES
     ]
-    + [("cnn", "full-ninr", (0.5, 4.0), "grouped")],
+    + [pytest.param("cnn", "full-ninr", (0.5, 4.0), "grouped", marks=pytest.mark.slow_on_jax)],
 )
 def test_replicas_match_runs_alone(architecture, regularization, sigmas, conv):
     x, y = images(architecture)

@@ -72,7 +72,13 @@ def test_list_names_every_paper_experiment(capsys):
     assert set(listed) == set(experiments.EXPERIMENTS)
 
 
-@pytest.mark.parametrize("name", [*PAPER, "mnist-c", "cifar10-c"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.slow_on_jax) if n in ("fig9", "cifar10-c") else n
+        for n in [*PAPER, "mnist-c", "cifar10-c"]
+    ],
+)
 def test_each_experiment_runs_tiny_and_writes_results_and_page(
     name, tmp_path, fixture_data_dir, capsys
 ):

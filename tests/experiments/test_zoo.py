@@ -50,7 +50,13 @@ def weight_layers(model):
 
 
 @pytest.mark.parametrize("regularization", zoo.REGULARIZATIONS)
-@pytest.mark.parametrize("architecture", zoo.ARCHITECTURES)
+@pytest.mark.parametrize(
+    "architecture",
+    [
+        pytest.param(a, marks=pytest.mark.slow_on_jax) if a == "vgg" else a
+        for a in zoo.ARCHITECTURES
+    ],
+)
 def test_builds_trains_a_step_and_round_trips(
     architecture, regularization, tmp_path
 ):
@@ -136,6 +142,7 @@ def test_the_standardization_comes_first_and_nins_after_it():
     ]
 
 
+@pytest.mark.slow_on_jax
 def test_paper_widths():
     fc = zoo.build("fc")
     assert [layer.units for layer in weight_layers(fc)] == [1024] * 3 + [10]
