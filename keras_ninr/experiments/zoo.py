@@ -9,7 +9,9 @@ from keras_ninr.src.experiments.zoo import ARCHITECTURES
 from keras_ninr.src.experiments.zoo import BATCH_SIZES
 from keras_ninr.src.experiments.zoo import L2_READINGS
 from keras_ninr.src.experiments.zoo import LEARNING_RATES
+from keras_ninr.src.experiments.zoo import MEASURED_LARGEST_SAFE
 from keras_ninr.src.experiments.zoo import NOISE_PRESETS
+from keras_ninr.src.experiments.zoo import PRESETS
 from keras_ninr.src.experiments.zoo import OPTIMIZERS
 from keras_ninr.src.experiments.zoo import REGULARIZATIONS
 from keras_ninr.src.experiments.zoo import VGG_CONV_L2
@@ -31,7 +33,9 @@ __all__ = [
     "LEARNING_RATES",
     "METHODS",
     "Method",
+    "MEASURED_LARGEST_SAFE",
     "NOISE_PRESETS",
+    "PRESETS",
     "OPTIMIZERS",
     "REGULARIZATIONS",
     "VGG_CONV_L2",

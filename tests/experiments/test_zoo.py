@@ -283,14 +283,16 @@ def test_initialisation_is_fan_in_normal_and_shared_across_methods():
     np.testing.assert_array_equal(conv, ops.convert_to_numpy(drawn))
 
 
-def test_ninr_regularizations_use_the_paper_presets():
+def test_ninr_regularizations_use_the_kits_presets():
     model = zoo.build("fc", "in-ninr")
     assert isinstance(model, NINRModel)
     assert isinstance(model.noise_layers[0], NoiseInjectionDense)
     assert model.noise_stddev == 51.8
+    # The paper's 51.8 lies past the shared-eps boundary the finder measured
+    # (31.62-36.52): the kit's rule takes 31.6.
     assert (
         zoo.build("fc", "full-ninr", noise_stddev="catapult").noise_stddev
-        == 51.8
+        == 31.6
     )
     cnn = zoo.build("cnn", "in-ninr", noise_stddev="catapult")
     assert isinstance(cnn.noise_layers[0], NoiseInjectionPixel)
@@ -412,3 +414,26 @@ def test_bad_inputs():
         zoo.build("fc", "cdt", cdt_sigma_noise=1.5)
     with pytest.raises(ValueError, match="space='raw'"):
         InputCorruption(0.2, space="raw")
+
+
+def test_presets_follow_one_rule_from_the_measured_boundaries():
+    # The paper's value unless the finder measured a catapult/divergent
+    # boundary below it; then its largest safe value, rounded down.
+    moved = {}
+    for (architecture, topology, optimizer), table in zoo.NOISE_PRESETS.items():
+        for phase, paper in table.items():
+            kit = zoo.noise_preset(architecture, topology, phase, optimizer)
+            assert zoo.noise_preset(architecture, topology, phase, optimizer, "paper") == paper
+            safe = zoo.MEASURED_LARGEST_SAFE.get((architecture, topology, optimizer))
+            if safe is None or paper <= safe:
+                assert kit == paper
+            else:
+                assert kit <= safe < kit * 1.01
+                moved[(architecture, topology, phase)] = (paper, kit)
+    assert moved == {
+        ("fc", "input", "catapult"): (231.6, 133.0),
+        ("fc", "full", "catapult"): (51.8, 31.6),
+        ("cnn", "full", "catapult"): (62.0, 27.3),
+    }
+    with pytest.raises(ValueError, match="presets='table'"):
+        zoo.noise_preset("fc", "input", "decay", presets="table")

@@ -2,8 +2,9 @@
 
 A method is a dict of `RunConfig` fields (regularization, sigma_eps, CDT
 strength, label), keyed by the name `--methods` takes. The sigma_eps values
-are read from `keras_ninr.experiments.zoo.noise_preset`; the one departure,
-the FC's in-NINR catapult, is `FC_IN_NINR_CATAPULT` (see its comment).
+are read from `keras_ninr.experiments.zoo.noise_preset`: the kit's rule
+(the paper's value unless it lies past a measured divergence boundary),
+with the paper's own value as a `...-paper` method where they differ.
 """
 
 from keras_ninr.src.experiments import zoo
@@ -11,20 +12,41 @@ from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
 from keras_ninr.src.experiments.methods import METHODS
 from keras_ninr.src.experiments.methods import NINR_REGULARIZATIONS
 
-# The FC's in-NINR catapult sigma_eps. With App. A's initialisation the
-# phase finder measured this network's catapult/divergent boundary between
-# 133.4 and 154.0 (results/phase_boundaries_fc.md: non-finite values at
-# 154.0, 177.8, 316.2 and 1000; a 20-epoch run at 154.0 diverged in epoch
-# 1). The paper's value (231.6) lies above it but has not been run. 133 is
-# the finder's largest safe value; a 20-epoch run at 133.4 trained without
-# diverging (its phase test said decay, the H200 runs at 133 catapult).
-FC_IN_NINR_CATAPULT = 133.0
-FC_CATAPULT_NOTE = (
-    f"- The FC's in-NINR catapult is σ_ε = {FC_IN_NINR_CATAPULT:g}, not the "
-    f"paper's {zoo.noise_preset('fc', 'input', 'catapult'):g}, which lies "
-    "above the divergence boundary measured with this initialisation "
-    "(133.4–154.0; 231.6 itself not run; docs/presets.md)."
-)
+def preset_notes(records):
+    """A page's notes on the kit's presets its runs use where the paper's
+    value differs (`zoo.noise_preset`'s rule), one per preset."""
+    notes = []
+    for (architecture, topology, optimizer), largest in sorted(
+        zoo.MEASURED_LARGEST_SAFE.items()
+    ):
+        for phase in ("decay", "catapult"):
+            kit = zoo.noise_preset(architecture, topology, phase, optimizer)
+            paper = zoo.noise_preset(architecture, topology, phase, optimizer, "paper")
+            used = any(
+                r["config"]["architecture"] == architecture
+                and METHODS[r["config"]["regularization"]].topology == topology
+                and r["noise_stddev_value"] == kit
+                for r in records
+            )
+            if kit != paper and used:
+                notes.append(
+                    f"- {_possessive(architecture)} {_TITLES[topology]} {phase}: σ_ε = "
+                    f"{kit:g} (the kit's rule: the phase finder's largest safe "
+                    f"value, {largest:g}, rounded down), not the paper's "
+                    f"{paper:g}, which lies past the measured divergence "
+                    "boundary (docs/presets.md); the paper's value is the "
+                    "method `...-paper`."
+                )
+    return notes
+
+
+_TITLES = {"input": "in-NINR", "full": "full-NINR"}
+
+
+def _possessive(architecture):
+    return {"fc": "The FC's", "cnn": "The CNN's", "vgg": "The VGG's"}.get(
+        architecture, architecture
+    )
 
 
 def cdt_method(sigma_noise):
@@ -33,16 +55,19 @@ def cdt_method(sigma_noise):
     return dict(regularization="cdt", cdt_sigma_noise=sigma_noise, label=label)
 
 
-def ninr_method(architecture, regularization, phase, optimizer="sgd", sigma=None):
+def ninr_method(
+    architecture, regularization, phase, optimizer="sgd", sigma=None, presets="measured"
+):
     """in-/full-NINR at the zoo's sigma_eps preset (or `sigma`), labelled.
 
     The value (a float, not the preset's name) goes into the config, as in
-    the committed results files, so their run ids still match.
+    the committed results files, so their run ids still match. `presets`:
+    `"measured"` (the kit's rule) or `"paper"` (`zoo.noise_preset`).
     """
     method = METHODS[regularization]
     if sigma is None:
         sigma = zoo.noise_preset(
-            architecture, method.topology, phase, optimizer
+            architecture, method.topology, phase, optimizer, presets
         )
     return dict(
         regularization=regularization,
@@ -52,7 +77,10 @@ def ninr_method(architecture, regularization, phase, optimizer="sgd", sigma=None
 
 
 def figure2_methods(architecture):
-    """Fig. 2's methods of the FC or the CNN, by key (Table 2's rows)."""
+    """Fig. 2's methods of the FC or the CNN, by key (Table 2's rows): NINR
+    at the kit's presets, and, where the paper's value differs, also at the
+    paper's (key `...-paper`, e.g. the CNN's `full-ninr-catapult-paper`,
+    62), so that a full run measures both."""
     methods = {
         name: dict(regularization=name, label=METHODS[name].title)
         for name in ("none", "l2", "dropout")
@@ -60,13 +88,11 @@ def figure2_methods(architecture):
     methods["cdt"] = cdt_method(CDT_SIGMA_NOISE)
     for regularization in NINR_REGULARIZATIONS:
         for phase in ("decay", "catapult"):
-            methods[f"{regularization}-{phase}"] = ninr_method(
-                architecture, regularization, phase
-            )
-    if architecture == "fc":
-        methods["in-ninr-catapult"] = ninr_method(
-            "fc", "in-ninr", "catapult", sigma=FC_IN_NINR_CATAPULT
-        )
+            key = f"{regularization}-{phase}"
+            methods[key] = ninr_method(architecture, regularization, phase)
+            paper = ninr_method(architecture, regularization, phase, presets="paper")
+            if paper["noise_stddev"] != methods[key]["noise_stddev"]:
+                methods[f"{key}-paper"] = paper
     return methods
 
 

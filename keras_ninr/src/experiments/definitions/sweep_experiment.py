@@ -18,8 +18,7 @@ from keras_ninr.src.experiments import catalog
 from keras_ninr.src.experiments import flags
 from keras_ninr.src.experiments import reports
 from keras_ninr.src.experiments import sweep
-from keras_ninr.src.experiments.definitions.methods import FC_CATAPULT_NOTE
-from keras_ninr.src.experiments.definitions.methods import FC_IN_NINR_CATAPULT
+from keras_ninr.src.experiments.definitions.methods import preset_notes
 from keras_ninr.src.experiments.definitions.modes import MODE_TEXT
 from keras_ninr.src.experiments.definitions.modes import TINY_ARCHITECTURES
 from keras_ninr.src.experiments.definitions.modes import check_common_settings
@@ -355,8 +354,7 @@ class SweepExperiment:
         target = first["config"].get("target_accuracy")
         stop = f"or until {target:.0%} training accuracy" if target else "(no early stop)"
         notes = list(self.notes)
-        if any(r["noise_stddev_value"] == FC_IN_NINR_CATAPULT for r in records):
-            notes.append(FC_CATAPULT_NOTE)
+        notes += preset_notes(records)
         diverged = sorted(
             {
                 f"{reports.network_name(r['config'])}: {r['label']}"

@@ -47,7 +47,9 @@ from keras_ninr.src.experiments.zoo.presets import BATCH_SIZES
 from keras_ninr.src.experiments.zoo.presets import DROPOUT_RATE
 from keras_ninr.src.experiments.zoo.presets import L2_READINGS
 from keras_ninr.src.experiments.zoo.presets import LEARNING_RATES
+from keras_ninr.src.experiments.zoo.presets import MEASURED_LARGEST_SAFE
 from keras_ninr.src.experiments.zoo.presets import NOISE_PRESETS
+from keras_ninr.src.experiments.zoo.presets import PRESETS
 from keras_ninr.src.experiments.zoo.presets import VGG_CONV_L2
 from keras_ninr.src.experiments.zoo.presets import WEIGHT_DECAY
 from keras_ninr.src.experiments.zoo.presets import l2_coefficient

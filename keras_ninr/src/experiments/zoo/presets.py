@@ -22,6 +22,8 @@ is ambiguous:
   labelled "penalty 0.00025·Σw²").
 """
 
+import math
+
 from keras_ninr.src.checks import check_choice
 
 # App. A's and App. D's L2 coefficients, as Keras's `L2(l2)` reads them.
@@ -94,6 +96,33 @@ LEARNING_RATES = {
 BATCH_SIZES = {"fc": 128, "cnn": 128, "vgg": 128, "fc1": 1000}
 
 
+# The kit's presets follow one rule from the measured phase boundaries
+# (issue 21, docs/presets.md): where the phase finder measured a network's
+# catapult/divergent boundary (SGD, App. A's initialisation), a preset is
+# the paper's value if the finder found it safe, else the finder's largest
+# safe sigma_eps (the bracket's lower end) rounded down to three
+# significant figures. Elsewhere (no boundary measured) it is the paper's.
+# `presets="paper"` gives the paper's values everywhere.
+PRESETS = ("measured", "paper")
+# The finder's largest safe sigma_eps, by (architecture, topology,
+# optimizer), where it lies below a paper value: the FC's in-NINR
+# (results/phase_boundaries_fc.md: 133.4-154.0), the FC's and the CNN's
+# full-NINR with one shared eps (results/phase_boundaries_full_shared/:
+# 31.62-36.52, 27.38-31.62). The CNN's and the VGG's in-NINR were safe up
+# to 1000 (results/phase_boundaries_cnn/, _vgg/), above every paper value.
+MEASURED_LARGEST_SAFE = {
+    ("fc", "input", "sgd"): 133.4,
+    ("fc", "full", "sgd"): 31.62,
+    ("cnn", "full", "sgd"): 27.38,
+}
+
+
+def _three_figures_down(value):
+    """`value` rounded down to three significant figures (133.4 -> 133)."""
+    digits = 2 - math.floor(math.log10(value))
+    return round(math.floor(round(value * 10**digits, 6)) / 10**digits, max(digits, 0))
+
+
 def l2_coefficient(coefficient, reading="keras"):
     """The Keras `L2(l2)` coefficient of a paper's "L2 coefficient".
 
@@ -114,21 +143,24 @@ def l2_coefficient(coefficient, reading="keras"):
 
 
 def noise_preset(
-    architecture, topology="input", phase="decay", optimizer="sgd"
+    architecture, topology="input", phase="decay", optimizer="sgd", presets="measured"
 ):
-    """The paper's sigma_eps for an architecture, topology and phase.
+    """The kit's (or the paper's) sigma_eps for a network, topology and phase.
 
     Args:
         architecture: One of `zoo.ARCHITECTURES`.
         topology: `"input"` or `"full"`.
         phase: `"decay"` or `"catapult"`.
         optimizer: `"sgd"`, `"adam"` or `"rmsprop"`.
-
-    The presets are where the paper's runs were, not guarantees: with the
-    App. A initialisation, the FC's in-NINR catapult value (231.6) lies
-    above the measured catapult/divergent boundary (133.4-154.0,
-    docs/presets.md); 231.6 itself has not been run.
+        presets: `"measured"`: the kit's rule (the module's comment at
+            `PRESETS`): the paper's value, or the finder's largest safe
+            sigma_eps rounded down where the paper's lies past a measured
+            divergence boundary (the FC's in-NINR catapult 133, not 231.6;
+            the full-NINR catapults with one shared eps: FC 31.6, not
+            51.8, CNN 27.3, not 62). `"paper"`: the paper's values.
+            Defaults to `"measured"`.
     """
+    check_choice(presets, PRESETS, "presets")
     key = (architecture, topology, optimizer)
     if key not in NOISE_PRESETS:
         raise ValueError(
@@ -136,10 +168,14 @@ def noise_preset(
             f"{sorted(NOISE_PRESETS)}. Received: architecture={architecture!r}, "
             f"topology={topology!r}, optimizer={optimizer!r}"
         )
-    presets = NOISE_PRESETS[key]
-    if phase not in presets:
+    table = NOISE_PRESETS[key]
+    if phase not in table:
         raise ValueError(
-            f"Unrecognized `phase`. Expected one of {tuple(presets)}. "
+            f"Unrecognized `phase`. Expected one of {tuple(table)}. "
             f"Received: phase={phase!r}"
         )
-    return presets[phase]
+    value = table[phase]
+    largest_safe = MEASURED_LARGEST_SAFE.get(key)
+    if presets == "measured" and largest_safe is not None and value > largest_safe:
+        value = _three_figures_down(largest_safe)
+    return value
