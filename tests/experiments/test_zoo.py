@@ -336,7 +336,7 @@ def test_table3_entries_follow_the_learning_rate_rule():
             continue
         eta = zoo.LEARNING_RATES[(optimizer, architecture)]
         for phase, sigma in presets.items():
-            sgd = zoo.noise_preset(architecture, topology, phase)
+            sgd = zoo.noise_preset(architecture, topology, phase, presets="paper")
             assert sigma == pytest.approx(sgd * (0.05 / eta) ** 0.5, rel=0.035)
     assert zoo.noise_preset("fc", "full", "decay", "rmsprop") == 366.7
     assert zoo.noise_preset("fc", "full", "catapult", "rmsprop") == 1158.3
