@@ -180,7 +180,11 @@ FIG2B = _figure2(
     "cnn",
     (5000, 2000, 3, ["none", "dropout", "full-ninr-catapult"]),
     ["none", "full-ninr-catapult"],
-    notes=("- σ_ε values are the paper's CNN presets (Fig. 2 caption).",),
+    notes=(
+        "- σ_ε values are the paper's CNN presets (Fig. 2 caption), each NINR "
+        "catapult also at the kit's preset where its rule moves it "
+        "(docs/presets.md).",
+    ),
 )
 
 
