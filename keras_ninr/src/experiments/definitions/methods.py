@@ -12,6 +12,7 @@ from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
 from keras_ninr.src.experiments.methods import METHODS
 from keras_ninr.src.experiments.methods import NINR_REGULARIZATIONS
 
+
 def preset_notes(records):
     """A page's notes on the kit's presets its runs use where the paper's
     value differs (`zoo.noise_preset`'s rule), one per preset."""
@@ -34,8 +35,8 @@ def preset_notes(records):
                     f"{kit:g} (the kit's rule: the phase finder's largest safe "
                     f"value, {largest:g}, rounded down), not the paper's "
                     f"{paper:g}, which lies past the measured divergence "
-                    "boundary (docs/presets.md); the paper's value is the "
-                    "method `...-paper`."
+                    "boundary (docs/presets.md; Fig. 2's `...-paper` methods "
+                    "train the paper's)."
                 )
     return notes
 
