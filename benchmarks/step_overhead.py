@@ -29,12 +29,17 @@ paper's decay sigma_eps of the FC), through:
 - `device`: `fit` of the kit's `DeviceDataModel` (images, labels and the
   epoch's order on the device, Keras fed positions in the epoch as a NumPy
   array: how a sweep run is fed now), in the same order, with
-  `steps_per_execution` 1 and the kit's choice. On JAX this is the kit's
-  path since issue 24: the N steps of a call run in one `jax.lax.scan`
-  (`keras_ninr.src.models.scan_steps.ScanSteps`);
-- `device_keras` (JAX backend only; elsewhere it is `device`): the same
-  model with `scan_steps = False`, i.e. Keras's own JAX loop, which calls
-  the compiled step N times from Python: what the kit did before issue 24.
+  `steps_per_execution` 1 and the kit's choice. This is the kit's path
+  since issue 24: on JAX the N steps of a call run in one `jax.lax.scan`
+  (`keras_ninr.src.models.scan_steps.ScanSteps`), on TensorFlow in one
+  `tf.while_loop` that computes each step's positions in the graph
+  (`keras_ninr.src.experiments.execution`);
+- `device_keras` (JAX and TensorFlow): the same model with `scan_steps =
+  False`, i.e. Keras's own loop (on JAX N calls of the compiled step from
+  Python; on TensorFlow a graph loop that pulls each step's batch from a
+  `tf.data` iterator): what the kit did before issue 24;
+- `device_xla` (TensorFlow only): `device` compiled with
+  `jit_compile=True`, which Keras's `"auto"` leaves off on a CPU.
 
 The figure is the ratio of a `fit` epoch to a `scan` epoch, both measured
 in this one invocation. The scan loop is JAX code, whatever `KERAS_BACKEND`
@@ -93,7 +98,9 @@ LEARNING_RATE = 0.05
 NETWORKS = {"small": (64,), "paper": (1024, 1024, 1024)}
 LAYERS = ("dense", "in_ninr")
 IN_NINR_NOISE_STDDEV = zoo.noise_preset("fc", "input", "decay")
-PIPELINES = ("arrays", "shuffled", "batches", "device", "device_keras")
+PIPELINES = (
+    "arrays", "shuffled", "batches", "device", "device_keras", "device_xla"
+)
 ARRAYS_STEPS_PER_EXECUTION = (1, 8, 32)
 
 DEFAULT_REPEATS = 7
@@ -170,11 +177,14 @@ def build_network(hidden_units, layers="dense", seed=0):
     return keras.Sequential(stack, name=f"fc_{layers}")
 
 
-def compile_network(model, steps_per_execution=1):
+def compile_network(model, steps_per_execution=1, **compile_kwargs):
     """SGD(0.05) on cross-entropy from logits, no metrics: the timed step is
     the training step and nothing else."""
     return compile_for_timing(
-        model, LEARNING_RATE, steps_per_execution=steps_per_execution
+        model,
+        LEARNING_RATE,
+        steps_per_execution=steps_per_execution,
+        **compile_kwargs,
     )
 
 
@@ -311,6 +321,7 @@ def time_step_overhead(
             "batches": kit,
             "device": kit,
             "device_keras": (chosen,),
+            "device_xla": (chosen,),
         }
     skipped = {}
     variants = []
@@ -323,8 +334,10 @@ def time_step_overhead(
         for value in values:
             check_counts(steps_per_execution=value)
             variant = f"{prefix}/{value}"
-            if prefix == "device_keras" and keras.backend.backend() != "jax":
-                skipped[variant] = "the kit scans steps on JAX only"
+            if prefix == "device_xla" and keras.backend.backend() != (
+                "tensorflow"
+            ):
+                skipped[variant] = "XLA is the kit's choice on JAX already"
             elif value > 1 and keras.backend.backend() == "torch":
                 skipped[variant] = "Keras allows steps_per_execution=1 only"
             else:
@@ -417,10 +430,13 @@ def _time_group(
             )
         else:
             device_model = execution.DeviceDataModel(model, x, y, seed)
-            # `device_keras`: Keras's own JAX loop, as before issue 24.
-            device_model.scan_steps = prefix == "device"
+            # `device_keras`: Keras's own loop, as before issue 24.
+            device_model.scan_steps = prefix != "device_keras"
+            # `device_xla`: the kit's TensorFlow loop compiled by XLA,
+            # which Keras leaves off on a CPU (`jit_compile="auto"`).
+            jit = {"jit_compile": True} if prefix == "device_xla" else {}
             runners[variant] = _fit_runner(
-                compile_network(device_model, int(value)),
+                compile_network(device_model, int(value), **jit),
                 dict(batch_size=batch_size),
             )
 
@@ -454,6 +470,7 @@ def _describe(variant):
         "device_keras": (
             "`fit`, `DeviceDataModel`, Keras's own loop (N calls of the step)"
         ),
+        "device_xla": "`fit`, `DeviceDataModel`, loop compiled by XLA",
     }[prefix]
     return pipeline, value
 
@@ -606,6 +623,7 @@ def main(argv=None):
             batches=kit,
             device=kit,
             device_keras=[max(kit)],
+            device_xla=[max(kit)],
         ),
         batch_size=args.batch_size,
         repeats=args.repeats,

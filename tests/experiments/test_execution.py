@@ -60,13 +60,20 @@ def per_step():
 
 
 @pytest.mark.parametrize(
-    "steps", [1, pytest.param(4, marks=needs_multi_step)]
+    "steps",
+    [
+        1,
+        pytest.param(4, marks=needs_multi_step),
+        pytest.param(32, marks=needs_multi_step),
+    ],
 )
 def test_device_data_and_several_steps_per_call_give_the_same_weights(
     steps, per_step
 ):
     # 150 images in batches of 32: 5 steps an epoch, the last partial; with
-    # 4 steps per call the second call of an epoch runs one step.
+    # 4 steps per call the second call of an epoch runs one step; with 32
+    # one call runs the epoch. On JAX the calls are scanned (`ScanSteps`),
+    # on TensorFlow one graph loop computes the positions of each step.
     x, y = images()
     expected, expected_history = per_step
 
