@@ -93,6 +93,17 @@ def _data(architecture, train_size, data_dir):
     return DataCache(data_dir).prepare(config)
 
 
+def _data_and_count(architecture, train_size, data_dir, train):
+    """The data (with `train`; else `None`) and the number of training
+    images, which the run ids name: `train_size` where given (`_data`
+    refuses a size beyond the data set), so that a page of a run with a
+    given size needs no data set."""
+    if train or train_size is None:
+        data = _data(architecture, train_size, data_dir)
+        return (data if train else None), len(data.x_train)
+    return None, train_size
+
+
 class _RecordedExperiment:
     """`run` and `write_page` of an experiment that appends each finished
     run to `<out>/results.jsonl` and makes its page from that file; the
@@ -106,7 +117,8 @@ class _RecordedExperiment:
 
     def write_page(self, out, mode="full", *, command=None, data_dir=None, **overrides):
         """The page of the runs already in `<out>/results.jsonl`, training
-        nothing (`data_dir`: the run ids name the training set's size)."""
+        nothing (`data_dir`: the run ids name the training set's size, read
+        from the data set only where no `train_size` gives it)."""
         return self._reproduce(out, mode, overrides, command, data_dir, False, train=False)
 
 
@@ -157,7 +169,7 @@ class PhasesExperiment(_RecordedExperiment):
     def _reproduce(self, out, mode, overrides, command, data_dir, progress, train):
         settings = self.settings(mode, **overrides)
         path = _results_file(out)
-        data = _data("fc1", settings["train_size"], data_dir)
+        data, train_count = _data_and_count("fc1", settings["train_size"], data_dir, train)
         kwargs = TINY_ARCHITECTURES["fc1"] if settings["tiny_networks"] else {}
         d_over_eta = zoo.noise_preset("fc1", "input", "catapult") ** 2
         wanted = []
@@ -165,7 +177,7 @@ class PhasesExperiment(_RecordedExperiment):
             for fraction in PAPER_PHASES:
                 run_id = _run_id(
                     experiment=self.name, fraction=fraction, seed=seed,
-                    epochs=settings["epochs"], train_size=len(data.x_train),
+                    epochs=settings["epochs"], train_size=train_count,
                     architecture_kwargs=kwargs,
                 )
                 wanted.append((run_id, fraction, seed))
@@ -324,13 +336,15 @@ class BoundaryExperiment(_RecordedExperiment):
         path = _results_file(out)
         wanted = []
         for architecture in settings["architectures"]:
-            data = _data(architecture, settings["train_size"], data_dir)
+            data, train_count = _data_and_count(
+                architecture, settings["train_size"], data_dir, train
+            )
             kwargs = TINY_ARCHITECTURES[architecture] if settings["tiny_networks"] else {}
             for method in settings["methods"]:
                 for seed in settings["seeds"]:
                     key = dict(
                         experiment=self.name, architecture=architecture, method=method,
-                        seed=seed, steps=settings["steps"], train_size=len(data.x_train),
+                        seed=seed, steps=settings["steps"], train_size=train_count,
                         architecture_kwargs=kwargs,
                     )
                     if settings["sigmas"] is not None:

@@ -295,12 +295,16 @@ class SweepExperiment:
         """
         configs = self.configs(mode, **overrides)
         wanted = {config.run_id for config in configs}
-        records = [
+        records = reports.unique_runs(
             record
             for record in sweep.load_results(pathlib.Path(out) / "results.jsonl")
             if record["run_id"] in wanted
-        ]
-        records = reports.unique_runs(records)
+        )
+        # In the order of `configs`, as `run` (`run_sweep`) gives them: the
+        # file's order is the order the runs ended (Ray, a resumed run,
+        # sweeps sharing the file), which the page must not depend on.
+        by_id = {record["run_id"]: record for record in records}
+        records = [by_id.pop(c.run_id) for c in configs if c.run_id in by_id]
         if command is None:
             command = reproduce_command(self.name, mode, overrides)
         missing = len(configs) - len(records)
