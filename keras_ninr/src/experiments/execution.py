@@ -11,11 +11,14 @@ Keras's callbacks) that can be larger than the step itself (issues 15 and
   `benchmarks/step_overhead.py`), and 1 where the backend allows no other
   value (PyTorch) or where a run keeps a phase trace and the backend
   cannot give it every step (see below).
-- N steps in one compiled call on JAX: Keras's own JAX loop calls the
+- N steps in one compiled call: Keras's own JAX loop calls the
   compiled step N times from Python; the kit's training models
   (`NINRModel`, `DeviceDataModel`, the replicas' `ReplicaModel`) have the
   `ScanSteps` mixin, which runs them in one `jax.lax.scan`
-  (`keras_ninr.src.models.scan_steps`).
+  (`keras_ninr.src.models.scan_steps`). On TensorFlow, Keras's graph loop
+  pulls each step's batch from a `tf.data` iterator; `DeviceDataModel`
+  computes its steps' positions in one `tf.while_loop` instead
+  (`_tf_position_loop`).
 - `DeviceDataModel`: the training images and labels stay on the device,
   in the model, with each epoch's order; Keras is fed only positions in
   the epoch, so no image batch crosses from NumPy to the backend at each
