@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from keras_ninr import robustness
+from keras_ninr.experiments import cli
 from keras_ninr.experiments import reports
 from keras_ninr.experiments import sweep
 from tests.experiments.test_sweep import TINY
@@ -57,3 +58,20 @@ def test_a_registered_attack_is_checked_run_recorded_and_drawn(
     figure = reports.attack_figure([record], attack="darken")
     assert figure.axes[0].get_xlabel().startswith("Darken ε (L∞")
 
+
+
+def test_the_sweep_command_takes_a_registered_attack_by_name(
+    registered, tmp_path, capsys
+):
+    argv = [
+        "sweep", "--results", str(tmp_path / "r.jsonl"), "--dry-run",
+        "--seeds", "0", "--methods", "none",
+        "--attack", "darken", "0", "0.5", "--attack", "fgsm", "0.1",
+    ]
+    assert cli.main(argv) == 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delitem(robustness.ATTACKS, "darken")
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(argv)
+    assert exit_info.value.code == 2
+    assert "darken" in capsys.readouterr().err

@@ -91,6 +91,18 @@ def test_cli_report_writes_figures_and_tables(records, tmp_path, capsys):
             ["sweep", "--results", "{tmp}/r.jsonl", "--replicas", "0"],
             "replicas=0",
         ),
+        (
+            ["sweep", "--results", "{tmp}/r.jsonl", "--attack", "boost", "0.1"],
+            "boost",
+        ),
+        (
+            ["sweep", "--results", "{tmp}/r.jsonl", "--attack", "fgsm"],
+            "--attack fgsm",
+        ),
+        (
+            ["sweep", "--results", "{tmp}/r.jsonl", "--attack", "pgd", "x"],
+            "--attack pgd x",
+        ),
         (["sweep", "--dataset", "mnist"], "--results"),
         (["report", "--results", "{tmp}/absent.jsonl"], "no such file"),
         ([], "COMMAND"),

@@ -201,10 +201,13 @@ def build_parser():
         "(default: 0, 0.1, ..., 1)",
     )
     sweep_parser.add_argument(
-        "--fgsm", nargs="+", type=float, metavar="EPS", help="FGSM epsilons"
-    )
-    sweep_parser.add_argument(
-        "--pgd", nargs="+", type=float, metavar="EPS", help="PGD epsilons"
+        "--attack",
+        nargs="+",
+        action="append",
+        metavar=("NAME", "EPS"),
+        help="an attack of keras_ninr.robustness.ATTACKS (the paper's: fgsm, "
+        "pgd) and its epsilons in pixel units, e.g. --attack fgsm 0 0.02 "
+        "0.05 --attack pgd 0.02; repeat for several attacks",
     )
     sweep_parser.add_argument(
         "--attack-size",
@@ -406,10 +409,9 @@ def _common_fields(args):
         if args.sigmas is not None
         else sweep.DEFAULT_EVALUATIONS["corruption_curve"]
     )
-    if args.fgsm:
-        evaluations["fgsm"] = args.fgsm
-    if args.pgd:
-        evaluations["pgd"] = args.pgd
+    for name, *epsilons in args.attack or ():
+        # The name is checked against the registry with the config.
+        evaluations[name] = flags.attack_epsilons(name, epsilons)
     if args.domain_shift is not None:
         if args.dataset != ["mnist"]:
             raise ValueError(

@@ -56,6 +56,23 @@ def optional_number(text):
         ) from None
 
 
+def attack_epsilons(name, texts):
+    """The epsilons of `--attack NAME EPS [EPS ...]` as floats; raises
+    `ValueError` naming the flag for none or one that is not a number."""
+    values = []
+    for text in texts:
+        try:
+            values.append(float(text))
+        except ValueError:
+            values.append(None)
+    if not values or None in values:
+        raise ValueError(
+            "Expected --attack NAME followed by one or more epsilons (numbers "
+            f"in pixel units). Received: --attack {' '.join([name, *texts])}"
+        )
+    return values
+
+
 # `--methods`: a regularization, and for those that take one a value after a
 # colon (`cdt:0.2`, `in-ninr:51.8`, `full-ninr:catapult`).
 _VALUELESS_METHODS = ("none", "l2", "dropout")
