@@ -31,24 +31,22 @@ from keras_ninr.src.experiments import catalog
 from keras_ninr.src.experiments import flags
 from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
 from keras_ninr.src.experiments import reproduce
+from keras_ninr.src.experiments.definitions.modes import SWEEP_MODES
 
 EXIT_INTERRUPTED = 130
 
-# `--quick`: what a 2-core CPU trains in minutes, where not given.
-QUICK_DEFAULTS = {
-    "train_size": 2000,
-    "test_size": 1000,
-    "epochs": 2,
-    "seeds": [0],
-    "methods": ["none", "dropout", "in-ninr"],
-}
-FULL_DEFAULTS = {
-    "train_size": None,
-    "test_size": None,
-    "epochs": 500,
-    "seeds": [0, 1, 2],
-    "methods": ["none", "l2", "dropout", "cdt", "in-ninr", "full-ninr"],
-}
+# What `--quick` and a full sweep take where the flags leave it out.
+_DEFAULTED = ("train_size", "test_size", "epochs", "seeds", "methods")
+
+
+def sweep_defaults(quick):
+    """The settings of `keras-ninr sweep`'s mode (`modes.SWEEP_MODES`)."""
+    mode = SWEEP_MODES["quick" if quick else "full"]
+    return {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in ((key, getattr(mode, key)) for key in _DEFAULTED)
+    }
+
 
 # The layer-width flags, by the architecture argument each becomes: the
 # architectures that take it, its metavar, and what its values are.
@@ -101,7 +99,7 @@ def build_parser():
         help="small defaults for a CPU: "
         + ", ".join(
             f"{key.replace('_', '-')} {_words(value)}"
-            for key, value in QUICK_DEFAULTS.items()
+            for key, value in sweep_defaults(quick=True).items()
         ),
     )
     sweep_parser.add_argument(
@@ -123,7 +121,7 @@ def build_parser():
         help="regularizations: none, l2, dropout, cdt[:SIGMA_NOISE], "
         "in-ninr[:SIGMA_EPS], full-ninr[:SIGMA_EPS]; SIGMA_EPS is a number "
         "or a preset (decay, catapult). Default: "
-        f"{_words(FULL_DEFAULTS['methods'])}",
+        f"{_words(sweep_defaults(quick=False)['methods'])}",
     )
     sweep_parser.add_argument(
         "--noise-stddev",
@@ -346,8 +344,7 @@ def _run(function, command):
 def _sweep(args, parser):
     from keras_ninr.src.experiments import sweep
 
-    defaults = QUICK_DEFAULTS if args.quick else FULL_DEFAULTS
-    for key, value in defaults.items():
+    for key, value in sweep_defaults(args.quick).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     if args.data_dir is not None and not os.path.isdir(args.data_dir):

@@ -42,6 +42,19 @@ class Mode:
     tiny_networks: bool = False
 
 
+# `keras-ninr sweep`'s own grid, where its flags leave a setting out: the
+# same modes as an experiment's, its full one the paper's protocol (500
+# epochs or the stopping rule, every method), its quick one what a 2-core
+# CPU trains in minutes.
+SWEEP_MODES = {
+    "full": Mode(
+        None, None, 500, (0, 1, 2),
+        ("none", "l2", "dropout", "cdt", "in-ninr", "full-ninr"),
+    ),
+    "quick": Mode(2000, 1000, 2, (0,), ("none", "dropout", "in-ninr")),
+}
+
+
 def modes(full_epochs, quick, tiny=None, **per_mode):
     """The usual three modes of a sweep experiment.
 

@@ -84,22 +84,16 @@ def _check_overrides(name, overrides, allowed):
         )
 
 
-def _data(architecture, train_size, data_dir):
-    """[0, 1] pixels of the network's data set (a channel axis for the
-    convolutional ones), and their statistics, as a sweep prepares them."""
-    config = RunConfig(
-        dataset=DATASETS[architecture], architecture=architecture, train_size=train_size
-    )
-    return DataCache(data_dir).prepare(config)
-
-
 def _data_and_count(architecture, train_size, data_dir, train):
-    """The data (with `train`; else `None`) and the number of training
-    images, which the run ids name: `train_size` where given (`_data`
+    """The data (with `train`; else `None`: [0, 1] pixels of the network's
+    data set, a channel axis for the convolutional ones, and their
+    statistics, as a sweep prepares them) and the number of training
+    images, which the run ids name: `train_size` where given (the data
     refuses a size beyond the data set), so that a page of a run with a
     given size needs no data set."""
     if train or train_size is None:
-        data = _data(architecture, train_size, data_dir)
+        config = RunConfig(dataset=DATASETS[architecture], architecture=architecture, train_size=train_size)
+        data = DataCache(data_dir).prepare(config)
         return (data if train else None), len(data.x_train)
     return None, train_size
 
@@ -123,9 +117,8 @@ class _RecordedExperiment:
 
 
 def _results_file(out):
-    out = pathlib.Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    return out / "results.jsonl"
+    pathlib.Path(out).mkdir(parents=True, exist_ok=True)
+    return pathlib.Path(out) / "results.jsonl"
 
 
 @dataclasses.dataclass(frozen=True)
