@@ -87,6 +87,29 @@ def test_run_id_identifies_what_changes_the_run():
     ).noise_stddev_value == pytest.approx(51.8)
 
 
+@pytest.mark.parametrize(
+    "fields, options",
+    [
+        (dict(regularization="none", noise_stddev=3.0), {}),
+        (dict(regularization="dropout", weight_decay=1e-3), {}),
+        (dict(regularization="l2"), {"weight_decay": 5e-4}),
+        (dict(regularization="cdt"), {"cdt_sigma_noise": 0.4}),
+        (
+            dict(regularization="in-ninr", shared_noise=False),
+            {"noise_stddev": 51.8, "noise_distribution": "normal"},
+        ),
+        (
+            dict(regularization="full-ninr", noise_stddev=2, noise_distribution="uniform"),
+            {"noise_stddev": 2.0, "noise_distribution": "uniform", "shared_noise": True},
+        ),
+    ],
+)
+def test_model_options_are_the_build_arguments_the_method_uses(fields, options):
+    # What `zoo.build` gets for the run's method, with the values the
+    # config holds (a preset resolved), and nothing it would ignore.
+    assert sweep.RunConfig(**fields).model_options == options
+
+
 def test_new_readings_get_new_run_ids_and_old_records_keep_theirs():
     # Records written before `shared_noise` and `weight_decay` existed: an
     # eps per NIN, and App. A's 5e-4 read as SGD weight decay (L2(2.5e-4)).

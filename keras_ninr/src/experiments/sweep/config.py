@@ -48,7 +48,8 @@ class RunConfig:
     Two configs with the same fields have the same `run_id` (a hash of
     `to_dict()` without `label`), on every machine and backend: it is how
     a sweep recognises a finished run in its results file. Fields that a
-    regularization does not use are normalised away (`noise_stddev` and
+    regularization does not use (`keras_ninr.src.experiments.methods.
+    METHODS`) are normalised away to `None` (`noise_stddev` and
     `noise_distribution` outside NINR, `shared_noise` outside full-NINR,
     `weight_decay` outside L2, `cdt_sigma_noise` outside CDT), so they do
     not make distinct runs of identical ones.
@@ -194,7 +195,9 @@ class RunConfig:
                 )
             self.learning_rate = float(self.learning_rate)
 
-        if self.regularization in NINR_REGULARIZATIONS:
+        # The fields the method uses; the others are normalised away.
+        uses = METHODS[self.regularization].options
+        if "noise_stddev" in uses:
             if isinstance(self.noise_stddev, str):
                 # Raises for a phase or combination the paper has no value for.
                 zoo.noise_preset(
@@ -233,7 +236,7 @@ class RunConfig:
             "an eps per NIN; None: True for full-NINR)",
             allow_none=True,
         )
-        if self.regularization == "full-ninr":
+        if "shared_noise" in uses:
             if self.shared_noise is None:
                 self.shared_noise = True
         else:
@@ -248,13 +251,13 @@ class RunConfig:
                 "coefficient of Keras's L2 regularizer) or None (App. A's "
                 f"5e-4). Received: weight_decay={self.weight_decay!r}"
             )
-        if self.regularization == "l2":
+        if "weight_decay" in uses:
             if self.weight_decay is None:
                 self.weight_decay = zoo.WEIGHT_DECAY
             self.weight_decay = float(self.weight_decay)
         else:
             self.weight_decay = None
-        if self.regularization == "cdt":
+        if "cdt_sigma_noise" in uses:
             self.cdt_sigma_noise = check_sigma_noise(self.cdt_sigma_noise)
         else:
             self.cdt_sigma_noise = None
@@ -308,6 +311,23 @@ class RunConfig:
                 self.optimizer,
             )
         )
+
+    @property
+    def model_options(self):
+        """The keyword arguments of `zoo.build` that the run's method uses
+        (`METHODS[regularization].options`), as the config holds them:
+        sigma_eps (a preset resolved, `noise_stddev_value`) and
+        `noise_distribution` for NINR, `shared_noise` for full-NINR,
+        `weight_decay` for L2, `cdt_sigma_noise` for CDT; `{}` for None
+        and Dropout."""
+        return {
+            name: (
+                self.noise_stddev_value
+                if name == "noise_stddev"
+                else getattr(self, name)
+            )
+            for name in METHODS[self.regularization].options
+        }
 
     @property
     def method_label(self):

@@ -31,7 +31,6 @@ from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
 from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
 from keras_ninr.src.experiments import execution
 from keras_ninr.src.experiments import zoo
-from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
 from keras_ninr.src.experiments.methods import NINR_REGULARIZATIONS
 from keras_ninr.src.experiments.replicas.training import fit_replicas
 from keras_ninr.src.experiments.sweep.backup import RunBackup
@@ -53,28 +52,12 @@ def _build_model(config, prepared):
     return zoo.build(
         config.architecture,
         config.regularization,
-        noise_stddev=(
-            config.noise_stddev if config.noise_stddev is not None else "decay"
-        ),
-        noise_distribution=config.noise_distribution or "normal",
-        # Both are None where the regularization has no use for them.
-        shared_noise=config.shared_noise is not False,
-        weight_decay=(
-            config.weight_decay
-            if config.weight_decay is not None
-            else zoo.WEIGHT_DECAY
-        ),
-        optimizer=config.optimizer,
-        cdt_sigma_noise=(
-            config.cdt_sigma_noise
-            if config.cdt_sigma_noise is not None
-            else CDT_SIGMA_NOISE
-        ),
         pixel_mean=prepared.mean,
         pixel_std=prepared.std,
         input_shape=prepared.x_train.shape[1:],
         num_classes=prepared.num_classes,
         seed=config.seed,
+        **config.model_options,
         **config.architecture_kwargs,
     )
 
