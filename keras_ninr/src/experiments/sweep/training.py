@@ -62,10 +62,6 @@ def _build_model(config, prepared):
     )
 
 
-def _batch_size(config):
-    return config.batch_size or zoo.BATCH_SIZES[config.architecture]
-
-
 def train_and_evaluate(
     config, progress=None, data_dir=None, data=None, backup_dir=None
 ):
@@ -108,11 +104,14 @@ def train_and_evaluate(
     keras.utils.clear_session()
     model = _build_model(config, prepared)
     zoo.compile_model(
-        model, config.architecture, config.optimizer, config.learning_rate
+        model,
+        config.architecture,
+        config.optimizer,
+        config.learning_rate_value,
     )
     built = time.time()
 
-    batch_size = _batch_size(config)
+    batch_size = config.batch_size_value
     steps_per_epoch = math.ceil(len(prepared.x_train) / batch_size)
     callbacks = [keras.callbacks.TerminateOnNaN()]
     stopper = None
@@ -143,7 +142,7 @@ def train_and_evaluate(
         trainer,
         config.architecture,
         config.optimizer,
-        config.learning_rate,
+        config.learning_rate_value,
         steps_per_execution=execution.steps_per_execution(
             phase_trace=monitor is not None
         ),
@@ -231,7 +230,7 @@ def train_and_evaluate_replicas(
     keras.utils.clear_session()
     models = [_build_model(config, prepared) for config in configs]
     built = time.time()
-    batch_size = _batch_size(first)
+    batch_size = first.batch_size_value
 
     def on_epoch_end(epoch, runs, active):
         if progress is None:
@@ -253,7 +252,7 @@ def train_and_evaluate_replicas(
         prepared.y_train,
         [config.seed for config in configs],
         optimizer=zoo.make_optimizer(
-            first.optimizer, first.architecture, first.learning_rate
+            first.optimizer, first.architecture, first.learning_rate_value
         ),
         batch_size=batch_size,
         epochs=first.epochs,
@@ -267,7 +266,10 @@ def train_and_evaluate_replicas(
     records = []
     for config, model, run in zip(configs, models, runs):
         zoo.compile_model(
-            model, config.architecture, config.optimizer, config.learning_rate
+            model,
+            config.architecture,
+            config.optimizer,
+            config.learning_rate_value,
         )
         history = {
             key: [finite_or_none(value) for value in values]
