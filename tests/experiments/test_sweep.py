@@ -1,6 +1,7 @@
 """The sweep runner: configs, resume, truncated lines, divergence, records."""
 
 import dataclasses
+import inspect
 import io
 import json
 import os
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from keras_ninr.experiments import sweep
+from keras_ninr.experiments import zoo
 
 TINY = dict(
     architecture_kwargs={"hidden_units": (16,)},
@@ -109,6 +111,7 @@ def test_model_options_are_the_build_arguments_the_method_uses(fields, options):
     # What `zoo.build` gets for the run's method, with the values the
     # config holds (a preset resolved), and nothing it would ignore.
     assert sweep.RunConfig(**fields).model_options == options
+    assert set(options) <= set(inspect.signature(zoo.build).parameters)
 
 
 def test_a_config_resolves_what_a_run_reads_once_and_never_changes():
