@@ -71,7 +71,9 @@ import shlex
 import subprocess
 import sys
 
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "results" / "config_path.md"
+DEFAULT_OUT = (
+    pathlib.Path(__file__).resolve().parent / "results" / "config_path.md"
+)
 PREAMBLE = """\
 # The path of a run's config through the kit
 
@@ -94,7 +96,8 @@ def package_modules(package_dir):
     package_dir = pathlib.Path(package_dir)
     modules = {}
     for path in sorted(package_dir.rglob("*.py")):
-        parts = (package_dir.name,) + path.relative_to(package_dir).with_suffix("").parts
+        relative = path.relative_to(package_dir).with_suffix("")
+        parts = (package_dir.name,) + relative.parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
         modules[".".join(parts)] = path
@@ -132,7 +135,9 @@ def import_graph(package_dir):
                 if node.level:
                     base = name.split(".")
                     base = base[: len(base) - node.level + is_package]
-                    source = ".".join(base + ([node.module] if node.module else []))
+                    if node.module:
+                        base.append(node.module)
+                    source = ".".join(base)
                 else:
                     source = node.module
                 for alias in node.names:
@@ -277,13 +282,13 @@ class ConfigPathTracer:
             self.steps.append((module, function, caller, False))
 
 
-def module_name(module):
+def module_name(module, package="keras_ninr"):
     """`src/experiments/sweep/data.py` ->
     `keras_ninr.src.experiments.sweep.data`."""
     parts = pathlib.PurePath(module).with_suffix("").parts
     if parts[-1] == "__init__":
         parts = parts[:-1]
-    return ".".join(("keras_ninr",) + parts)
+    return ".".join((package,) + parts)
 
 
 def shown(module):
@@ -293,12 +298,13 @@ def shown(module):
     return module[len(prefix) :] if module.startswith(prefix) else module
 
 
-def count_path(steps, floor_of):
+def count_path(steps, floor_of, package="keras_ninr"):
     """The counts of a path: visits, returns, climbs and visits per module.
 
     Args:
         steps: `ConfigPathTracer.steps`.
         floor_of: `{module name: floor}` (`floors`).
+        package: The name of the package the steps' modules lie in.
 
     Returns:
         A dict with `visits` (a list of `(module, [(function, carries,
@@ -308,7 +314,7 @@ def count_path(steps, floor_of):
     """
 
     def floor(module):
-        return floor_of[module_name(module)]
+        return floor_of[module_name(module, package)]
 
     visits = []
     climbs = 0
@@ -335,7 +341,9 @@ def count_path(steps, floor_of):
     }
 
 
-def trace_run(data_dir=None, regularization="in-ninr", train_size=256, test_size=128):
+def trace_run(
+    data_dir=None, regularization="in-ninr", train_size=256, test_size=128
+):
     """Train and evaluate one tiny run under the tracer.
 
     Returns:
@@ -390,7 +398,10 @@ def format_path(counts):
             + (f" ×{count}" if count > 1 else "")
             for (function, carries, climb), count in runs
         )
-        lines.append(f"{number}. `{shown(module)}` (floor {counts['floors'][module]}){mark}: {named}")
+        floor = counts["floors"][module]
+        lines.append(
+            f"{number}. `{shown(module)}` (floor {floor}){mark}: {named}"
+        )
     return "\n".join(lines)
 
 
@@ -407,7 +418,9 @@ def tree_description(package_dir):
         ).stdout.strip()
 
     try:
-        described = git("log", "-1", "--format=%h (%cd: %s)", "--date=iso-strict")
+        described = git(
+            "log", "-1", "--format=%h (%cd: %s)", "--date=iso-strict"
+        )
         dirty = git("status", "--porcelain", "--", ".")
     except (OSError, subprocess.CalledProcessError):
         return "not a git tree"
@@ -417,6 +430,8 @@ def tree_description(package_dir):
 
 
 def results_section(label, counts, command, package_dir, record, floor_of):
+    """The Markdown section `## <label>` of the results file: the tree,
+    backend, machine, command and run, the counts, and the path."""
     import keras
 
     from keras_ninr.experiments import provenance
@@ -425,7 +440,8 @@ def results_section(label, counts, command, package_dir, record, floor_of):
         f"| `{shown(module)}` | {counts['floors'][module]} | {visits} |"
         for module, visits in counts["per_module"].items()
     )
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    date = now.strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
         [
             f"## {label}",
@@ -468,7 +484,8 @@ def command_line(argv):
     prefix = f"KERAS_BACKEND={keras.backend.backend()}"
     if os.environ.get("PYTHONPATH"):
         prefix = f"PYTHONPATH={os.environ['PYTHONPATH']} {prefix}"
-    return f"{prefix} python benchmarks/config_path.py {shlex.join(argv)}".strip()
+    script = "python benchmarks/config_path.py"
+    return f"{prefix} {script} {shlex.join(argv)}".strip()
 
 
 def main(argv=None):
