@@ -197,3 +197,40 @@ def test_step_overhead_names_a_bad_pipeline_and_data(benchmarks):
         step_overhead.time_step_overhead(x, y, pipelines={"numpy": (1,)})
     with pytest.raises(ValueError, match="batch_size=48"):
         step_overhead.time_step_overhead(x, y, batch_size=48)
+
+
+def test_config_path_counts_returns_and_climbs_over_import_floors(
+    benchmarks, tmp_path
+):
+    config_path = benchmarks("config_path")
+    # a imports b and c; b and c import each other (one floor) and d.
+    package = tmp_path / "pkg"
+    package.mkdir()
+    sources = {
+        "__init__.py": "",
+        "a.py": "from pkg import b\nimport pkg.c\n",
+        "b.py": "from pkg import c\nfrom pkg.d import f\n",
+        "c.py": "from . import b\n\ndef g():\n    from pkg import a\n",
+        "d.py": "def f():\n    pass\n",
+    }
+    for name, text in sources.items():
+        (package / name).write_text(text)
+    graph = config_path.import_graph(package)
+    assert graph["pkg.a"] == {"pkg.b", "pkg.c"}
+    assert graph["pkg.c"] == {"pkg.b"}  # Not the import inside g().
+    floors = config_path.floors(graph)
+    assert floors == {"pkg": 0, "pkg.d": 0, "pkg.b": 1, "pkg.c": 1, "pkg.a": 2}
+    # A path a -> d -> a -> b -> d (the last called by b) and a climb from
+    # d up to b (a config's method, say).
+    steps = [
+        ("a.py", "run", None, True),
+        ("d.py", "f", "a.py", False),
+        ("a.py", "helper", "a.py", True),
+        ("b.py", "method", "d.py", True),
+        ("d.py", "f", "b.py", False),
+    ]
+    counts = config_path.count_path(steps, floors, package="pkg")
+    assert counts["returns"] == 2  # a and d entered again.
+    assert counts["climbs"] == 1
+    assert counts["walk_climbs"] == 1  # d -> a (a -> b goes down).
+    assert counts["per_module"] == {"a.py": 2, "d.py": 2, "b.py": 1}

@@ -1,5 +1,7 @@
 """The sweep runner: configs, resume, truncated lines, divergence, records."""
 
+import dataclasses
+import inspect
 import io
 import json
 import os
@@ -9,6 +11,7 @@ import numpy as np
 import pytest
 
 from keras_ninr.experiments import sweep
+from keras_ninr.experiments import zoo
 
 TINY = dict(
     architecture_kwargs={"hidden_units": (16,)},
@@ -85,6 +88,55 @@ def test_run_id_identifies_what_changes_the_run():
     assert sweep.RunConfig(
         **TINY, regularization="in-ninr", noise_stddev="decay"
     ).noise_stddev_value == pytest.approx(51.8)
+
+
+@pytest.mark.parametrize(
+    "fields, options",
+    [
+        (dict(regularization="none", noise_stddev=3.0), {}),
+        (dict(regularization="dropout", weight_decay=1e-3), {}),
+        (dict(regularization="l2"), {"weight_decay": 5e-4}),
+        (dict(regularization="cdt"), {"cdt_sigma_noise": 0.4}),
+        (
+            dict(regularization="in-ninr", shared_noise=False),
+            {"noise_stddev": 51.8, "noise_distribution": "normal"},
+        ),
+        (
+            dict(regularization="full-ninr", noise_stddev=2, noise_distribution="uniform"),
+            {"noise_stddev": 2.0, "noise_distribution": "uniform", "shared_noise": True},
+        ),
+    ],
+)
+def test_model_options_are_the_build_arguments_the_method_uses(fields, options):
+    # What `zoo.build` gets for the run's method, with the values the
+    # config holds (a preset resolved), and nothing it would ignore.
+    assert sweep.RunConfig(**fields).model_options == options
+    assert set(options) <= set(inspect.signature(zoo.build).parameters)
+
+
+def test_a_config_resolves_what_a_run_reads_once_and_never_changes():
+    config = sweep.RunConfig(
+        architecture="cnn",
+        optimizer="rmsprop",
+        regularization="in-ninr",
+        noise_stddev="catapult",
+    )
+    # The paper's numbers for what the fields leave open (App. C.3, Table 3).
+    assert config.learning_rate_value == 1e-3 and config.batch_size_value == 128
+    assert config.noise_stddev_value == 619.1
+    assert config.model_options["noise_stddev"] == 619.1
+    fc1 = sweep.RunConfig(architecture="fc1", learning_rate=0.5)
+    assert fc1.batch_size_value == 1000 and fc1.learning_rate_value == 0.5
+    # Frozen, so what was resolved stays true; a changed run is a new one.
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.seed = 1
+    changed = dataclasses.replace(config, seed=1, noise_stddev="decay")
+    assert changed.run_id != config.run_id
+    assert changed.noise_stddev_value == 19.6
+    # `to_dict` hands out a copy.
+    fields = config.to_dict()
+    fields["evaluations"]["clean"] = False
+    assert config.to_dict()["evaluations"]["clean"] is True
 
 
 def test_new_readings_get_new_run_ids_and_old_records_keep_theirs():

@@ -6,6 +6,7 @@ what to evaluate) determine it, and its `run_id`, a hash of those fields,
 is how a results file remembers it. Grids of runs are `grid.expand_grid`'s.
 """
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -41,14 +42,15 @@ BENCHMARK_DATASETS = {
 }
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class RunConfig:
     """Everything that determines one training run and its evaluations.
 
     Two configs with the same fields have the same `run_id` (a hash of
     `to_dict()` without `label`), on every machine and backend: it is how
     a sweep recognises a finished run in its results file. Fields that a
-    regularization does not use are normalised away (`noise_stddev` and
+    regularization does not use (`keras_ninr.src.experiments.methods.
+    METHODS`) are normalised away to `None` (`noise_stddev` and
     `noise_distribution` outside NINR, `shared_noise` outside full-NINR,
     `weight_decay` outside L2, `cdt_sigma_noise` outside CDT), so they do
     not make distinct runs of identical ones.
@@ -129,6 +131,26 @@ class RunConfig:
             Defaults to `{}`.
         label: Optional display name of the method in reports; not part of
             `run_id`. Defaults to `None` (a name made from the fields).
+
+    A config is frozen: construction checks and resolves every field, and
+    the values a run reads are resolved then too, once:
+
+    Attributes:
+        run_id: A 16-hex-digit hash of `hashed_fields(self.to_dict())`.
+        method_label: `label`, or a display name made from the fields,
+            followed by the readings the run departs from (`readings`).
+        noise_stddev_value: sigma_eps as a float (a preset resolved), or
+            `None` if not NINR.
+        model_options: The keyword arguments of `zoo.build` that the
+            run's method uses (`METHODS[regularization].options`), as the
+            config holds them: sigma_eps (`noise_stddev_value`) and
+            `noise_distribution` for NINR, `shared_noise` for full-NINR,
+            `weight_decay` for L2, `cdt_sigma_noise` for CDT; `{}` for
+            None and Dropout.
+        batch_size_value: `batch_size`, or the paper's for the
+            architecture.
+        learning_rate_value: `learning_rate`, or the paper's for the
+            optimizer and architecture.
     """
 
     dataset: str = "fashion_mnist"
@@ -164,16 +186,20 @@ class RunConfig:
         # Checked here, not when the run loads its data: a misspelt name
         # would otherwise stop a sweep after its earlier runs trained.
         check_choice(self.dataset, datasets.KNOWN_DATASETS, "dataset")
-        self.seed = check_int(self.seed, "seed", minimum=0)
-        self.epochs = check_int(self.epochs, "epochs", minimum=1)
-        self.attack_size = check_int(self.attack_size, "attack_size", 1)
+        self._hold(seed=check_int(self.seed, "seed", minimum=0))
+        self._hold(epochs=check_int(self.epochs, "epochs", minimum=1))
+        self._hold(
+            attack_size=check_int(self.attack_size, "attack_size", 1)
+        )
         for name in ("train_size", "test_size", "batch_size"):
             value = getattr(self, name)
             if value is not None:
-                setattr(self, name, check_int(value, name, minimum=1))
+                self._hold(**{name: check_int(value, name, minimum=1)})
         if self.target_accuracy is not None:
-            self.target_accuracy = training_rules.check_target_accuracy(
-                self.target_accuracy
+            self._hold(
+                target_accuracy=training_rules.check_target_accuracy(
+                    self.target_accuracy
+                )
             )
         if self.validation_split is not None:
             if not is_real(self.validation_split) or not (
@@ -185,16 +211,18 @@ class RunConfig:
                     "None (no validation set). Received: "
                     f"validation_split={self.validation_split!r}"
                 )
-            self.validation_split = float(self.validation_split)
+            self._hold(validation_split=float(self.validation_split))
         if self.learning_rate is not None:
             if not is_real(self.learning_rate) or not self.learning_rate > 0:
                 raise ValueError(
                     "Expected `learning_rate` to be a positive number or "
                     f"None. Received: learning_rate={self.learning_rate!r}"
                 )
-            self.learning_rate = float(self.learning_rate)
+            self._hold(learning_rate=float(self.learning_rate))
 
-        if self.regularization in NINR_REGULARIZATIONS:
+        # The fields the method uses; the others are normalised away.
+        uses = METHODS[self.regularization].options
+        if "noise_stddev" in uses:
             if isinstance(self.noise_stddev, str):
                 # Raises for a phase or combination the paper has no value for.
                 zoo.noise_preset(
@@ -214,7 +242,7 @@ class RunConfig:
                     f"Received: noise_stddev={self.noise_stddev!r}"
                 )
             else:
-                self.noise_stddev = float(self.noise_stddev)
+                self._hold(noise_stddev=float(self.noise_stddev))
             if not isinstance(self.noise_distribution, str):
                 raise ValueError(
                     "Expected `noise_distribution` to be a name (a sweep "
@@ -224,20 +252,21 @@ class RunConfig:
                 )
             noise.get(self.noise_distribution)  # Raises for an unknown name.
         else:
-            self.noise_stddev = None
-            self.noise_distribution = None
-        self.shared_noise = check_bool(
-            self.shared_noise,
-            "shared_noise",
-            " (True: one eps per sample for every NIN of full-NINR; False: "
-            "an eps per NIN; None: True for full-NINR)",
-            allow_none=True,
+            self._hold(noise_stddev=None, noise_distribution=None)
+        self._hold(
+            shared_noise=check_bool(
+                self.shared_noise,
+                "shared_noise",
+                " (True: one eps per sample for every NIN of full-NINR; "
+                "False: an eps per NIN; None: True for full-NINR)",
+                allow_none=True,
+            )
         )
-        if self.regularization == "full-ninr":
+        if "shared_noise" in uses:
             if self.shared_noise is None:
-                self.shared_noise = True
+                self._hold(shared_noise=True)
         else:
-            self.shared_noise = None
+            self._hold(shared_noise=None)
         if self.weight_decay is not None and (
             not is_real(self.weight_decay)
             or not math.isfinite(self.weight_decay)
@@ -248,18 +277,20 @@ class RunConfig:
                 "coefficient of Keras's L2 regularizer) or None (App. A's "
                 f"5e-4). Received: weight_decay={self.weight_decay!r}"
             )
-        if self.regularization == "l2":
+        if "weight_decay" in uses:
             if self.weight_decay is None:
-                self.weight_decay = zoo.WEIGHT_DECAY
-            self.weight_decay = float(self.weight_decay)
+                self._hold(weight_decay=zoo.WEIGHT_DECAY)
+            self._hold(weight_decay=float(self.weight_decay))
         else:
-            self.weight_decay = None
-        if self.regularization == "cdt":
-            self.cdt_sigma_noise = check_sigma_noise(self.cdt_sigma_noise)
+            self._hold(weight_decay=None)
+        if "cdt_sigma_noise" in uses:
+            self._hold(
+                cdt_sigma_noise=check_sigma_noise(self.cdt_sigma_noise)
+            )
         else:
-            self.cdt_sigma_noise = None
+            self._hold(cdt_sigma_noise=None)
 
-        self.evaluations = normalize_evaluations(self.evaluations)
+        self._hold(evaluations=normalize_evaluations(self.evaluations))
         if (
             "domain_shift" in self.evaluations
             and self.dataset != DOMAIN_SHIFT_DATASET
@@ -278,15 +309,60 @@ class RunConfig:
                 f"data set's test images. Received: dataset={self.dataset!r}"
             )
         check_architecture_kwargs(self.architecture, self.architecture_kwargs)
-        self.architecture_kwargs = {
-            key: to_json(value)
-            for key, value in sorted(self.architecture_kwargs.items())
-        }
+        self._hold(
+            architecture_kwargs={
+                key: to_json(value)
+                for key, value in sorted(self.architecture_kwargs.items())
+            }
+        )
         if self.label is not None and not isinstance(self.label, str):
             raise ValueError(
                 f"Expected `label` to be a string or None. Received: "
                 f"label={self.label!r}"
             )
+
+        # What the fields resolve to, once: training, the data, the
+        # evaluations and the records read these instead of going back to
+        # the zoo's tables or filling in defaults of their own.
+        fields = {
+            field.name: to_json(getattr(self, field.name))
+            for field in dataclasses.fields(self)
+        }
+        noise_stddev_value = self.noise_stddev
+        if isinstance(noise_stddev_value, str):
+            noise_stddev_value = float(
+                zoo.noise_preset(
+                    self.architecture,
+                    self.topology,
+                    noise_stddev_value,
+                    self.optimizer,
+                )
+            )
+        options = {name: getattr(self, name) for name in uses}
+        if "noise_stddev" in options:
+            options["noise_stddev"] = noise_stddev_value
+        learning_rate = self.learning_rate
+        if learning_rate is None:
+            learning_rate = zoo.LEARNING_RATES[
+                (self.optimizer, self.architecture)
+            ]
+        self._hold(
+            _fields=fields,
+            run_id=_run_id(fields),
+            noise_stddev_value=noise_stddev_value,
+            model_options=options,
+            batch_size_value=(
+                self.batch_size or zoo.BATCH_SIZES[self.architecture]
+            ),
+            learning_rate_value=learning_rate,
+            method_label=_label(fields, noise_stddev_value),
+        )
+
+    def _hold(self, **values):
+        """Set attributes of this frozen config: `__post_init__` alone
+        does, so that a config never changes once made."""
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
 
     @property
     def topology(self):
@@ -295,32 +371,9 @@ class RunConfig:
             return None
         return METHODS[self.regularization].topology
 
-    @property
-    def noise_stddev_value(self):
-        """sigma_eps as a float (a preset resolved), or `None` if not NINR."""
-        if self.noise_stddev is None or not isinstance(self.noise_stddev, str):
-            return self.noise_stddev
-        return float(
-            zoo.noise_preset(
-                self.architecture,
-                self.topology,
-                self.noise_stddev,
-                self.optimizer,
-            )
-        )
-
-    @property
-    def method_label(self):
-        """`label`, or a display name made from the fields, followed by
-        the readings the run departs from (`readings`)."""
-        return method_label(self)
-
     def to_dict(self):
         """The fields as a JSON-ready dict (lists for tuples)."""
-        return {
-            field.name: to_json(getattr(self, field.name))
-            for field in dataclasses.fields(self)
-        }
+        return copy.deepcopy(self._fields)
 
     @classmethod
     def from_dict(cls, config):
@@ -340,14 +393,6 @@ class RunConfig:
             )
         return cls(**{**LEGACY_VALUES, **config})
 
-    @property
-    def run_id(self):
-        """A 16-hex-digit hash of `hashed_fields(self.to_dict())`."""
-        text = json.dumps(
-            hashed_fields(self.to_dict()), sort_keys=True, separators=(",", ":")
-        )
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
 
 # Fields newer than the first results files, with the value those files'
 # records implied: `validation_split` (none), `shared_noise` (full-NINR's
@@ -359,6 +404,14 @@ LEGACY_VALUES = {
     "shared_noise": False,
     "weight_decay": zoo.l2_coefficient(zoo.WEIGHT_DECAY, "sgd"),
 }
+
+
+def _run_id(fields):
+    """A 16-hex-digit hash of `hashed_fields(fields)`."""
+    text = json.dumps(
+        hashed_fields(fields), sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def hashed_fields(config):
@@ -387,8 +440,16 @@ def method_label(config):
     `"full-NINR (σ_ε = 20), independent ε"`.
     """
     if isinstance(config, RunConfig):
-        config = config.to_dict()
-    label = config.get("label") or _generated_label(config)
+        return config.method_label
+    return _label(config)
+
+
+def _label(config, noise_stddev_value=None):
+    """The `method_label` of a config dict; a preset sigma_eps is shown
+    as `noise_stddev_value` where given, else resolved here."""
+    label = config.get("label") or _generated_label(
+        config, noise_stddev_value
+    )
     return with_readings(label, config)
 
 
@@ -425,7 +486,7 @@ def with_readings(label, config):
     return label
 
 
-def _generated_label(config):
+def _generated_label(config, noise_stddev_value=None):
     regularization = config["regularization"]
     name = _DISPLAY_NAMES.get(regularization, regularization)
     if regularization == "cdt":
@@ -435,10 +496,12 @@ def _generated_label(config):
         parts = []
         if isinstance(sigma, str):
             parts.append(sigma)
-            try:
-                sigma = RunConfig.from_dict(config).noise_stddev_value
-            except ValueError:
-                sigma = None
+            sigma = noise_stddev_value
+            if sigma is None:
+                try:
+                    sigma = RunConfig.from_dict(config).noise_stddev_value
+                except ValueError:
+                    pass
         if sigma is not None:
             parts.append(f"σ_ε = {sigma:g}")
         distribution = config.get("noise_distribution")

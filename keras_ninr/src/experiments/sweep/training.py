@@ -31,7 +31,6 @@ from keras_ninr.src.callbacks.phase_monitor import PhaseMonitor
 from keras_ninr.src.callbacks.stop_at_train_accuracy import StopAtTrainAccuracy
 from keras_ninr.src.experiments import execution
 from keras_ninr.src.experiments import zoo
-from keras_ninr.src.experiments.methods import CDT_SIGMA_NOISE
 from keras_ninr.src.experiments.methods import NINR_REGULARIZATIONS
 from keras_ninr.src.experiments.replicas.training import fit_replicas
 from keras_ninr.src.experiments.sweep.backup import RunBackup
@@ -53,34 +52,14 @@ def _build_model(config, prepared):
     return zoo.build(
         config.architecture,
         config.regularization,
-        noise_stddev=(
-            config.noise_stddev if config.noise_stddev is not None else "decay"
-        ),
-        noise_distribution=config.noise_distribution or "normal",
-        # Both are None where the regularization has no use for them.
-        shared_noise=config.shared_noise is not False,
-        weight_decay=(
-            config.weight_decay
-            if config.weight_decay is not None
-            else zoo.WEIGHT_DECAY
-        ),
-        optimizer=config.optimizer,
-        cdt_sigma_noise=(
-            config.cdt_sigma_noise
-            if config.cdt_sigma_noise is not None
-            else CDT_SIGMA_NOISE
-        ),
         pixel_mean=prepared.mean,
         pixel_std=prepared.std,
         input_shape=prepared.x_train.shape[1:],
         num_classes=prepared.num_classes,
         seed=config.seed,
+        **config.model_options,
         **config.architecture_kwargs,
     )
-
-
-def _batch_size(config):
-    return config.batch_size or zoo.BATCH_SIZES[config.architecture]
 
 
 def train_and_evaluate(
@@ -125,11 +104,14 @@ def train_and_evaluate(
     keras.utils.clear_session()
     model = _build_model(config, prepared)
     zoo.compile_model(
-        model, config.architecture, config.optimizer, config.learning_rate
+        model,
+        config.architecture,
+        config.optimizer,
+        config.learning_rate_value,
     )
     built = time.time()
 
-    batch_size = _batch_size(config)
+    batch_size = config.batch_size_value
     steps_per_epoch = math.ceil(len(prepared.x_train) / batch_size)
     callbacks = [keras.callbacks.TerminateOnNaN()]
     stopper = None
@@ -160,7 +142,7 @@ def train_and_evaluate(
         trainer,
         config.architecture,
         config.optimizer,
-        config.learning_rate,
+        config.learning_rate_value,
         steps_per_execution=execution.steps_per_execution(
             phase_trace=monitor is not None
         ),
@@ -248,7 +230,7 @@ def train_and_evaluate_replicas(
     keras.utils.clear_session()
     models = [_build_model(config, prepared) for config in configs]
     built = time.time()
-    batch_size = _batch_size(first)
+    batch_size = first.batch_size_value
 
     def on_epoch_end(epoch, runs, active):
         if progress is None:
@@ -270,7 +252,7 @@ def train_and_evaluate_replicas(
         prepared.y_train,
         [config.seed for config in configs],
         optimizer=zoo.make_optimizer(
-            first.optimizer, first.architecture, first.learning_rate
+            first.optimizer, first.architecture, first.learning_rate_value
         ),
         batch_size=batch_size,
         epochs=first.epochs,
@@ -284,7 +266,10 @@ def train_and_evaluate_replicas(
     records = []
     for config, model, run in zip(configs, models, runs):
         zoo.compile_model(
-            model, config.architecture, config.optimizer, config.learning_rate
+            model,
+            config.architecture,
+            config.optimizer,
+            config.learning_rate_value,
         )
         history = {
             key: [finite_or_none(value) for value in values]
