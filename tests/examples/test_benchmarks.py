@@ -126,6 +126,7 @@ def test_step_overhead_times_every_pipeline_and_writes_its_section(
             "batches": (2,),
             "device": (2,),
             "device_keras": (2,),
+            "device_xla": (2,),
         },
         batch_size=16,
         repeats=2,
@@ -134,9 +135,10 @@ def test_step_overhead_times_every_pipeline_and_writes_its_section(
     backend = keras.backend.backend()
     expected = ["scan", "arrays/1", "shuffled/1"]
     if backend != "torch":  # Keras allows steps_per_execution=1 only.
-        expected += ["batches/2", "device/2"]
-    if backend == "jax":  # Keras's own loop, beside the kit's scanned one.
-        expected.append("device_keras/2")
+        # Keras's own loop, beside the kit's scanned or graph one.
+        expected += ["batches/2", "device/2", "device_keras/2"]
+    if backend == "tensorflow":  # The kit's loop compiled by XLA.
+        expected.append("device_xla/2")
     assert result.variants("tiny", "in_ninr") == expected
     for variant in expected:
         for cpu in (False, True):
@@ -148,7 +150,7 @@ def test_step_overhead_times_every_pipeline_and_writes_its_section(
             assert result.ratio("tiny", "in_ninr", variant, cpu) > 0
     assert result.ratio("tiny", "in_ninr", "scan") == 1.0
     assert set(result.skipped) == {
-        "batches/2", "device/2", "device_keras/2"
+        "batches/2", "device/2", "device_keras/2", "device_xla/2"
     } - set(expected)
 
     out = tmp_path / "step_overhead.md"

@@ -1,5 +1,6 @@
 """Sweeps sharing a results file, and configs checked before any run trains."""
 
+import dataclasses
 import importlib
 import json
 import os
@@ -331,8 +332,9 @@ def test_architecture_kwargs_keys_follow_the_zoos_builders():
 
 def test_run_sweep_checks_every_config_before_any_run_trains(tmp_path):
     results = tmp_path / "results.jsonl"
-    good, bad = tiny_configs(seeds=(0, 1), epochs=1)
-    bad.train_size = 10_000  # easy_images has 384 training images.
+    good = sweep.RunConfig(**TINY)
+    # easy_images has 384 training images: the size is checked with the data.
+    bad = sweep.RunConfig(**{**TINY, "seed": 1, "train_size": 10_000})
     recorder = Recorder()
     with pytest.raises(ValueError, match="train_size=10000"):
         sweep.run_sweep(
@@ -340,19 +342,18 @@ def test_run_sweep_checks_every_config_before_any_run_trains(tmp_path):
         )
     assert recorder.begun == [] and run_ids(results) == []
 
-    # A config changed after it was made is checked again.
-    bad = sweep.RunConfig(**{**TINY, "seed": 1})
-    bad.architecture_kwargs = {"hidden_unit": [16]}
-    with pytest.raises(ValueError, match="hidden_unit"):
-        sweep.run_sweep(
-            [good, bad], results, progress=recorder, load_data=easy_images
-        )
     bad = sweep.RunConfig(**{**TINY, "seed": 1, "validation_split": 0.5})
-    bad.train_size = 1
+    bad = dataclasses.replace(bad, train_size=1)
     with pytest.raises(ValueError, match="validation_split=0.5"):
         sweep.run_sweep(
             [good, bad], results, progress=recorder, load_data=easy_images
         )
+    # A config cannot change after it was made (its run id names its
+    # fields); `dataclasses.replace` makes a new one, checked again.
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        bad.train_size = 384
+    with pytest.raises(ValueError, match="hidden_unit"):
+        dataclasses.replace(bad, architecture_kwargs={"hidden_unit": [16]})
     assert recorder.begun == [] and run_ids(results) == []
 
 

@@ -15,8 +15,8 @@ import warnings
 
 import numpy as np
 
-from keras_ninr.src.experiments.sweep.config import hashed_fields
-from keras_ninr.src.experiments.sweep.config import with_readings
+from keras_ninr.src.experiments.sweep.run_ids import hashed_fields
+from keras_ninr.src.experiments.sweep.labels import with_readings
 
 _NETWORK_NAMES = {"fc": "FC", "fc1": "FC1", "cnn": "CNN", "vgg": "VGG"}
 _DATASET_NAMES = {

@@ -15,7 +15,7 @@ from keras_ninr.src.experiments.sweep.checks import EVALUATIONS
 from keras_ninr.src.experiments.sweep.config import DEFAULT_EVALUATIONS
 from keras_ninr.src.experiments.sweep.config import NINR_REGULARIZATIONS
 from keras_ninr.src.experiments.sweep.config import RunConfig
-from keras_ninr.src.experiments.sweep.config import method_label
+from keras_ninr.src.experiments.sweep.labels import method_label
 from keras_ninr.src.experiments.sweep.grid import expand_grid
 from keras_ninr.src.experiments.sweep.evaluation import STATUSES
 from keras_ninr.src.experiments.sweep.progress import ConsoleProgress

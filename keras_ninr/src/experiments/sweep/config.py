@@ -3,13 +3,12 @@
 A run is data: the fields of a `RunConfig` (data set, network,
 regularization, sigma_eps, seed, the paper's training protocol of Sec. 3,
 what to evaluate) determine it, and its `run_id`, a hash of those fields,
-is how a results file remembers it. Grids of runs are `grid.expand_grid`'s.
+is how a results file remembers it (`run_ids`); its display name is
+`labels`'. Grids of runs are `grid.expand_grid`'s.
 """
 
 import copy
 import dataclasses
-import hashlib
-import json
 import math
 
 from keras_ninr.src import noise
@@ -27,6 +26,9 @@ from keras_ninr.src.checks import check_choice
 from keras_ninr.src.experiments.sweep.checks import is_real
 from keras_ninr.src.experiments.sweep.checks import normalize_evaluations
 from keras_ninr.src.experiments.sweep.checks import to_json
+from keras_ninr.src.experiments.sweep.labels import _label
+from keras_ninr.src.experiments.sweep.run_ids import LEGACY_VALUES
+from keras_ninr.src.experiments.sweep.run_ids import _run_id
 from keras_ninr.src.robustness import benchmark_data
 
 DEFAULT_EVALUATIONS = {
@@ -392,120 +394,3 @@ class RunConfig:
                 f"{sorted(names)}."
             )
         return cls(**{**LEGACY_VALUES, **config})
-
-
-# Fields newer than the first results files, with the value those files'
-# records implied: `validation_split` (none), `shared_noise` (full-NINR's
-# NINs drew their own eps) and `weight_decay` (App. A's 5e-4 read as SGD
-# weight decay, a Keras L2(2.5e-4)). The one rule: such a field holding
-# that value, or None (not used by the run), is left out of the hash.
-LEGACY_VALUES = {
-    "validation_split": None,
-    "shared_noise": False,
-    "weight_decay": zoo.l2_coefficient(zoo.WEIGHT_DECAY, "sgd"),
-}
-
-
-def _run_id(fields):
-    """A 16-hex-digit hash of `hashed_fields(fields)`."""
-    text = json.dumps(
-        hashed_fields(fields), sort_keys=True, separators=(",", ":")
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def hashed_fields(config):
-    """What of a config dict (`RunConfig.to_dict()`, or an older record's)
-    tells runs apart: every field but `label`, less the newer fields that
-    hold their legacy value (`LEGACY_VALUES`) or None."""
-    return {
-        name: value
-        for name, value in config.items()
-        if name != "label"
-        and not (
-            name in LEGACY_VALUES
-            and (value is None or value == LEGACY_VALUES[name])
-        )
-    }
-
-_DISPLAY_NAMES = {name: method.title for name, method in METHODS.items()}
-
-
-def method_label(config):
-    """A display name for a `RunConfig` or a record's config dict.
-
-    E.g. `"None"`, `"CDT (σ_noise = 0.4)"`, `"in-NINR (decay, σ_ε = 51.8)"`,
-    `"full-NINR (σ_ε = 20)"`; a config's own `label` wins. Either way the
-    readings the run departs from follow (`with_readings`), e.g.
-    `"full-NINR (σ_ε = 20), independent ε"`.
-    """
-    if isinstance(config, RunConfig):
-        return config.method_label
-    return _label(config)
-
-
-def _label(config, noise_stddev_value=None):
-    """The `method_label` of a config dict; a preset sigma_eps is shown
-    as `noise_stddev_value` where given, else resolved here."""
-    label = config.get("label") or _generated_label(
-        config, noise_stddev_value
-    )
-    return with_readings(label, config)
-
-
-def readings(config):
-    """What sets a run apart from the package's readings of the paper, as
-    display text: `"independent ε"` for a full-NINR run whose NINs draw
-    their own eps, `"penalty 0.00025·Σw²"` for an L2 run whose Keras L2
-    coefficient is not App. A's 5e-4. A config dict without these fields
-    (an older record) holds their `LEGACY_VALUES`.
-
-    Args:
-        config: A `RunConfig`'s `to_dict()` or a record's config.
-
-    Returns:
-        A list of strings, empty for a run of the package's readings.
-    """
-    notes = []
-    regularization = config.get("regularization")
-    shared = config.get("shared_noise", LEGACY_VALUES["shared_noise"])
-    if regularization == "full-ninr" and shared is False:
-        notes.append("independent ε")
-    weight_decay = config.get("weight_decay", LEGACY_VALUES["weight_decay"])
-    if regularization == "l2" and weight_decay != zoo.WEIGHT_DECAY:
-        notes.append(f"penalty {weight_decay:g}·Σw²")
-    return notes
-
-
-def with_readings(label, config):
-    """`label` followed by the `readings(config)` it does not name yet, so
-    that runs of two readings never share a name in a table or legend."""
-    for note in readings(config):
-        if note not in label:
-            label = f"{label}, {note}"
-    return label
-
-
-def _generated_label(config, noise_stddev_value=None):
-    regularization = config["regularization"]
-    name = _DISPLAY_NAMES.get(regularization, regularization)
-    if regularization == "cdt":
-        return f"{name} (σ_noise = {config['cdt_sigma_noise']:g})"
-    if regularization in NINR_REGULARIZATIONS:
-        sigma = config["noise_stddev"]
-        parts = []
-        if isinstance(sigma, str):
-            parts.append(sigma)
-            sigma = noise_stddev_value
-            if sigma is None:
-                try:
-                    sigma = RunConfig.from_dict(config).noise_stddev_value
-                except ValueError:
-                    pass
-        if sigma is not None:
-            parts.append(f"σ_ε = {sigma:g}")
-        distribution = config.get("noise_distribution")
-        if distribution and distribution != "normal":
-            parts.append(distribution)
-        return f"{name} ({', '.join(parts)})"
-    return name

@@ -129,9 +129,6 @@ def run_sweep(
                 "Expected `configs` to hold RunConfig objects (see "
                 f"`expand_grid`). Received: {config!r}"
             )
-        # Again, for a config changed after it was made: a bad one must
-        # stop the sweep before any run trains, not when its turn comes.
-        RunConfig.from_dict(config.to_dict())
     if replicas is not None:
         replicas = check_int(replicas, "replicas", minimum=1)
     unique = {}
