@@ -118,9 +118,10 @@ epoch), through `fit` on NumPy arrays with `steps_per_execution` 1, 8, 32 (and
 shuffled by Keras at the kit's N), through `fit` on the kit's NumPy
 batches (`EpochBatches`) and through `fit` of the kit's `DeviceDataModel`
 (images on the device), each with `steps_per_execution` 1 and the kit's
-choice; on JAX the kit's `DeviceDataModel` runs a call's N steps in one
-`jax.lax.scan` (issue 24), and the same model with Keras's own loop (N
-calls of the compiled step) is timed beside it.
+choice; the kit's `DeviceDataModel` runs a call's N steps in one
+`jax.lax.scan` on JAX and in one `tf.while_loop` over positions on
+TensorFlow (issue 24), and the same model on Keras's own loop is timed
+beside it (and, on TensorFlow, compiled by XLA).
 Written by `benchmarks/step_overhead.py`, one section per Keras backend;
 rerunning the script on a backend replaces that backend's section only.
 """
