@@ -213,9 +213,6 @@ class DeviceDataModel(ScanSteps, keras.Model):
             )
         self.network = model
         self.seed = int(seed)
-        # Set by `fit`: its batch size, and the first step of each call.
-        self.batch_size = None
-        self.call_begin = 0
         self.num_samples = len(x)
         # The samples and labels are kept in the order of the epoch being
         # trained (`arrange`), so that a step gathers them at its positions
@@ -226,6 +223,8 @@ class DeviceDataModel(ScanSteps, keras.Model):
         self.labels = DeviceData(y.astype("int32")[self.arranged], name="labels")
         for layer in (self.samples, self.labels):
             layer.build(None)
+        # Set by `fit`: its batch size, and the first step of each call.
+        self.batch_size, self.call_begin = None, 0
 
     def make_train_function(self, force=False):
         if not _loops_positions(self):
