@@ -39,7 +39,12 @@ paper's decay sigma_eps of the FC), through:
   Python; on TensorFlow a graph loop that pulls each step's batch from a
   `tf.data` iterator): what the kit did before issue 24;
 - `device_xla` (TensorFlow only): `device` compiled with
-  `jit_compile=True`, which Keras's `"auto"` leaves off on a CPU.
+  `jit_compile=True`, which Keras's `"auto"` leaves off on a CPU;
+- `tf_loop`, `tf_loop_xla` (TensorFlow only): the scan loop's training
+  written by hand in TensorFlow, one `tf.while_loop` per epoch in one
+  `tf.function`, without and with XLA (`_tf_loops.WhileLoopTraining`):
+  TensorFlow's own floor, what the kit's TensorFlow path could reach
+  without Keras's step around the math.
 
 The figure is the ratio of a `fit` epoch to a `scan` epoch, both measured
 in this one invocation. The scan loop is JAX code, whatever `KERAS_BACKEND`
@@ -91,6 +96,7 @@ from _benchmark import positive_int
 from _benchmark import results_section as _section
 from _jax_loops import ScanTraining
 from _jax_loops import jax_available
+from _tf_loops import WhileLoopTraining
 
 INPUT_DIM = 784
 NUM_CLASSES = 10
@@ -102,6 +108,9 @@ PIPELINES = (
     "arrays", "shuffled", "batches", "device", "device_keras", "device_xla"
 )
 ARRAYS_STEPS_PER_EXECUTION = (1, 8, 32)
+# TensorFlow's own floor (TensorFlow backend only): the hand-written loop,
+# by whether XLA compiles it.
+TF_LOOPS = {"tf_loop": False, "tf_loop_xla": True}
 
 DEFAULT_REPEATS = 7
 QUICK_REPEATS = 2
@@ -121,7 +130,8 @@ batches (`EpochBatches`) and through `fit` of the kit's `DeviceDataModel`
 choice; the kit's `DeviceDataModel` runs a call's N steps in one
 `jax.lax.scan` on JAX and in one `tf.while_loop` over positions on
 TensorFlow (issue 24), and the same model on Keras's own loop is timed
-beside it (and, on TensorFlow, compiled by XLA).
+beside it (and, on TensorFlow, compiled by XLA, and the training written
+by hand as a `tf.while_loop`, TensorFlow's own floor).
 Written by `benchmarks/step_overhead.py`, one section per Keras backend;
 rerunning the script on a backend replaces that backend's section only.
 """
@@ -277,6 +287,7 @@ def time_step_overhead(
     repeats=DEFAULT_REPEATS,
     seed=0,
     scan=True,
+    hand_tf=None,
     on_epoch_timed=None,
 ):
     """Time epochs of `fit` and of the JAX scan loop, side by side.
@@ -298,6 +309,9 @@ def time_step_overhead(
             Defaults to `0`.
         scan: Whether to time the JAX scan loop (needs JAX). Defaults to
             `True`.
+        hand_tf: Whether to time the hand-written TensorFlow loops
+            (`TF_LOOPS`, TensorFlow backend only). Defaults to `None`:
+            under the TensorFlow backend.
         on_epoch_timed: Optional callable `(repeat, key, seconds)` called
             after each timed epoch, to show progress.
 
@@ -349,6 +363,13 @@ def time_step_overhead(
             f"`batch_size`. Received: {len(x)} and {len(y)} samples, "
             f"batch_size={batch_size}"
         )
+    if hand_tf is None:
+        hand_tf = keras.backend.backend() == "tensorflow"
+    elif hand_tf and keras.backend.backend() != "tensorflow":
+        raise ValueError(
+            "Expected `hand_tf` only under the TensorFlow backend. Received: "
+            f"hand_tf={hand_tf!r} with backend {keras.backend.backend()!r}"
+        )
     if scan and not jax_available():
         skipped["scan"] = "JAX is not installed"
         scan = False
@@ -362,8 +383,8 @@ def time_step_overhead(
                     on_epoch_timed(repeat, (*key, variant), value)
 
             group = _time_group(
-                x, y, hidden_units, kind, variants, scan, batch_size,
-                repeats, seed, report,
+                x, y, hidden_units, kind, variants, scan, hand_tf,
+                batch_size, repeats, seed, report,
             )
             for variant, (values, cpu_values) in group.items():
                 seconds[(network, kind, variant)] = values
@@ -384,8 +405,8 @@ def time_step_overhead(
 
 
 def _time_group(
-    x, y, hidden_units, kind, variants, scan, batch_size, repeats, seed,
-    on_epoch_timed,
+    x, y, hidden_units, kind, variants, scan, hand_tf, batch_size, repeats,
+    seed, on_epoch_timed,
 ):
     """Epoch times of every variant of one network and layer kind."""
     keras.utils.clear_session()
@@ -403,16 +424,15 @@ def _time_group(
             seed=seed,
         )
 
-        def run_scan():
-            gc.collect()
-            start, cpu_start = time.perf_counter(), time.process_time()
-            scan_training.train_epoch()
-            return (
-                time.perf_counter() - start,
-                time.process_time() - cpu_start,
+        runners["scan"] = _timed(scan_training.train_epoch)
+    if hand_tf:
+        initial = network_parameters(build())
+        for name, jit in TF_LOOPS.items():
+            loop = WhileLoopTraining(
+                initial, x, y, batch_size, IN_NINR_NOISE_STDDEV,
+                LEARNING_RATE, jit_compile=jit, seed=seed,
             )
-
-        runners["scan"] = run_scan
+            runners[name] = _timed(loop.train_epoch)
     for variant in variants:
         prefix, value = variant.split("/")
         model = build()
@@ -452,6 +472,18 @@ def _time_group(
     }
 
 
+def _timed(train_epoch):
+    """A runner of a hand-written loop: `(wall, CPU)` seconds of an epoch."""
+
+    def run():
+        gc.collect()
+        start, cpu_start = time.perf_counter(), time.process_time()
+        train_epoch()
+        return time.perf_counter() - start, time.process_time() - cpu_start
+
+    return run
+
+
 def _fit_runner(model, data):
     # Unshuffled unless asked (`DeviceDataModel` orders its data itself).
     if not isinstance(model, execution.DeviceDataModel):
@@ -462,6 +494,9 @@ def _fit_runner(model, data):
 def _describe(variant):
     if variant == "scan":
         return "JAX `lax.scan` loop", "-"
+    if variant in TF_LOOPS:
+        compiled = " compiled by XLA" if TF_LOOPS[variant] else ""
+        return f"TensorFlow `tf.while_loop`, by hand{compiled}", "-"
     prefix, value = variant.split("/")
     pipeline = {
         "arrays": "`fit`, NumPy arrays",
