@@ -194,7 +194,9 @@ class DeviceDataModel(ScanSteps, keras.Model):
     Like `NINRModel.fit`, its `fit` adds the NIW norm (`niw_norm`) to the
     epoch logs when `model` has Noise Injection Nodes. Like `NINRModel`, on
     JAX it runs the `steps_per_execution` steps of a call in one compiled
-    loop (`ScanSteps`).
+    loop (`ScanSteps`); on TensorFlow, in one `tf.while_loop` that computes
+    each step's positions (`_tf_position_loop`). `scan_steps = False`
+    before `fit` keeps Keras's own loop on both.
 
     Args:
         model: A Keras model taking a batch of `x`.
