@@ -229,6 +229,25 @@ def test_table2_holds_out_40_percent_and_has_both_cdt_levels():
     assert cdt == {0.2, 0.4}
 
 
+def test_fig2_takes_table2s_split_as_the_other_reading():
+    # docs/choices.md: Fig. 2 and Table 2 as one run set is one option away.
+    table2 = experiments.get("table2").configs("full", architectures=["cnn"])
+    fig2b = experiments.get("fig2b")
+    split = fig2b.configs("full", validation_split=0.4)
+    assert {c.validation_split for c in split} == {0.4}
+    assert {c.validation_split for c in fig2b.configs("full")} == {None}
+    # Table 2's runs are then trainings of Fig. 2b's (every field the same
+    # but what is evaluated after training); Table 2 adds CDT at 0.2.
+    def training(config):
+        return {**config.to_dict(), "evaluations": None, "label": None}
+
+    trained = [training(c) for c in split]
+    alike = [c for c in table2 if training(c) in trained]
+    assert len(alike) == len(split) == len(table2) - 3  # CDT 0.2, 3 seeds.
+    with pytest.raises(ValueError, match="validation_split"):
+        fig2b.settings("full", validation_split=0)
+
+
 def test_a_bad_flag_value_is_an_argparse_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         reproduce("fig2a", "--tiny", "--methods", "nonsense")
