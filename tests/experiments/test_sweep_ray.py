@@ -162,6 +162,25 @@ def test_run_sweep_rejects_an_unknown_executor(tmp_path):
     assert sweep.load_results(tmp_path / "r.jsonl") == []
 
 
+@pytest.mark.parametrize(
+    "ray_only",
+    [{"address": "auto"}, {"cpus_per_task": 2}, {"gpus_per_task": 1}],
+)
+def test_a_local_sweep_refuses_what_only_ray_uses(tmp_path, ray_only):
+    # Ignored, they would run on this machine while the user expects a
+    # cluster or GPUs.
+    (name, value), = ray_only.items()
+    with pytest.raises(ValueError, match=f"{name}={value!r}"):
+        sweep.run_sweep(
+            tiny_configs(),
+            tmp_path / "r.jsonl",
+            progress=False,
+            load_data=easy_images,
+            **ray_only,
+        )
+    assert sweep.load_results(tmp_path / "r.jsonl") == []
+
+
 @pytest.mark.skipif(
     not os.environ.get("KERAS_NINR_DATA_DIR"),
     reason="reads Fashion-MNIST from $KERAS_NINR_DATA_DIR",

@@ -243,6 +243,24 @@ def make_executor(
                 f"{name}={value!r}"
             )
     if executor == "local":
+        ray_only = {
+            name: value
+            for name, value, default in (
+                ("address", address, None),
+                ("cpus_per_task", cpus_per_task, 1),
+                ("gpus_per_task", gpus_per_task, 0),
+            )
+            if value != default
+        }
+        if ray_only:
+            # A local sweep would ignore them: say so rather than run on
+            # one machine while the user expects a cluster or GPUs.
+            received = ", ".join(f"{k}={v!r}" for k, v in ray_only.items())
+            raise ValueError(
+                "Expected `address`, `cpus_per_task` and `gpus_per_task` only "
+                "with executor='ray' (a local sweep runs on this process). "
+                f"Received: executor='local', {received}"
+            )
         return LocalExecutor(progress, data, backups)
     import_ray()
     return RayExecutor(
