@@ -197,6 +197,27 @@ def test_batch_records_fall_on_the_same_steps_with_several_steps_per_call(
     ]
 
 
+@needs_multi_step
+def test_a_short_last_call_counts_the_steps_it_ran(blobs):
+    # 480 samples in batches of 32: 15 steps an epoch, so with 4 steps per
+    # call an epoch's last call runs 3, which Keras reports as index 15.
+    x, y = blobs
+    model = nin_model(20, 4)
+    logger = NIWNormLogger(every_n_batches=5)
+    model.fit(x[:480], y[:480], batch_size=32, epochs=2, shuffle=False,
+              verbose=0, callbacks=[logger])
+    batches = [(r["epoch"], r["batch"], r["step"]) for r in logger.records
+               if r["batch"] is not None]
+    # The first call at or after each multiple of 5; the last call of an
+    # epoch ends at its 15th step, not a 16th.
+    assert batches == [
+        (0, 7, 8), (0, 11, 12), (0, 14, 15), (1, 7, 23), (1, 11, 27),
+        (1, 14, 30),
+    ]
+    epochs = [r["step"] for r in logger.records if r["batch"] is None]
+    assert epochs == [15, 30]
+
+
 def test_a_sweep_run_gives_the_record_of_one_step_per_call(
     tmp_path, monkeypatch
 ):

@@ -195,7 +195,12 @@ class NIWNormLogger(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         # `batch` is the index of the last step run (several with
-        # steps_per_execution > 1).
+        # steps_per_execution > 1). At an epoch's last call, which may run
+        # fewer than N steps, Keras still reports N - 1 after the call's
+        # first: cut it to the epoch's last step.
+        steps_per_epoch = (self.params or {}).get("steps")
+        if steps_per_epoch:
+            batch = min(batch, steps_per_epoch - 1)
         previous = self._step
         self._step = self._epoch_start + batch + 1
         if self.every_n_batches and crossed_multiple(
