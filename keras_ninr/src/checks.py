@@ -69,19 +69,24 @@ def check_bool(value, name, meaning="", allow_none=False):
     return value
 
 
-def check_number(value, name, minimum, inclusive=True):
+def check_number(value, name, minimum=None, inclusive=True):
     """Return `value` as a float if it is a finite real number >= `minimum`
-    (> `minimum` with `inclusive=False`)."""
+    (> `minimum` with `inclusive=False`; any finite number with `minimum`
+    `None`)."""
     if (
         isinstance(value, bool)
         or not isinstance(value, numbers.Real)
         or not math.isfinite(value)
-        or value < minimum
-        or (value == minimum and not inclusive)
+        or (
+            minimum is not None
+            and (value < minimum or (value == minimum and not inclusive))
+        )
     ):
-        bound = ">=" if inclusive else ">"
+        bound = "" if minimum is None else (
+            f" {'>=' if inclusive else '>'} {minimum:g}"
+        )
         raise ValueError(
-            f"Expected `{name}` to be a finite number {bound} {minimum:g}. "
+            f"Expected `{name}` to be a finite number{bound}. "
             f"Received: {name}={value!r}"
         )
     return float(value)

@@ -32,32 +32,8 @@ import numbers
 import numpy as np
 
 from keras_ninr.src.checks import check_int
+from keras_ninr.src.checks import check_number
 from keras_ninr.src.phases import linear_toy_boundaries
-
-
-def _check_real(name, value, minimum=None, strict=False):
-    """Return `value` as a float, or raise if it is not a finite number.
-
-    `minimum` (with `strict`) adds a lower bound to the check.
-    """
-    ok = (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
-    if ok and minimum is not None:
-        ok = float(value) > minimum if strict else float(value) >= minimum
-    if not ok:
-        if minimum is None:
-            expected = "a finite number"
-        elif strict:
-            expected = f"a finite number greater than {minimum}"
-        else:
-            expected = f"a finite number greater than or equal to {minimum}"
-        raise ValueError(
-            f"Expected `{name}` to be {expected}. Received: {name}={value!r}"
-        )
-    return float(value)
 
 
 class LinearToyModel:
@@ -124,23 +100,25 @@ class LinearToyModel:
         seed=None,
         divergence_bound=1e6,
     ):
-        self.sigma_x = _check_real("sigma_x", sigma_x, 0.0, strict=True)
-        self.M = _check_real("M", M)
-        self.learning_rate = _check_real(
-            "learning_rate", learning_rate, 0.0, strict=True
+        self.sigma_x = check_number(
+            sigma_x, "sigma_x", 0.0, inclusive=False
         )
-        self.noise_stddev = _check_real("noise_stddev", noise_stddev, 0.0)
-        self.w0 = _check_real("w0", w0)
-        self.w1 = _check_real("w1", w1)
-        self.w_ni = _check_real("w_ni", w_ni)
+        self.M = check_number(M, "M")
+        self.learning_rate = check_number(
+            learning_rate, "learning_rate", 0.0, inclusive=False
+        )
+        self.noise_stddev = check_number(noise_stddev, "noise_stddev", 0.0)
+        self.w0 = check_number(w0, "w0")
+        self.w1 = check_number(w1, "w1")
+        self.w_ni = check_number(w_ni, "w_ni")
         if batch_size is not None:
             batch_size = check_int(batch_size, "batch_size", 1)
         self.batch_size = batch_size
         if seed is not None:
             seed = check_int(seed, "seed", 0)
         self.seed = seed
-        self.divergence_bound = _check_real(
-            "divergence_bound", divergence_bound, 0.0, strict=True
+        self.divergence_bound = check_number(
+            divergence_bound, "divergence_bound", 0.0, inclusive=False
         )
         self._rng = np.random.default_rng(seed)
 
@@ -210,7 +188,7 @@ class LinearToyModel:
         steps = check_int(steps, "steps", 0)
         if noise_variance is None:
             noise_variance = self.noise_stddev**2
-        noise_variance = _check_real("noise_variance", noise_variance, 0.0)
+        noise_variance = check_number(noise_variance, "noise_variance", 0.0)
         if self.batch_size is None:
             return self._run_exact(steps, noise_variance)
         return self._run_minibatch(steps, noise_variance)
@@ -354,7 +332,7 @@ class LinearToyModel:
         steps = check_int(steps, "steps", 1)
         if noise_variance is None:
             noise_variance = self.noise_stddev**2
-        noise_variance = _check_real("noise_variance", noise_variance, 0.0)
+        noise_variance = check_number(noise_variance, "noise_variance", 0.0)
         history = self._run_exact(steps, noise_variance)
         loss = history["loss"]
         if history["diverged_at"] is not None or loss[-1] > loss[0]:
@@ -392,7 +370,7 @@ class LinearToyModel:
             `"phases"` (the grid's labels).
         """
         steps = check_int(steps, "steps", 1)
-        rtol = _check_real("rtol", rtol, 0.0, strict=True)
+        rtol = check_number(rtol, "rtol", 0.0, inclusive=False)
         if rtol >= 1.0:
             raise ValueError(
                 f"Expected `rtol` to be in (0, 1). Received: rtol={rtol!r}"
