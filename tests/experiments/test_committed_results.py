@@ -33,6 +33,7 @@ _SHARED_TITLE = "'full-NINR: one shared eps vs an eps per NIN'"
 # `--page-only` (which the page leaves out of the command it names).
 COMMANDS = [
     "reproduce fig2a --quick --seeds 0 1 2 --out results/fig2a --no-progress",
+    "reproduce fig2a --out results/fig2a",
     "reproduce fig2b --out results/fig2b",
     "reproduce fig2b --quick --train-size 20000 --test-size 5000 --epochs 10 --seeds 0 1 2 "
     "--methods none dropout in-ninr-decay full-ninr-catapult-paper --out results/fig2b_20k "
