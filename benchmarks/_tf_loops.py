@@ -17,28 +17,12 @@ class WhileLoopTraining:
     logits, the mean cross-entropy and a plain SGD update. The data lie in
     variables on the device; a step gathers its batch in `x`'s order.
 
-    Args:
-        parameters: `step_overhead.network_parameters(model)` (the initial
-            weights).
-        x, y: Training data, whole batches.
-        batch_size: Int.
-        noise_stddev: sigma_eps of the NIN layers.
-        learning_rate: SGD's.
-        jit_compile: Bool, whether XLA compiles the epoch.
-        seed: Seed of the noise. Defaults to `0`.
+    The arguments are `_jax_loops.ScanTraining`'s, and `jit_compile`, a
+    bool: whether XLA compiles the epoch.
     """
 
-    def __init__(
-        self,
-        parameters,
-        x,
-        y,
-        batch_size,
-        noise_stddev,
-        learning_rate,
-        jit_compile,
-        seed=0,
-    ):
+    def __init__(self, parameters, x, y, batch_size, noise_stddev,
+                 learning_rate, jit_compile, seed=0):
         import tensorflow as tf
 
         steps = len(x) // batch_size
