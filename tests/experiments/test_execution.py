@@ -90,6 +90,23 @@ def test_device_data_and_several_steps_per_call_give_the_same_weights(
     assert history.history["niw_norm"] == expected_history["niw_norm"]
 
 
+@needs_multi_step
+def test_a_second_fit_with_another_batch_size_gives_the_same_weights():
+    # The TensorFlow loop computes a step's positions from the batch size:
+    # a fit with another one must not reuse the first fit's loop.
+    x, y = images()
+    runs = []
+    for steps in (1, 4):
+        model = in_ninr_network()
+        trainer = execution.DeviceDataModel(model, x, y, seed=3)
+        zoo.compile_model(trainer, "fc", steps_per_execution=steps)
+        trainer.fit(batch_size=32, epochs=1, verbose=0)
+        trainer.fit(batch_size=16, epochs=2, initial_epoch=1, verbose=0)
+        runs.append(weights(model))
+    for got, want in zip(*runs):
+        np.testing.assert_array_equal(got, want)
+
+
 def nin_model(inputs, steps_per_execution, seed=0):
     """A NoiseInjectionDense model on flat inputs, as a user builds one."""
     keras.utils.clear_session()

@@ -304,6 +304,9 @@ class DeviceDataModel(ScanSteps, keras.Model):
             verbose: As in `keras.Model.fit`. Defaults to `"auto"`.
         """
         batch_size = check_positive_int(batch_size, "batch_size")
+        if batch_size != self.batch_size:
+            # The TensorFlow loop computes positions for one batch size.
+            object.__setattr__(self, "_position_loop", None)
         self.batch_size = int(batch_size)
         callbacks = [_EpochOrder(), *list(callbacks or [])]
         if find_noise_layers(self.network):
@@ -355,10 +358,10 @@ def _loops_positions(model):
     over its positions (`_tf_position_loop`)."""
     return (
         keras.backend.backend() == "tensorflow"
-        and bool(getattr(model, "scan_steps", True))
+        and bool(model.scan_steps)
         and model.steps_per_execution > 1
         and not model.run_eagerly
-        and getattr(model, "batch_size", None) is not None
+        and model.batch_size is not None
     )
 
 
