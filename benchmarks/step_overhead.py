@@ -76,7 +76,6 @@ import statistics
 import time
 
 import keras
-import numpy as np
 
 import keras_ninr
 from keras_ninr import datasets

@@ -27,7 +27,6 @@ derived in `keras_ninr.src.phases.linear_toy_boundaries`; the model's
 """
 
 import math
-import numbers
 
 import numpy as np
 
