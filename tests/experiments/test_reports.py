@@ -429,6 +429,12 @@ def test_write_report_lays_out_header_figures_then_tables(records, tmp_path):
         "- Keras: 3",
         "- Training time: 6 s",
     ]
+    # Runs of two commands under two backends (the FC on JAX, the CNN on
+    # TensorFlow): the page says which backend trained which network.
+    cnn = dict(record("none", 0, 0.9, architecture="cnn"), backend="tensorflow")
+    assert reports.provenance_lines(records + [cnn])[1] == (
+        "- Backend: jax (FC on Fashion-MNIST), tensorflow (CNN on Fashion-MNIST)"
+    )
     with pytest.raises(ValueError, match="figure='fig5'"):
         reports.write_results_report(records, tmp_path, "x", figure="fig5")
 

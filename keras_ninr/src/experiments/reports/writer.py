@@ -13,6 +13,7 @@ from keras_ninr.src.experiments import catalog
 from keras_ninr.src.experiments.reports import benchmarks as benchmark_functions
 from keras_ninr.src.experiments.reports import figures as figure_functions
 from keras_ninr.src.experiments.reports import tables as table_functions
+from keras_ninr.src.experiments.reports.grouping import network_name
 from keras_ninr.src.experiments.reports.grouping import training_seconds
 from keras_ninr.src.experiments.reports.grouping import unique_runs
 from keras_ninr.src.robustness import attacks
@@ -81,6 +82,23 @@ def device_name(record):
     return device
 
 
+def backend_text(records):
+    """The backend of `records`; where they span several, each with the
+    networks it trained (`"jax (FC on Fashion-MNIST), tensorflow (CNN on
+    Fashion-MNIST)"`): a page may gather runs of several commands."""
+    networks = {}
+    for record in records:
+        networks.setdefault(str(record.get("backend")), set()).add(
+            network_name(record["config"])
+        )
+    if len(networks) == 1:
+        return next(iter(networks))
+    return ", ".join(
+        f"{backend} ({', '.join(sorted(names))})"
+        for backend, names in sorted(networks.items())
+    )
+
+
 def provenance_lines(records):
     """Runs, backends, devices, Keras versions and training time of
     `records`, as Markdown list lines."""
@@ -91,7 +109,7 @@ def provenance_lines(records):
     diverged = sum(r["status"] == "diverged" for r in records)
     return [
         f"- Runs: {len(records)} ({diverged} diverged)",
-        f"- Backend: {values(lambda r: r.get('backend'))}",
+        f"- Backend: {backend_text(records)}",
         "- Device: " + values(device_name),
         "- Keras: " + values(lambda r: (r.get("versions") or {}).get("keras")),
         f"- Training time: {training_seconds(records):.0f} s",
