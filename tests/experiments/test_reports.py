@@ -109,6 +109,16 @@ def test_domain_shift_table(records):
         "USPS accuracy, lecun (%) |"
     )
     assert row == "| FC on MNIST | None | 2 | 20 | 97.0 ± 0.0 | 82.0 ± 5.7 |"
+    # The paper's number (Table 1) beside the measured ones, "-" where the
+    # paper has none for a row's method.
+    paper = {("fc", "None"): "82.3 ± 2.0"}
+    header, _, row = reports.domain_shift_table(shifted, paper=paper).splitlines()
+    assert header.endswith("| USPS accuracy, lecun (%) | paper: USPS accuracy (%) |")
+    assert row.endswith("| 82.0 ± 5.7 | 82.3 ± 2.0 |")
+    other = {("cnn", "None"): "80.3 ± 4.8"}
+    assert reports.domain_shift_table(shifted, paper=other).splitlines()[-1].endswith(
+        "| 82.0 ± 5.7 | - |"
+    )
 
 
 def test_figures_are_made_from_records_alone(records):

@@ -220,6 +220,14 @@ def test_table1_is_the_papers_protocol():
     assert "in-NINR catapult (σ_ε = 133)" in fc
     assert "full-NINR catapult (σ_ε = 31.6)" in fc
     assert {tuple(c.evaluations["domain_shift"]) for c in configs} == {("lecun", "pad")}
+    # Its page's "paper" column: Table 1's USPS numbers by method, the
+    # kit's and the paper's σ_ε of a method both under the paper's row.
+    paper = experiments.get("table1").table.keywords["paper"]
+    assert paper[("fc", "None")] == "82.3 ± 2.0"
+    assert paper[("cnn", "in-NINR catapult (σ_ε = 87.5)")] == "88.5 ± 3.4"
+    assert paper[("fc", "full-NINR catapult (σ_ε = 31.6)")] == "83.3 ± 1.4"
+    assert paper[("fc", "full-NINR catapult (σ_ε = 51.8)")] == "83.3 ± 1.4"
+    assert all(label != "CDT" for _, label in paper)
 
 
 def test_table2_holds_out_40_percent_and_has_both_cdt_levels():

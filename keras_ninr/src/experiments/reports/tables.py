@@ -88,17 +88,22 @@ def clean_accuracy_table(records, sigma_noise=(0.4,), validation=None, paper=Non
     return _markdown(header, rows)
 
 
-def domain_shift_table(records, variants=None):
+def domain_shift_table(records, variants=None, paper=None):
     """Table 1 style: accuracy on USPS of MNIST-trained models, in %.
 
     Args:
         records: Sweep records with a `"domain_shift"` evaluation.
         variants: USPS processing variants to show. Defaults to `None`:
             every variant in the records.
+        paper: Optional `{(architecture, method label): text}`: the paper's
+            USPS accuracy for a method (Table 1's `"82.3 ± 2.0"`, LeCun's
+            processing), shown in a "paper" column after the measured ones
+            (`-` where a row's label is not in it).
 
     Returns:
         A Markdown table: network, method, runs, epochs, clean accuracy on
-        the training data set's test split, accuracy on USPS per variant.
+        the training data set's test split, accuracy on USPS per variant
+        (and the paper's).
     """
     groups = [
         group
@@ -117,6 +122,8 @@ def domain_shift_table(records, variants=None):
                     variants.append(variant)
     header = ["network", "method", "runs", "epochs", "clean accuracy (%)"]
     header += [f"USPS accuracy, {variant} (%)" for variant in variants]
+    if paper is not None:
+        header += ["paper: USPS accuracy (%)"]
     rows = []
     for group in groups:
         finished = group["finished"]
@@ -131,6 +138,8 @@ def domain_shift_table(records, variants=None):
                     ]
                 )
             )
+        if paper is not None:
+            row.append(paper.get((group["architecture"], group["label"]), "-"))
         rows.append(row)
     return _markdown(header, rows)
 
