@@ -2,6 +2,7 @@
 
 from keras_ninr.src.experiments.reports import CORRUPTION_FIGURES
 from keras_ninr.src.experiments.reports import attack_figure
+from keras_ninr.src.experiments.reports import attack_table
 from keras_ninr.src.experiments.reports import cifar10_figure
 from keras_ninr.src.experiments.reports import clean_accuracy_table
 from keras_ninr.src.experiments.reports import corruption_benchmark_figure
@@ -22,6 +23,7 @@ from keras_ninr.src.experiments.reports import write_results_report
 __all__ = [
     "CORRUPTION_FIGURES",
     "attack_figure",
+    "attack_table",
     "cifar10_figure",
     "clean_accuracy_table",
     "corruption_benchmark_figure",

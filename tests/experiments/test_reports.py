@@ -121,6 +121,31 @@ def test_domain_shift_table(records):
     )
 
 
+def test_attack_table_gives_each_attack_at_each_measured_epsilon():
+    # Fig. 6's page: its curves as numbers, where a run measured them.
+    def attacked(seed, fgsm, pgd):
+        curves = {
+            name: {"epsilon": [0.0, 0.05, 0.1], "accuracy": [0.9, *values]}
+            for name, values in (("fgsm", fgsm), ("pgd", pgd))
+        }
+        return record("none", seed, 0.9, **curves)
+
+    runs = [attacked(0, (0.40, 0.10), (0.30, 0.02)), attacked(1, (0.44, 0.14), (0.34, 0.04))]
+    header, _, row = reports.attack_table(runs, epsilons=(0.05, 0.1, 0.3)).splitlines()
+    assert header == (
+        "| network | method | runs | epochs | clean accuracy (%) | "
+        "FGSM accuracy at ε = 0.05 (%) | FGSM accuracy at ε = 0.1 (%) | "
+        "PGD accuracy at ε = 0.05 (%) | PGD accuracy at ε = 0.1 (%) |"
+    )
+    # Mean 42.0, sample standard deviation 2.83 (2σ = 5.7).
+    assert row == (
+        "| FC on Fashion-MNIST | None | 2 | 20 | 90.0 ± 0.0 | 42.0 ± 5.7 | "
+        "12.0 ± 5.7 | 32.0 ± 5.7 | 3.0 ± 2.8 |"
+    )
+    only_fgsm = reports.attack_table(runs, attacks=("fgsm",)).splitlines()[0]
+    assert "PGD" not in only_fgsm
+
+
 def test_figures_are_made_from_records_alone(records):
     from matplotlib.figure import Figure
 

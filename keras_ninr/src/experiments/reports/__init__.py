@@ -30,6 +30,7 @@ from keras_ninr.src.experiments.reports.grouping import mean_and_spread
 from keras_ninr.src.experiments.reports.grouping import network_name
 from keras_ninr.src.experiments.reports.grouping import training_seconds
 from keras_ninr.src.experiments.reports.grouping import unique_runs
+from keras_ninr.src.experiments.reports.tables import attack_table
 from keras_ninr.src.experiments.reports.tables import clean_accuracy_table
 from keras_ninr.src.experiments.reports.tables import domain_shift_table
 from keras_ninr.src.experiments.reports.writer import CORRUPTION_FIGURES

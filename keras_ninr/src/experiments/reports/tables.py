@@ -144,6 +144,51 @@ def domain_shift_table(records, variants=None, paper=None):
     return _markdown(header, rows)
 
 
+def attack_table(records, epsilons=(0.05, 0.1), attacks=("fgsm", "pgd")):
+    """Fig. 6 style: clean accuracy and the accuracy under each adversarial
+    attack at each of `epsilons`, in %.
+
+    Args:
+        records: Sweep records with a `"clean"` evaluation and the attacks'
+            (`{"epsilon": [...], "accuracy": [...]}` each).
+        epsilons: Attack strengths (pixel units) that get a column, where
+            some run measured them.
+        attacks: The attacks' evaluation names, a column group each, where
+            some run measured them.
+
+    Returns:
+        A Markdown table: network, method, runs, epochs, clean accuracy and
+        one column per attack and epsilon.
+    """
+    points = [
+        (attack, float(epsilon))
+        for attack in attacks
+        for epsilon in epsilons
+        if any(
+            _curve_value(r, attack, "epsilon", float(epsilon)) is not None
+            for r in records
+        )
+    ]
+    header = ["network", "method", "runs", "epochs", "clean accuracy (%)"]
+    header += [
+        f"{attack.upper()} accuracy at ε = {epsilon:g} (%)"
+        for attack, epsilon in points
+    ]
+    rows = []
+    for group in _nonempty(group_runs(records), "attack"):
+        finished = group["finished"]
+        row = _row_start(group)
+        row.append(_percent([r["evaluations"].get("clean") for r in finished]))
+        for attack, epsilon in points:
+            row.append(
+                _percent(
+                    [_curve_value(r, attack, "epsilon", epsilon) for r in finished]
+                )
+            )
+        rows.append(row)
+    return _markdown(header, rows)
+
+
 def _nonempty(groups, what):
     if not groups:
         raise ValueError(f"No records to make a {what} table from.")
