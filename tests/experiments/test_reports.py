@@ -470,6 +470,12 @@ def test_write_report_lays_out_header_figures_then_tables(records, tmp_path):
     assert reports.provenance_lines(records + [cnn])[1] == (
         "- Backend: jax (FC on Fashion-MNIST), tensorflow (CNN on Fashion-MNIST)"
     )
+    # Records without a config (Fig. 3's, the phase finder's): backends only.
+    bare = [
+        {"backend": b, "status": "finished", "timings": {"train_s": 1.0}}
+        for b in ("jax", "torch")
+    ]
+    assert reports.provenance_lines(bare)[1] == "- Backend: jax, torch"
     with pytest.raises(ValueError, match="figure='fig5'"):
         reports.write_results_report(records, tmp_path, "x", figure="fig5")
 

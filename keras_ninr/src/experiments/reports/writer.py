@@ -88,13 +88,13 @@ def backend_text(records):
     Fashion-MNIST)"`): a page may gather runs of several commands."""
     networks = {}
     for record in records:
-        networks.setdefault(str(record.get("backend")), set()).add(
-            network_name(record["config"])
-        )
+        names = networks.setdefault(str(record.get("backend")), set())
+        if record.get("config"):  # a finder's or Fig. 3's record has none
+            names.add(network_name(record["config"]))
     if len(networks) == 1:
         return next(iter(networks))
     return ", ".join(
-        f"{backend} ({', '.join(sorted(names))})"
+        f"{backend} ({', '.join(sorted(names))})" if names else backend
         for backend, names in sorted(networks.items())
     )
 
