@@ -281,6 +281,11 @@ FIG6 = SweepExperiment(
         "{attack_size} test images, inference mode"
     ),
     evaluations=_attack_evaluations,
+    notes=(
+        "- paper: Fig. 6 has no numbers (a figure, 10 runs); App. C.1: NINR "
+        "above L2 and None, Dropout best under FGSM, NINR under PGD "
+        "(docs/claims.md sets the two side by side).",
+    ),
     options={
         "epsilons": Option("attack strengths in pixel units", float, minimum=0),
         "attack_size": Option("test images attacked", int, multiple=False, minimum=1),
@@ -425,6 +430,10 @@ FIG9 = cifar10_experiment(
         "- CIFAR-10 from the shared JPEG copy (lossy re-encoding).",
         "- The full mode caps training at 30 epochs; CIFAR-10 does not "
         "reach 98% training accuracy with this net in that time.",
+        "- paper: Fig. 9 has no numbers (a figure; σ_ε 17.5 decay, 55.4 "
+        "catapult); App. D: in-NINR decay keeps NINR's robustness, the "
+        "catapult needs over 500 epochs to generalize as well "
+        "(docs/claims.md sets the two side by side).",
     ),
 )
 
