@@ -10,12 +10,12 @@
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
 #     --implementation cp --platform manylinux_2_28_x86_64 \
 #     --platform manylinux_2_27_x86_64 -d .whl keras==3.15.1 namex==0.1.0 optree==0.20.0
-#   mkdir -p .carry && cp -r ../shared/data/{fashion-mnist,mnist,usps} .carry/
-# (43 MiB: CIFAR-10's 61 MiB does not fit beside them in one 64 MiB call;
-# carry cifar10/ alone in a second call to run Fig. 9, stage 6.)
+#   mkdir -p .carry && cp -r ../shared/data/fashion-mnist .carry/
+# (30 MiB: CIFAR-10's 61 MiB does not fit beside it in one 64 MiB call;
+# carry cifar10/ alone in a second call to run Fig. 9, stage 5.)
 # Then one device run with carry [".whl", ".carry"] and the command
-#   bash scripts/gpu_checks.sh             # the reproduce plan: stages 1, 2, 4, 6
-#   bash scripts/gpu_checks.sh benchmarks  # stages 4-5 only (about 5 minutes)
+#   bash scripts/gpu_checks.sh             # the reproduce plan: stages 1-3, 5
+#   bash scripts/gpu_checks.sh benchmarks  # stages 3-4 only (about 5 minutes)
 # The benchmarks plan measures in one call what decides how long a GPU
 # sweep takes: the sweep throughput at K = 1, 4, 16 replicas and the
 # per-step overhead of `fit` (the kit's scanned steps against Keras's own
@@ -69,18 +69,18 @@ if [ "$PLAN" = reproduce ]; then
   reproduce 150 fig2a fig2a_gpu --replicas 3 --epochs 100 \
       --methods none in-ninr-decay in-ninr-catapult cdt
 fi
-# 4. Throughput: sequential runs against K = 1, 4, 16 replicas, all 60k
+# 3. Throughput: sequential runs against K = 1, 4, 16 replicas, all 60k
 #    images, the paper's FC.
 benchmark 60 sweep_throughput --train-size 60000 --epochs 2 \
     --replicas 1 4 16 --architectures fc
 if [ "$PLAN" = benchmarks ]; then
-  # 5. Step overhead: an epoch of the paper's FC, then of the 784-64-10
+  # 4. Step overhead: an epoch of the paper's FC, then of the 784-64-10
   #    (in-NINR, batch 128, all 60k images), through the kit's scanned
   #    steps, Keras's own loop and plain arrays, against a scan loop.
   benchmark 240 step_overhead --networks paper small --layers in_ninr \
       --steps-per-execution 1 32 --repeats 3
 fi
-# 6. Fig. 9 (only when .carry holds cifar10/): seeds 1-2 of the CPU's
+# 5. Fig. 9 (only when .carry holds cifar10/): seeds 1-2 of the CPU's
 #    four seed-0 runs (results/fig9), the same 30-epoch cap.
 if [ "$PLAN" = reproduce ] && [ -d .carry/cifar10 ]; then
   reproduce 400 fig9 fig9_gpu --seeds 1 2 --replicas 2 --epochs 30 \
