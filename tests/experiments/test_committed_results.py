@@ -30,7 +30,8 @@ _WIDE_GRID = "--sigmas 1 3.162 10 31.62 100 316.2 1000 3162 10000 31620 100000"
 _PHASES = "phase-boundaries --quick --architectures {} --steps 150 --epochs 5"
 _SHARED_TITLE = "'full-NINR: one shared eps vs an eps per NIN'"
 # The commands of the committed pages: `reproduce` ones run with
-# `--page-only` (which the page leaves out of the command it names).
+# `--page-only` (which the page leaves out of the command it names, as it
+# leaves out `--no-progress`).
 COMMANDS = [
     "reproduce fig2a --quick --seeds 0 1 2 --out results/fig2a --no-progress",
     "reproduce fig2a --out results/fig2a",

@@ -118,13 +118,14 @@ def test_a_rerun_trains_nothing_and_keeps_the_results(tmp_path, fixture_data_dir
     assert (tmp_path / "results.jsonl").read_text() == before
     page = (tmp_path / "fig2a_tiny.md").read_text()
     assert "**Partial: 1 of 2 runs so far**" in page
-    assert "--page-only" not in page
+    assert "--page-only" not in page and "--no-progress" not in page
     assert "- Runs ended by 98% training accuracy: 0; the epoch cap: 1 (of 1)." in page
     # A wider rerun trains only what is missing; its page is whole.
     assert reproduce(*argv) == 0
     records = read_results(tmp_path)
     assert [r["config"]["regularization"] for r in records] == ["none", "in-ninr"]
-    assert "Partial" not in (tmp_path / "fig2a_tiny.md").read_text()
+    page = (tmp_path / "fig2a_tiny.md").read_text()
+    assert "Partial" not in page and "--no-progress" not in page
 
 
 def test_page_only_without_runs_is_a_usage_error(tmp_path, capsys):

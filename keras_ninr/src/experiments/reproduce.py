@@ -28,6 +28,8 @@ from keras_ninr.src.experiments import flags
 
 # The flags that are not settings of the experiment.
 _COMMAND_FLAGS = ("name", "list", "quick", "tiny", "out", "data_dir", "no_progress", "page_only")
+# The flags a page's command leaves out.
+_NOT_IN_COMMAND = ("--page-only", "--no-progress")
 
 
 def experiment_list():
@@ -147,9 +149,12 @@ def main(argv=None):
         k: v for k, v in vars(args).items()
         if k not in _COMMAND_FLAGS and k not in run_options and v is not None
     }
-    # The command that trains the runs (a page written with --page-only
-    # names the same one).
-    command = shlex.join(["keras-ninr", "reproduce", *(a for a in argv if a != "--page-only")])
+    # The command that trains the runs, without the flags that change only
+    # what this call prints or whether it trains: a run's own page and a page written
+    # later with --page-only name the same command.
+    command = shlex.join(
+        ["keras-ninr", "reproduce", *(a for a in argv if a not in _NOT_IN_COMMAND)]
+    )
     try:
         experiment.settings(mode, **overrides)
     except ValueError as error:
