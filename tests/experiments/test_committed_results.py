@@ -39,6 +39,7 @@ COMMANDS = [
     "reproduce table2 --out results/table2",
     "reproduce fig6 --out results/fig6",
     "reproduce table1 --out results/table1",
+    "reproduce fig8 --architectures fc --out results/fig8",
     "reproduce fig9 --seeds 0 --methods none in-ninr-decay in-ninr-catapult cdt-0.4 "
     "--out results/fig9",
     "reproduce fig2b --quick --train-size 20000 --test-size 5000 --epochs 10 --seeds 0 1 2 "
