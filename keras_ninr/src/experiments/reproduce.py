@@ -150,8 +150,8 @@ def main(argv=None):
         if k not in _COMMAND_FLAGS and k not in run_options and v is not None
     }
     # The command that trains the runs, without the flags that change only
-    # what this call prints or whether it trains: a run's own page and a page written
-    # later with --page-only name the same command.
+    # what this call prints or whether it trains: a run's own page and a
+    # page written later with --page-only name the same command.
     command = shlex.join(
         ["keras-ninr", "reproduce", *(a for a in argv if a not in _NOT_IN_COMMAND)]
     )
